@@ -1,0 +1,63 @@
+"""Composition root: settings -> database -> Slack client -> Bolt app. Nothing else wires things together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.db import Database, upgrade
+from bot.settings import AmendsConfig, Settings, load_config
+from bot.slack.bolt import build_bolt_app
+from bot.slack.client import make_web_client
+from bot.slack.deps import SlackDeps
+from bot.slack.surface import Surface
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Amends:
+    settings: Settings
+    config: AmendsConfig
+    db: Database
+    clock: Clock
+    client: WebClient
+    surface: Surface
+
+    @property
+    def bolt(self) -> App:
+        return self.surface.app
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Clock | None = None,
+          migrate: bool = True, verify_token: bool = True) -> Amends:
+    """Everything the bot needs, ready to serve. `migrate` brings the schema up to date first."""
+    config = config or load_config(settings.config_path)
+    if migrate:
+        upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    clock = clock or SystemClock()
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = make_web_client(token, settings.slack_api_url)
+    deps = SlackDeps(config=config, db=db, clock=clock)
+    signing_secret = None if settings.socket_mode else (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "")
+    surface = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token)
+    return Amends(settings=settings, config=config, db=db, clock=clock, client=client, surface=surface)
+
+
+def declarations_only() -> Surface:
+    """The registered surface without connecting anywhere: what `amends manifest` describes."""
+    from bot.settings import CasesConfig
+
+    config = AmendsConfig(cases=CasesConfig(channel="C00000000"))
+    deps = SlackDeps(config=config, db=Database("sqlite://"), clock=SystemClock())
+    client = make_web_client("xoxb-manifest-only", "https://slack.invalid/api/")
+    return build_bolt_app(client, deps, signing_secret="manifest-only", verify_token=False)

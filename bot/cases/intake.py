@@ -1,0 +1,105 @@
+"""What an associate reports when a promise is at risk, and the rules that input must meet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from bot.cases.causes import Cause
+from bot.errors import InvalidInput
+from bot.settings import AmendsConfig
+
+MAX_TEXT = 3000  # Slack's plain_text_input maximum; longer text never reaches us
+MAX_ORDER_VALUE = Decimal("9999999999.99")
+
+
+class CaseIntake(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=False)
+
+    customer_name: str
+    customer_contact: str | None = None
+    order_ref: str
+    promise: str
+    promised_at: datetime
+    cause: Cause
+    new_date: datetime | None = None
+    order_value: Decimal | None = None
+    customer_tier: str | None = None
+    notes: str | None = None
+
+    @field_validator("customer_name", "order_ref", "promise")
+    @classmethod
+    def _required_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Please fill this in.")
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"Please keep this under {MAX_TEXT} characters.")
+        return value
+
+    @field_validator("customer_contact", "notes", "customer_tier", mode="before")
+    @classmethod
+    def _optional_text(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("promised_at", "new_date")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("Please pick a date and time.")
+        return value
+
+    @field_validator("order_value", mode="before")
+    @classmethod
+    def _money(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, float):
+            raise ValueError("Amounts must be given as text or Decimal, not float.")
+        try:
+            amount = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            raise ValueError("Please enter an amount like 1250 or 1250.50.") from None
+        if not amount.is_finite() or amount < 0:
+            raise ValueError("The order value can't be negative.")
+        if amount > MAX_ORDER_VALUE:
+            raise ValueError("That amount is too large; enter the order value in whole currency units.")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError("Use at most two decimal places.")
+        return amount
+
+
+FIELD_ORDER = list(CaseIntake.model_fields)
+
+
+def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime) -> CaseIntake:
+    """Validate form input; every problem is reported at once, keyed by field name."""
+    fields: dict[str, str] = {}
+    intake: CaseIntake | None = None
+    try:
+        intake = CaseIntake.model_validate(raw)
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            name = str(item["loc"][0]) if item["loc"] else "customer_name"
+            if name in fields:
+                continue
+            if item["type"] == "missing" or (item["type"] in {"datetime_type", "datetime_parsing"}):
+                fields[name] = "Please fill this in." if item["type"] == "missing" else "Please pick a date."
+            elif item["type"] == "enum":
+                fields[name] = "Please pick a cause from the list."
+            else:
+                fields[name] = str(item["msg"]).removeprefix("Value error, ")
+    if intake is not None:
+        if intake.customer_tier is not None and config.tier(intake.customer_tier) is None:
+            fields["customer_tier"] = "Please pick a tier from the list."
+        # A small grace period: the picker has minute precision and people pick "now".
+        if intake.new_date is not None and intake.new_date < now - timedelta(minutes=5):
+            fields["new_date"] = "This date has already passed; pick when it can realistically happen."
+    if fields:
+        ordered = {name: fields[name] for name in FIELD_ORDER if name in fields}
+        raise InvalidInput("Some fields need another look.", ordered)
+    assert intake is not None
+    return intake

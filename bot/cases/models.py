@@ -1,0 +1,82 @@
+"""Tables for cases and their append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db import Base, Money, UTCDateTime
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.OPEN, index=True)
+    severity: Mapped[str] = mapped_column(String(20))
+
+    customer_name: Mapped[str] = mapped_column(Text)
+    customer_contact: Mapped[str | None] = mapped_column(Text)
+    customer_tier: Mapped[str | None] = mapped_column(String(40))
+    order_ref: Mapped[str] = mapped_column(Text)
+    promise: Mapped[str] = mapped_column(Text)
+    promised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    new_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cause: Mapped[str] = mapped_column(String(40), index=True)
+    order_value: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    owner_id: Mapped[str] = mapped_column(String(32))
+    reporter_id: Mapped[str] = mapped_column(String(32))
+    # The case message in the cases channel; its ts is the thread where everything else happens.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: an UPDATE from a stale copy fails instead of overwriting a newer change.
+    version: Mapped[int] = mapped_column(default=1)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_cases_owner_status", "owner_id", "status"),)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CaseStatus.OPEN
+
+    @property
+    def has_thread(self) -> bool:
+        return bool(self.channel_id and self.message_ts)
+
+
+class CaseEvent(Base):
+    """Who did what to a case, and when. Rows are only ever added."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[str | None] = mapped_column(String(32))  # None: Amends itself
+    kind: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")

@@ -1,0 +1,163 @@
+"""The `amends` command. Thin: parse arguments, call the app, print results and clear errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+import yaml
+from sqlalchemy.exc import OperationalError
+
+from bot import __version__
+from bot.errors import ConfigError
+from bot.settings import Settings, load_config, load_settings
+
+NO_SLACK_HELP = """\
+Amends has no Slack credentials yet, so there is no workspace to connect to.
+
+Set these in the environment or in a .env file in this folder:
+  SLACK_BOT_TOKEN       the bot token (xoxb-...), from your Slack app's "OAuth & Permissions" page
+  SLACK_SIGNING_SECRET  for HTTP mode: "Basic Information" > "App Credentials" > Signing Secret
+  SLACK_APP_TOKEN       or, for Socket Mode instead: an app-level token (xapp-...) with connections:write
+
+No Slack app yet? Create one from the manifest Amends generates:
+  amends manifest > manifest.yaml                     (Socket Mode)
+  amends manifest --url https://your.host/slack/events > manifest.yaml   (HTTP mode)
+then at https://api.slack.com/apps choose "Create New App" > "From an app manifest" and paste it.
+
+Missing now: {missing}
+"""
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def _fail(problems: Sequence[str], heading: str = "configuration problem") -> int:
+    print(f"amends: {heading}{'s' if len(problems) > 1 else ''}:", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 2
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    missing = settings.missing_for_slack()
+    if missing:
+        print(NO_SLACK_HELP.format(missing=", ".join(missing)), file=sys.stderr)
+        return 2
+    from bot.app import build
+
+    amends = build(settings, migrate=not args.no_migrate)
+    log = logging.getLogger("bot")
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        log.info("Amends %s connecting to Slack in Socket Mode", __version__)
+        SocketModeHandler(amends.bolt, settings.slack_app_token.get_secret_value()).start()
+        return 0
+    from bot.server import HttpServer, wsgi_app
+
+    server = HttpServer(wsgi_app(amends.bolt), host=args.host, port=args.port, threads=args.threads)
+    log.info("Amends %s listening on %s (HTTP mode)", __version__, server.url())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        amends.close()
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
+    from bot.app import declarations_only
+    from bot.slack.manifest import build_manifest
+
+    manifest = build_manifest(declarations_only().declared, request_url=args.url)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+    else:
+        print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import current_revision, head_revision, upgrade
+
+    if args.db_command == "upgrade":
+        upgrade(settings.database_url)
+        print(f"database at revision {current_revision(settings.database_url)}")
+    else:
+        current, head = current_revision(settings.database_url), head_revision()
+        print(f"current: {current or '(empty)'}  head: {head}{'' if current == head else '  (run: amends db upgrade)'}")
+    return 0
+
+
+def cmd_check(_args: argparse.Namespace, settings: Settings) -> int:
+    problems: list[str] = []
+    notes: list[str] = []
+    try:
+        config = load_config(settings.config_path)
+        notes.append(f"ok  {settings.config_path}")
+        if not config.managers.configured:
+            notes.append("note: no managers configured; nobody is alerted when a case opens")
+    except ConfigError as exc:
+        problems += exc.problems
+    missing = settings.missing_for_slack()
+    if missing:
+        notes.append(f"note: {', '.join(missing)} not set; `amends run` needs them to reach Slack")
+    for note in notes:
+        print(note)
+    if problems:
+        return _fail(problems)
+    print("all checks passed")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amends", description="Amends: recover broken promises to customers, in Slack.")
+    parser.add_argument("--version", action="version", version=f"amends {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
+    run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000); path /slack/events")
+    run.add_argument("--threads", type=int, default=8, help="HTTP mode: server threads (default 8)")
+    run.add_argument("--no-migrate", action="store_true", help="don't upgrade the database schema at start")
+    run.set_defaults(handler=cmd_run)
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest for what this code handles")
+    manifest.add_argument("--url", help="HTTP mode request URL, e.g. https://amends.example.com/slack/events; "
+                                        "omit for Socket Mode")
+    manifest.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    manifest.set_defaults(handler=cmd_manifest)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("db_command", choices=["upgrade", "current"])
+    db.set_defaults(handler=cmd_db)
+
+    check = sub.add_parser("check", help="validate amends.yaml and the other data files")
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(exc.problems)
+    _configure_logging(settings.log_level)
+    try:
+        return int(args.handler(args, settings))
+    except ConfigError as exc:
+        return _fail(exc.problems)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return _fail([f"AMENDS_DATABASE_URL: cannot use the database ({reason})"])
+    except KeyboardInterrupt:
+        return 130

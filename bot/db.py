@@ -1,0 +1,184 @@
+"""Database engine, sessions, column types and migrations.
+
+One `Database` per process. Each Slack interaction runs in one `transaction()`: everything it writes is
+committed together or not at all. Times are stored as UTC and always come back timezone-aware; money is
+stored as integer minor units and always comes back as Decimal, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from bot.errors import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+# Stable constraint names so Alembic migrations (and SQLite batch mode) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes, stored in UTC. Naive datetimes are refused: their zone is a guess."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator[Decimal]):
+    """A Decimal amount with two places, stored as integer minor units so no float ever touches it."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
+        return int((value.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(CENT)
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would otherwise pick psycopg2)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str, *, busy_timeout: float = 2.0, pool_size: int = 10) -> Engine:
+    """An engine tuned to fail fast: a Slack interaction has 3 seconds, so waiting longer helps no one."""
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout, "check_same_thread": False}, pool_pre_ping=False
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # Fail fast on a held lock, as SQLite's busy timeout does: a person is waiting on the other end.
+    # Options already in the URL (e.g. a search_path) are kept.
+    options = " ".join(filter(None, [parsed.query.get("options"), f"-c lock_timeout={int(busy_timeout * 1000)}"]))
+    return create_engine(
+        parsed.difference_update_query(["options"]),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=busy_timeout,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": max(1, int(busy_timeout)), "options": options},
+    )
+
+
+class Database:
+    def __init__(self, url: str, *, busy_timeout: float = 2.0) -> None:
+        self.url = normalize_url(url)
+        self.engine = create_db_engine(self.url, busy_timeout=busy_timeout)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on any error.
+
+        Losing the connection, a lock timeout or a refused connection become StorageUnavailable, which
+        the Slack layer turns into a clear message; nothing is half-saved because nothing was committed.
+        """
+        session = self.sessions()
+        try:
+            with session.begin():
+                yield session
+        except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
+            log.warning("database unavailable: %s", exc)
+            raise StorageUnavailable(str(exc)) from exc
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "bot:migrations")
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema up to date. Safe to run from several replicas at once on PostgreSQL."""
+    from alembic import command
+
+    import bot.models  # noqa: F401  (registers every table on Base.metadata)
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -1,0 +1,3 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from bot.cases.models import Case, CaseEvent  # noqa: F401

@@ -1,0 +1,987 @@
+"""A strict fake of the Slack Web API, served on 127.0.0.1 with the standard library.
+
+It keeps a small workspace (users, channels, messages, threads, ephemeral messages, modals and Home tabs)
+and answers like Slack: `ok: false` with Slack's error names (`invalid_auth`, `channel_not_found`,
+`not_in_channel`, `invalid_blocks`, `expired_trigger_id`, ...), HTTP 429 with Retry-After when rate
+limited, and it validates every block and view it is sent (see `blockkit`). Trigger ids expire after
+3 seconds and can be used once, as on Slack.
+
+Tests and the sandbox read its state through the query methods (`messages`, `thread`, `ephemerals`,
+`open_view`, ...) and wait for the bot's work after an ack with `wait_for`, never by sleeping.
+
+    fake = FakeSlack().start()
+    fake.add_user("U0ASSOC01", "ada")
+    fake.add_channel("C0CASES01", "cases", members=["U0ASSOC01"])
+    ...  # run the bot with AMENDS_SLACK_API_URL=fake.api_url
+    fake.stop()
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
+
+from bot.sandbox import blockkit
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TRIGGER_TTL = 3.0
+VIEW_STACK_LIMIT = 3
+JSON_ARGS = {"blocks", "attachments", "view", "metadata", "files", "user_ids", "users"}
+
+
+class SlackError(Exception):
+    """An `ok: false` answer."""
+
+    def __init__(self, error: str, *, status: int = 200, retry_after: int | None = None,
+                 messages: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.retry_after = retry_after
+        self.messages = messages or []
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    real_name: str
+    tz: str = "Europe/London"
+    is_bot: bool = False
+    is_admin: bool = False
+    deleted: bool = False
+
+    def to_api(self, team_id: str) -> dict[str, Any]:
+        return {
+            "id": self.id, "team_id": team_id, "name": self.name, "real_name": self.real_name,
+            "tz": self.tz, "is_bot": self.is_bot, "is_admin": self.is_admin, "deleted": self.deleted,
+            "profile": {"real_name": self.real_name, "display_name": self.name},
+        }
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    is_archived: bool = False
+    members: set[str] = field(default_factory=set)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "is_channel": not self.is_private and not self.is_im,
+            "is_group": self.is_private, "is_im": self.is_im, "is_private": self.is_private or self.is_im,
+            "is_archived": self.is_archived, "num_members": len(self.members),
+        }
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    user: str
+    text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    bot_id: str | None = None
+    edited_ts: str | None = None
+    subtype: str | None = None
+
+    @property
+    def is_reply(self) -> bool:
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
+        if self.blocks:
+            data["blocks"] = self.blocks
+        if self.thread_ts:
+            data["thread_ts"] = self.thread_ts
+        if self.metadata:
+            data["metadata"] = self.metadata
+        if self.files:
+            data["files"] = self.files
+        if self.bot_id:
+            data["bot_id"] = self.bot_id
+        if self.edited_ts:
+            data["edited"] = {"user": self.user, "ts": self.edited_ts}
+        if self.subtype:
+            data["subtype"] = self.subtype
+        return data
+
+
+@dataclass
+class Ephemeral:
+    channel: str
+    user: str
+    ts: str
+    text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None
+    source: str = "chat.postEphemeral"  # or "response_url"
+
+
+@dataclass
+class ViewRecord:
+    id: str
+    user: str
+    view: dict[str, Any]
+    hash: str
+    root_view_id: str
+    previous_view_id: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    closed: bool = False
+
+    def to_api(self, team_id: str, app_id: str, bot_id: str) -> dict[str, Any]:
+        data = dict(self.view)
+        data.setdefault("private_metadata", "")
+        data.setdefault("callback_id", "")
+        data.setdefault("external_id", "")
+        data.update({
+            "id": self.id, "team_id": team_id, "hash": self.hash, "app_id": app_id, "bot_id": bot_id,
+            "root_view_id": self.root_view_id, "previous_view_id": self.previous_view_id,
+            "state": {"values": {}},
+        })
+        return data
+
+
+@dataclass
+class Trigger:
+    id: str
+    user: str
+    issued_at: float
+    used: bool = False
+
+
+@dataclass
+class ResponseUrl:
+    token: str
+    channel: str
+    user: str
+    message_ts: str | None  # the message a click came from, for replace_original
+    issued_at: float
+    uses: int = 0
+
+
+@dataclass
+class ApiCall:
+    method: str
+    args: dict[str, Any]
+    ok: bool
+    error: str | None
+    at: float
+
+
+@dataclass
+class Upload:
+    file_id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class FakeSlack:
+    """The workspace state plus the HTTP server that serves it."""
+
+    def __init__(self, *, bot_token: str = "xoxb-fake-bot-token", team_id: str = "T0AMENDS1",
+                 bot_user_id: str = "U0AMENDSBOT", bot_id: str = "B0AMENDSBOT", app_id: str = "A0AMENDS1",
+                 trigger_ttl: float = TRIGGER_TTL) -> None:
+        self.bot_token = bot_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.trigger_ttl = trigger_ttl
+        self.domain = "amends-sandbox"
+
+        self.users: dict[str, User] = {}
+        self.channels: dict[str, Channel] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self._messages: dict[str, list[Message]] = {}
+        self._ephemerals: list[Ephemeral] = []
+        self._views: dict[str, ViewRecord] = {}
+        self._homes: dict[str, ViewRecord] = {}
+        self._triggers: dict[str, Trigger] = {}
+        self._response_urls: dict[str, ResponseUrl] = {}
+        self._uploads: dict[str, Upload] = {}
+        self._calls: list[ApiCall] = []
+
+        self._forced: dict[str, list[SlackError]] = {}
+        self._channel_rate: tuple[float, int] | None = None
+        self._buckets: dict[str, _Bucket] = {}
+        self._latency = 0.0
+
+        self._ids = itertools.count(1)
+        self._last_ts = 0.0
+        self._changed = threading.Condition(threading.RLock())
+        self.revision = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+        self.add_user(bot_user_id, "amends", "Amends", is_bot=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, port: int = 0) -> FakeSlack:
+        handler = type("FakeSlackHandler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """What to give WebClient(base_url=...) or AMENDS_SLACK_API_URL."""
+        return f"{self.base_url}/api/"
+
+    # ------------------------------------------------------------------ workspace set-up
+
+    def add_user(self, user_id: str, name: str, real_name: str | None = None, **kwargs: Any) -> User:
+        with self._changed:
+            user = User(user_id, name, real_name or name.title(), **kwargs)
+            self.users[user_id] = user
+            self._touch()
+            return user
+
+    def add_channel(self, channel_id: str, name: str, *, members: list[str] = (), is_private: bool = False,
+                    bot_member: bool = True) -> Channel:
+        with self._changed:
+            channel = Channel(channel_id, name, is_private=is_private, members=set(members))
+            if bot_member:
+                channel.members.add(self.bot_user_id)
+            self.channels[channel_id] = channel
+            self._messages.setdefault(channel_id, [])
+            self._touch()
+            return channel
+
+    def add_usergroup(self, group_id: str, members: list[str]) -> None:
+        with self._changed:
+            self.usergroups[group_id] = list(members)
+
+    def im_channel(self, user_id: str) -> Channel:
+        """The DM between the bot and `user_id` (created on first use, as conversations.open does)."""
+        with self._changed:
+            channel_id = "D" + user_id[1:]
+            if channel_id not in self.channels:
+                self.channels[channel_id] = Channel(channel_id, user_id, is_im=True,
+                                                    members={user_id, self.bot_user_id})
+                self._messages[channel_id] = []
+            return self.channels[channel_id]
+
+    def post_as_user(self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None,
+                     blocks: list[dict[str, Any]] | None = None) -> Message:
+        """A person's message (what the sandbox composer sends); returns it for building events."""
+        with self._changed:
+            message = Message(channel_id, self._next_ts(), user_id, text, blocks or [], thread_ts)
+            self._messages.setdefault(channel_id, []).append(message)
+            self._touch()
+            return message
+
+    # ------------------------------------------------------------------ fault injection
+
+    def fail_next(self, method: str, error: str = "internal_error", *, status: int = 500,
+                  count: int = 1) -> None:
+        """The next `count` calls of `method` fail with `error` (HTTP `status`)."""
+        with self._changed:
+            self._forced.setdefault(method, []).extend(SlackError(error, status=status) for _ in range(count))
+
+    def rate_limit_next(self, method: str, *, count: int = 1, retry_after: int = 1) -> None:
+        """The next `count` calls of `method` get HTTP 429 with Retry-After."""
+        with self._changed:
+            self._forced.setdefault(method, []).extend(
+                SlackError("ratelimited", status=429, retry_after=retry_after) for _ in range(count)
+            )
+
+    def limit_posts_per_channel(self, per_second: float, burst: int = 1) -> None:
+        """Slack's message posting limit: about one message per second per channel, short bursts allowed."""
+        with self._changed:
+            self._channel_rate = (per_second, burst)
+            self._buckets.clear()
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every Web API answer, like a real network round trip."""
+        self._latency = seconds
+
+    # ------------------------------------------------------------------ what Slack's other side issues
+
+    def issue_trigger(self, user_id: str) -> str:
+        with self._changed:
+            trigger_id = f"{next(self._ids)}.{self.team_id}.{secrets.token_hex(8)}"
+            self._triggers[trigger_id] = Trigger(trigger_id, user_id, time.monotonic())
+            return trigger_id
+
+    def issue_response_url(self, channel_id: str, user_id: str, message_ts: str | None = None) -> str:
+        with self._changed:
+            token = secrets.token_urlsafe(12)
+            self._response_urls[token] = ResponseUrl(token, channel_id, user_id, message_ts, time.monotonic())
+            return f"{self.base_url}/response/{token}"
+
+    def close_view(self, view_id: str) -> None:
+        """The user closed the modal (the whole stack goes)."""
+        with self._changed:
+            record = self._views.get(view_id)
+            if record:
+                for other in self._views.values():
+                    if other.root_view_id == record.root_view_id:
+                        other.closed = True
+                self._touch()
+
+    def apply_view_response(self, view_id: str, response: dict[str, Any] | None) -> None:
+        """Apply the bot's answer to a view_submission (errors, update, push, clear, or close)."""
+        with self._changed:
+            record = self._views[view_id]
+            action = (response or {}).get("response_action")
+            if action == "errors":
+                record.errors = dict(response["errors"])
+            elif action == "update":
+                self._check_view(response["view"])
+                record.view = response["view"]
+                record.hash = self._hash()
+                record.errors = {}
+            elif action == "push":
+                self._check_view(response["view"])
+                self._push(record, response["view"])
+            elif action == "clear":
+                self.close_view(view_id)
+            else:
+                # Plain ack: this view closes and the one below it (if any) shows again.
+                record.closed = True
+            self._touch()
+
+    # ------------------------------------------------------------------ queries for tests and the sandbox
+
+    def messages(self, channel_id: str, *, include_replies: bool = False) -> list[Message]:
+        with self._changed:
+            return [m for m in self._messages.get(channel_id, []) if include_replies or not m.is_reply]
+
+    def thread(self, channel_id: str, ts: str) -> list[Message]:
+        """Replies in the thread under `ts` (the parent excluded), oldest first."""
+        with self._changed:
+            return [m for m in self._messages.get(channel_id, []) if m.thread_ts == ts and m.ts != ts]
+
+    def message(self, channel_id: str, ts: str) -> Message | None:
+        with self._changed:
+            return next((m for m in self._messages.get(channel_id, []) if m.ts == ts), None)
+
+    def dms(self, user_id: str) -> list[Message]:
+        """Messages the bot sent to `user_id` in their DM (the app's Messages tab)."""
+        return self.messages(self.im_channel(user_id).id, include_replies=True)
+
+    def ephemerals(self, user_id: str | None = None) -> list[Ephemeral]:
+        with self._changed:
+            return [e for e in self._ephemerals if user_id is None or e.user == user_id]
+
+    def views(self, user_id: str | None = None) -> list[ViewRecord]:
+        with self._changed:
+            return [v for v in self._views.values() if user_id is None or v.user == user_id]
+
+    def view(self, view_id: str) -> ViewRecord:
+        with self._changed:
+            return self._views[view_id]
+
+    def open_view(self, user_id: str) -> ViewRecord | None:
+        """The modal the user is looking at: the newest view that is not closed."""
+        with self._changed:
+            open_views = [v for v in self._views.values() if v.user == user_id and not v.closed]
+            return open_views[-1] if open_views else None
+
+    def home(self, user_id: str) -> dict[str, Any] | None:
+        with self._changed:
+            record = self._homes.get(user_id)
+            return record.view if record else None
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        with self._changed:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def uploaded(self, file_id: str) -> Upload | None:
+        with self._changed:
+            return self._uploads.get(file_id)
+
+    def permalink(self, channel_id: str, ts: str) -> str:
+        return f"https://{self.domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+    def wait_for(self, probe: Callable[[], T], timeout: float = 5.0) -> T:
+        """Wait until `probe()` returns something truthy (re-checked on every change) and return it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                result = probe()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"condition not met within {timeout}s; last calls: "
+                                       f"{[(c.method, c.error) for c in self._calls[-8:]]}")
+                self._changed.wait(min(remaining, 0.25))
+
+    def wait_for_change(self, since: int, timeout: float) -> int:
+        """Block until the state changes after `since` (for long polling); returns the new revision."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.revision <= since and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+            return self.revision
+
+    # ------------------------------------------------------------------ dispatch
+
+    def handle_api(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if self._latency:
+            time.sleep(self._latency)
+        with self._changed:
+            try:
+                forced = self._forced.get(method)
+                if forced:
+                    raise forced.pop(0)
+                handler = getattr(self, "api_" + method.replace(".", "_"), None)
+                if handler is None:
+                    raise SlackError("unknown_method")
+                if method not in {"api.test"}:
+                    self._authenticate(token)
+                result = handler(args)
+                result = {"ok": True, **result}
+                self._record(method, args, None)
+                return result
+            except SlackError as exc:
+                self._record(method, args, exc.error)
+                raise
+
+    def _record(self, method: str, args: dict[str, Any], error: str | None) -> None:
+        self._calls.append(ApiCall(method, args, error is None, error, time.monotonic()))
+        self._touch()
+
+    def _touch(self) -> None:
+        self.revision += 1
+        self._changed.notify_all()
+
+    def _authenticate(self, token: str | None) -> None:
+        if not token:
+            raise SlackError("not_authed")
+        if token != self.bot_token:
+            raise SlackError("invalid_auth")
+
+    def _next_ts(self) -> str:
+        now = max(time.time(), self._last_ts + 0.000001)
+        self._last_ts = now
+        return f"{now:.6f}"
+
+    def _hash(self) -> str:
+        return f"{int(time.time())}.{secrets.token_hex(4)}"
+
+    # ------------------------------------------------------------------ helpers shared by methods
+
+    def _channel_for_post(self, channel_ref: str) -> Channel:
+        if not channel_ref:
+            raise SlackError("channel_not_found")
+        if channel_ref in self.users and channel_ref.startswith(("U", "W")):
+            return self.im_channel(channel_ref)  # posting to a user id goes to the app DM
+        channel = self.channels.get(channel_ref)
+        if channel is None:
+            channel = next((c for c in self.channels.values()
+                            if c.name == channel_ref.lstrip("#") and not c.is_im), None)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        if self.bot_user_id not in channel.members:
+            raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        return channel
+
+    def _readable_channel(self, channel_id: str) -> Channel:
+        channel = self.channels.get(channel_id)
+        if channel is None or (channel.is_private and self.bot_user_id not in channel.members):
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _check_blocks(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        blocks = args.get("blocks")
+        if blocks is None:
+            return []
+        problems = blockkit.message_problems(blocks)
+        if problems:
+            raise SlackError("invalid_blocks", messages=[f"[ERROR] {p}" for p in problems])
+        return blocks
+
+    def _check_view(self, view: Any) -> dict[str, Any]:
+        problems = blockkit.view_problems(view)
+        if problems:
+            raise SlackError("invalid_arguments", messages=[f"[ERROR] {p}" for p in problems])
+        return view
+
+    def _check_text(self, args: dict[str, Any], blocks: list[dict[str, Any]]) -> str:
+        text = args.get("text") or ""
+        if not text and not blocks and not args.get("attachments"):
+            raise SlackError("no_text")
+        if len(text) > blockkit.MESSAGE_TEXT:
+            raise SlackError("msg_too_long")
+        return str(text)
+
+    def _use_trigger(self, trigger_id: str | None) -> Trigger:
+        trigger = self._triggers.get(trigger_id or "")
+        if trigger is None:
+            raise SlackError("invalid_trigger_id")
+        if trigger.used:
+            raise SlackError("exchanged_trigger_id")
+        if time.monotonic() - trigger.issued_at > self.trigger_ttl:
+            raise SlackError("expired_trigger_id")
+        trigger.used = True
+        return trigger
+
+    def _rate_limit_post(self, channel_id: str) -> None:
+        if self._channel_rate is None:
+            return
+        per_second, burst = self._channel_rate
+        now = time.monotonic()
+        bucket = self._buckets.setdefault(channel_id, _Bucket(float(burst), now))
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * per_second)
+        bucket.updated = now
+        if bucket.tokens < 1:
+            wait = (1 - bucket.tokens) / per_second
+            raise SlackError("ratelimited", status=429, retry_after=max(1, math.ceil(wait)))
+        bucket.tokens -= 1
+
+    def _push(self, below: ViewRecord, view: dict[str, Any]) -> ViewRecord:
+        depth = sum(1 for v in self._views.values() if v.root_view_id == below.root_view_id and not v.closed)
+        if depth >= VIEW_STACK_LIMIT:
+            raise SlackError("push_limit_reached")
+        record = ViewRecord(self._view_id(), below.user, view, self._hash(), below.root_view_id, below.id)
+        self._views[record.id] = record
+        return record
+
+    def _view_id(self) -> str:
+        return f"V{next(self._ids):010d}"
+
+    def _view_answer(self, record: ViewRecord) -> dict[str, Any]:
+        return {"view": record.to_api(self.team_id, self.app_id, self.bot_id)}
+
+    def _find_view(self, args: dict[str, Any]) -> ViewRecord:
+        view_id = args.get("view_id")
+        external_id = args.get("external_id")
+        record = None
+        if view_id:
+            record = self._views.get(view_id)
+        elif external_id:
+            record = next((v for v in self._views.values() if v.view.get("external_id") == external_id), None)
+        else:
+            raise SlackError("invalid_arguments", messages=["[ERROR] view_id or external_id is required"])
+        if record is None:
+            raise SlackError("not_found")
+        return record
+
+    # ------------------------------------------------------------------ Web API methods
+
+    def api_api_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"args": {k: v for k, v in args.items() if k != "token"}}
+
+    def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"https://{self.domain}.slack.com/", "team": "Amends Sandbox", "user": "amends",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+                "is_enterprise_install": False}
+
+    def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for_post(str(args.get("channel", "")))
+        blocks = self._check_blocks(args)
+        text = self._check_text(args, blocks)
+        thread_ts = args.get("thread_ts") or None
+        if thread_ts and not any(m.ts == thread_ts for m in self._messages[channel.id]):
+            raise SlackError("thread_not_found")
+        self._rate_limit_post(channel.id)
+        metadata = args.get("metadata")
+        if metadata is not None and not (isinstance(metadata, dict) and metadata.get("event_type")):
+            raise SlackError("invalid_metadata_format")
+        message = Message(channel.id, self._next_ts(), self.bot_user_id, text, blocks, thread_ts,
+                          metadata, bot_id=self.bot_id)
+        self._messages[channel.id].append(message)
+        return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
+
+    def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for_post(str(args.get("channel", "")))
+        message = self.message(channel.id, str(args.get("ts", "")))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.user != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        if "blocks" in args:
+            message.blocks = self._check_blocks(args)
+        if "text" in args:
+            message.text = self._check_text(args, message.blocks)
+        if "metadata" in args:
+            message.metadata = args["metadata"]
+        message.edited_ts = self._next_ts()
+        return {"channel": channel.id, "ts": message.ts, "text": message.text, "message": message.to_api()}
+
+    def api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for_post(str(args.get("channel", "")))
+        message = self.message(channel.id, str(args.get("ts", "")))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.user != self.bot_user_id:
+            raise SlackError("cant_delete_message")
+        self._messages[channel.id].remove(message)
+        return {"channel": channel.id, "ts": message.ts}
+
+    def api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for_post(str(args.get("channel", "")))
+        user = str(args.get("user", ""))
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        if user not in channel.members:
+            raise SlackError("user_not_in_channel")
+        blocks = self._check_blocks(args)
+        text = self._check_text(args, blocks)
+        ephemeral = Ephemeral(channel.id, user, self._next_ts(), text, blocks, args.get("thread_ts"))
+        self._ephemerals.append(ephemeral)
+        return {"message_ts": ephemeral.ts}
+
+    def api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(args.get("channel", "")))
+        ts = str(args.get("message_ts", ""))
+        if self.message(channel.id, ts) is None:
+            raise SlackError("message_not_found")
+        return {"channel": channel.id, "permalink": self.permalink(channel.id, ts)}
+
+    def api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(args.get("channel", "")))
+        data = channel.to_api()
+        data["is_member"] = self.bot_user_id in channel.members
+        return {"channel": data}
+
+    def api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = args.get("users")
+        if isinstance(users, str):
+            users = [u for u in users.split(",") if u]
+        if not users or len(users) != 1 or users[0] not in self.users:
+            raise SlackError("user_not_found")
+        return {"channel": {"id": self.im_channel(users[0]).id}}
+
+    def api_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(args.get("channel", "")))
+        if channel is None or (channel.is_private and self.bot_user_id not in channel.members):
+            raise SlackError("channel_not_found")
+        if channel.is_private or channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        channel.members.add(self.bot_user_id)
+        return {"channel": channel.to_api()}
+
+    def api_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(args.get("channel", "")))
+        return {"members": sorted(channel.members), "response_metadata": {"next_cursor": ""}}
+
+    def api_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        visible = [c for c in self.channels.values()
+                   if not c.is_im and (not c.is_private or self.bot_user_id in c.members)]
+        return self._page(args, [c.to_api() for c in visible], "channels")
+
+    def api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(args.get("channel", "")))
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        top = [m for m in self._messages[channel.id] if not m.is_reply]
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or math.inf)
+        newest_first = [m.to_api() | self._reply_info(m) for m in reversed(top)
+                        if oldest < float(m.ts) < latest]
+        return self._page(args, newest_first, "messages", has_more=True)
+
+    def api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(args.get("channel", "")))
+        ts = str(args.get("ts", ""))
+        parent = self.message(channel.id, ts)
+        if parent is None:
+            raise SlackError("thread_not_found")
+        replies = [parent] + self.thread(channel.id, ts)
+        return self._page(args, [m.to_api() for m in replies], "messages", has_more=True)
+
+    def _reply_info(self, message: Message) -> dict[str, Any]:
+        replies = self.thread(message.channel, message.ts)
+        return {"reply_count": len(replies)} if replies else {}
+
+    def _page(self, args: dict[str, Any], items: list[Any], key: str, *,
+              has_more: bool = False) -> dict[str, Any]:
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        start = int(args.get("cursor") or 0) if str(args.get("cursor") or "0").isdigit() else None
+        if start is None:
+            raise SlackError("invalid_cursor")
+        page = items[start:start + limit]
+        next_cursor = str(start + limit) if start + limit < len(items) else ""
+        answer: dict[str, Any] = {key: page, "response_metadata": {"next_cursor": next_cursor}}
+        if has_more:
+            answer["has_more"] = bool(next_cursor)
+        return answer
+
+    def api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user", "")))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user.to_api(self.team_id)}
+
+    def api_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._page(args, [u.to_api(self.team_id) for u in self.users.values()], "members")
+
+    def api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(str(args.get("usergroup", "")))
+        if group is None:
+            raise SlackError("no_such_subteam")
+        return {"users": list(group)}
+
+    def api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        self._check_view(view)
+        trigger = self._use_trigger(args.get("trigger_id"))
+        view_id = self._view_id()
+        record = ViewRecord(view_id, trigger.user, view, self._hash(), view_id)
+        self._views[view_id] = record
+        return self._view_answer(record)
+
+    def api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        self._check_view(view)
+        trigger = self._use_trigger(args.get("trigger_id"))
+        below = self.open_view(trigger.user)
+        if below is None:
+            raise SlackError("invalid_arguments", messages=["[ERROR] no open view to push onto"])
+        return self._view_answer(self._push(below, view))
+
+    def api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        self._check_view(view)
+        record = self._find_view(args)
+        if args.get("hash") and args["hash"] != record.hash:
+            raise SlackError("hash_conflict")
+        record.view = view
+        record.hash = self._hash()
+        record.errors = {}
+        return self._view_answer(record)
+
+    def api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        self._check_view(view)
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments", messages=["[ERROR] views.publish takes a home view"])
+        user_id = str(args.get("user_id", ""))
+        if user_id not in self.users:
+            raise SlackError("user_not_found")
+        existing = self._homes.get(user_id)
+        if existing and args.get("hash") and args["hash"] != existing.hash:
+            raise SlackError("hash_conflict")
+        view_id = existing.id if existing else self._view_id()
+        record = ViewRecord(view_id, user_id, view, self._hash(), view_id)
+        self._homes[user_id] = record
+        return self._view_answer(record)
+
+    def api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        length = int(args.get("length") or 0)
+        if not filename or length <= 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):010d}"
+        self._uploads[file_id] = Upload(file_id, filename, length)
+        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        done = []
+        for item in files:
+            upload = self._uploads.get(item.get("id", ""))
+            if upload is None or upload.content is None:
+                raise SlackError("file_not_found")
+            done.append({"id": upload.file_id, "name": upload.filename, "title": item.get("title") or
+                         upload.filename, "size": len(upload.content)})
+        channel_id = args.get("channel_id")
+        if channel_id:
+            channel = self._channel_for_post(str(channel_id))
+            thread_ts = args.get("thread_ts") or None
+            message = Message(channel.id, self._next_ts(), self.bot_user_id,
+                              str(args.get("initial_comment") or ""), [], thread_ts, files=done,
+                              bot_id=self.bot_id, subtype="file_share")
+            self._messages[channel.id].append(message)
+        return {"files": done}
+
+    # ------------------------------------------------------------------ response_url and uploads
+
+    def handle_response_url(self, token: str, payload: dict[str, Any]) -> None:
+        with self._changed:
+            hook = self._response_urls.get(token)
+            if hook is None:
+                raise SlackError("invalid_token", status=404)
+            # Slack accepts up to five posts within 30 minutes on one response_url.
+            if hook.uses >= 5 or time.monotonic() - hook.issued_at > 1800:
+                raise SlackError("expired_url", status=404)
+            hook.uses += 1
+            blocks = payload.get("blocks") or []
+            problems = blockkit.message_problems(blocks) if blocks else []
+            if problems:
+                raise SlackError("invalid_blocks", status=400, messages=problems)
+            text = str(payload.get("text") or "")
+            if payload.get("delete_original") and hook.message_ts:
+                original = self.message(hook.channel, hook.message_ts)
+                if original is not None:
+                    self._messages[hook.channel].remove(original)
+            elif payload.get("replace_original") and hook.message_ts:
+                original = self.message(hook.channel, hook.message_ts)
+                if original is not None:
+                    original.text, original.blocks, original.edited_ts = text, blocks, self._next_ts()
+                else:
+                    self._replace_ephemeral(hook, text, blocks)
+            elif payload.get("response_type") == "in_channel":
+                self._messages.setdefault(hook.channel, []).append(
+                    Message(hook.channel, self._next_ts(), self.bot_user_id, text, blocks,
+                            payload.get("thread_ts"), bot_id=self.bot_id))
+            else:
+                self._ephemerals.append(Ephemeral(hook.channel, hook.user, self._next_ts(), text, blocks,
+                                                  payload.get("thread_ts"), source="response_url"))
+            self._record("response_url", payload, None)
+
+    def _replace_ephemeral(self, hook: ResponseUrl, text: str, blocks: list[dict[str, Any]]) -> None:
+        for ephemeral in reversed(self._ephemerals):
+            if ephemeral.user == hook.user and ephemeral.ts == hook.message_ts:
+                ephemeral.text, ephemeral.blocks = text, blocks
+                return
+        self._ephemerals.append(Ephemeral(hook.channel, hook.user, self._next_ts(), text, blocks,
+                                          source="response_url"))
+
+    def handle_upload(self, file_id: str, content: bytes) -> None:
+        with self._changed:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                raise SlackError("file_not_found", status=404)
+            upload.content = content
+            self._touch()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the state lock while reading several things consistently."""
+        with self._changed:
+            yield
+
+
+def parse_args(body: bytes, content_type: str) -> dict[str, Any]:
+    """Web API arguments from a form or JSON body; JSON-valued form fields are decoded like Slack does."""
+    if "application/json" in content_type:
+        try:
+            args = json.loads(body or b"{}")
+        except json.JSONDecodeError:
+            raise SlackError("invalid_json") from None
+        if not isinstance(args, dict):
+            raise SlackError("invalid_json")
+        return args
+    args = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+    for key in JSON_ARGS & args.keys():
+        value = args[key]
+        if key == "users" and not value.startswith("["):
+            continue
+        try:
+            args[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise SlackError("invalid_blocks_format" if key == "blocks" else "invalid_arguments") from None
+    return args
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("fake slack: " + format, *args)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, payload: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode() if payload is not None else b"ok"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8" if payload is not None else "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        if self.path.rstrip("/") == "/health":
+            self._send(HTTPStatus.OK, {"ok": True})
+        else:
+            self._send(HTTPStatus.NOT_FOUND, {"ok": False, "error": "not_found"})
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        body = self._body()
+        path = urllib.parse.urlparse(self.path).path
+        try:
+            if path.startswith("/api/"):
+                self._api(path.removeprefix("/api/"), body)
+            elif path.startswith("/response/"):
+                payload = json.loads(body or b"{}")
+                self.fake.handle_response_url(path.removeprefix("/response/"), payload)
+                self._send(HTTPStatus.OK, None)
+            elif path.startswith("/upload/"):
+                self.fake.handle_upload(path.removeprefix("/upload/"), body)
+                self._send(HTTPStatus.OK, None)
+            else:
+                self._send(HTTPStatus.NOT_FOUND, {"ok": False, "error": "not_found"})
+        except SlackError as exc:
+            self._error(exc)
+        except json.JSONDecodeError:
+            self._send(HTTPStatus.BAD_REQUEST, {"ok": False, "error": "invalid_json"})
+
+    def _api(self, method: str, body: bytes) -> None:
+        args = parse_args(body, self.headers.get("Content-Type", ""))
+        token = None
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth.removeprefix("Bearer ").strip()
+        token = token or args.pop("token", None)
+        self._send(HTTPStatus.OK, self.fake.handle_api(method, args, token))
+
+    def _error(self, exc: SlackError) -> None:
+        payload: dict[str, Any] = {"ok": False, "error": exc.error}
+        if exc.messages:
+            payload["response_metadata"] = {"messages": exc.messages}
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        self._send(exc.status, payload, headers)

@@ -1,0 +1,250 @@
+"""Settings: secrets and deployment choices from the environment (and `.env`), team choices from amends.yaml.
+
+Both are validated once at start. Any problem becomes a ConfigError whose lines name the setting (the
+environment variable, or the file, line and key) and say what to do - never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.datafile import load_model
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///amends.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r}; use an IANA name like 'Europe/Paris'") from None
+    return name
+
+
+def _currency(code: str) -> str:
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"{code!r} is not a 3-letter ISO 4217 currency code like 'EUR'")
+    return code.upper()
+
+
+def _slack_id(prefixes: str, what: str, example: str):  # noqa: ANN202 - returns a validator
+    def check(value: str) -> str:
+        if not (isinstance(value, str) and len(value) >= 3 and value[0] in prefixes
+                and value.isalnum() and value.upper() == value):
+            raise ValueError(f"{value!r} is not {what} ID like {example} (IDs, not names: in Slack, open the "
+                             f"details and copy the ID at the bottom)")
+        return value
+    return AfterValidator(check)
+
+
+ChannelId = Annotated[str, _slack_id("CG", "a channel", "C0123ABCD")]
+UserId = Annotated[str, _slack_id("UW", "a user", "U0123ABCD")]
+UsergroupId = Annotated[str, _slack_id("S", "a user group", "S0123ABCD")]
+Timezone = Annotated[str, AfterValidator(_timezone)]
+Currency = Annotated[str, AfterValidator(_currency)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkspaceConfig(_Strict):
+    timezone: Timezone = "UTC"
+    currency: Currency = "USD"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class CasesConfig(_Strict):
+    channel: ChannelId
+    id_prefix: str = "AM"
+
+    @field_validator("id_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not (1 <= len(value) <= 8 and value[0].isalpha() and value.isalnum() and value.isupper()):
+            raise ValueError(f"{value!r} must be 1 to 8 capital letters or digits, starting with a letter, like AM")
+        return value
+
+
+class ManagersConfig(_Strict):
+    users: list[UserId] = Field(default_factory=list)
+    usergroup: UsergroupId | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.users or self.usergroup)
+
+
+class CustomerTier(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    label: str = Field(min_length=1, max_length=75)
+    weight: int = Field(default=0, ge=0, le=5, description="severity points this tier adds")
+
+
+def _default_tiers() -> list[CustomerTier]:
+    return [
+        CustomerTier(id="standard", label="Standard", weight=0),
+        CustomerTier(id="preferred", label="Preferred", weight=1),
+        CustomerTier(id="key", label="Key account", weight=2),
+    ]
+
+
+class SeverityConfig(_Strict):
+    """Points that add up to a severity; see README "How severity is derived"."""
+
+    overdue_points: int = 4
+    due_within_24h_points: int = 2
+    due_within_72h_points: int = 1
+    high_value: Decimal = Decimal("5000")
+    high_value_points: int = 2
+    medium_value: Decimal = Decimal("1000")
+    medium_value_points: int = 1
+    critical_at: int = 6
+    high_at: int = 4
+    medium_at: int = 2
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeverityConfig:
+        if not (self.critical_at > self.high_at > self.medium_at > 0):
+            raise ValueError("thresholds must satisfy critical_at > high_at > medium_at > 0")
+        if self.medium_value > self.high_value:
+            raise ValueError("medium_value must not exceed high_value")
+        return self
+
+
+class AmendsConfig(_Strict):
+    """The team's amends.yaml."""
+
+    workspace: WorkspaceConfig = Field(default_factory=WorkspaceConfig)
+    cases: CasesConfig
+    managers: ManagersConfig = Field(default_factory=ManagersConfig)
+    customer_tiers: list[CustomerTier] = Field(default_factory=_default_tiers, min_length=1)
+    severity: SeverityConfig = Field(default_factory=SeverityConfig)
+
+    @field_validator("customer_tiers")
+    @classmethod
+    def _unique_tiers(cls, tiers: list[CustomerTier]) -> list[CustomerTier]:
+        seen = set()
+        for tier in tiers:
+            if tier.id in seen:
+                raise ValueError(f"tier id {tier.id!r} is listed twice")
+            seen.add(tier.id)
+        return tiers
+
+    def tier(self, tier_id: str | None) -> CustomerTier | None:
+        return next((t for t in self.customer_tiers if t.id == tier_id), None)
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Names are the environment variables operators set."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="AMENDS_DATABASE_URL")
+    config_path: Path = Field(default=Path("amends.yaml"), alias="AMENDS_CONFIG")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="AMENDS_SLACK_API_URL")
+    log_level: str = Field(default="INFO", alias="AMENDS_LOG_LEVEL")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with 'xoxb-' (OAuth & Permissions page)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with 'xapp-' (Basic Information page)")
+        return value
+
+    @field_validator("slack_signing_secret", "slack_bot_token", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def missing_for_slack(self) -> list[str]:
+        """Environment variables still needed to talk to a real Slack workspace."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.slack_signing_secret is None and not self.socket_mode:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from `env` (default: the process environment and .env)."""
+    try:
+        if env is None:
+            return Settings()
+        return Settings.model_validate(env)
+    except ValidationError as exc:
+        problems = []
+        for item in exc.errors(include_url=False):
+            name = ".".join(str(p) for p in item["loc"])
+            problems.append(f"{name}: {str(item['msg']).removeprefix('Value error, ')}")
+        raise ConfigError(problems) from None
+
+
+def load_config(path: Path) -> AmendsConfig:
+    """Read amends.yaml, with a hint on how to create it when it is missing."""
+    if not path.exists():
+        hint = "copy amends.example.yaml to amends.yaml and set cases.channel"
+        if os.environ.get("AMENDS_CONFIG"):
+            raise ConfigError([f"AMENDS_CONFIG: {path} does not exist"])
+        raise ConfigError([f"{path}: not found ({hint}), or point AMENDS_CONFIG at your file"])
+    return load_model(path, AmendsConfig)

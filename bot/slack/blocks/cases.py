@@ -1,0 +1,214 @@
+"""Block Kit for cases: the intake modal, the case message, the manager ping, DMs and lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    DateTimePickerElement,
+    InputBlock,
+    NumberInputElement,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+
+from bot.cases.causes import Cause
+from bot.cases.intake import MAX_TEXT
+from bot.cases.models import Case
+from bot.cases.severity import Severity
+from bot.settings import AmendsConfig
+from bot.slack.blocks import base
+from bot.slack.ids import Action, Callback, IntakeField
+from bot.slack.metadata import BUTTON_VALUE_LIMIT, CaseRef, IntakeMeta
+from bot.text import escape_mrkdwn, one_line
+
+INTAKE_TITLE = "A promise is at risk"
+
+
+# ---------------------------------------------------------------------- intake modal
+
+
+def _text_input(field: IntakeField, label: str, *, placeholder: str, multiline: bool = False,
+                optional: bool = False, initial: str | None = None, hint: str | None = None) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id=field, multiline=multiline, max_length=MAX_TEXT,
+        placeholder=base.plain(placeholder), initial_value=initial[:MAX_TEXT] if initial else None,
+    )
+    return InputBlock(block_id=field, label=base.plain(label), element=element, optional=optional,
+                      hint=base.plain(hint) if hint else None)
+
+
+def intake_modal(config: AmendsConfig, meta: IntakeMeta, *, notes: str | None = None) -> dict[str, Any]:
+    causes = [base.option(c.label, c.value) for c in Cause]
+    tiers = [base.option(t.label, t.id) for t in config.customer_tiers]
+    currency = config.workspace.currency
+    blocks = [
+        base.section("Tell me what was promised and what went wrong. You'll get a case, your manager hears "
+                     "about it at once, and I'll guide you through recovering it."),
+        _text_input(IntakeField.CUSTOMER_NAME, "Customer name", placeholder="Who was the promise made to?"),
+        _text_input(IntakeField.CUSTOMER_CONTACT, "Customer contact", optional=True,
+                    placeholder="Phone or email", hint="Only you see this; it is not posted in the channel."),
+        _text_input(IntakeField.ORDER_REF, "Order or reference", placeholder="e.g. SO-18342"),
+        _text_input(IntakeField.PROMISE, "What was promised", multiline=True,
+                    placeholder="e.g. 12 office chairs delivered to the Leeds site"),
+        InputBlock(block_id=IntakeField.PROMISED_AT, label=base.plain("Promised for"),
+                   element=DateTimePickerElement(action_id=IntakeField.PROMISED_AT),
+                   hint=base.plain("The date and time the customer was promised.")),
+        InputBlock(block_id=IntakeField.CAUSE, label=base.plain("Cause"),
+                   element=StaticSelectElement(action_id=IntakeField.CAUSE, placeholder=base.plain("Pick one"),
+                                               options=causes)),
+        InputBlock(block_id=IntakeField.NEW_DATE, label=base.plain("New realistic date"), optional=True,
+                   element=DateTimePickerElement(action_id=IntakeField.NEW_DATE),
+                   hint=base.plain("Only if you know it. Don't guess: a second missed date hurts more.")),
+        InputBlock(block_id=IntakeField.ORDER_VALUE, label=base.plain(f"Order value ({currency})"), optional=True,
+                   element=NumberInputElement(action_id=IntakeField.ORDER_VALUE, is_decimal_allowed=True,
+                                              min_value="0", placeholder=base.plain("e.g. 1250.00"))),
+        InputBlock(block_id=IntakeField.CUSTOMER_TIER, label=base.plain("Customer tier"), optional=True,
+                   element=StaticSelectElement(action_id=IntakeField.CUSTOMER_TIER,
+                                               placeholder=base.plain("Pick one"), options=tiers)),
+        _text_input(IntakeField.NOTES, "Notes", multiline=True, optional=True, initial=notes,
+                    placeholder="Anything else: what the customer said, what you've tried"),
+    ]
+    return base.modal(title=INTAKE_TITLE, blocks=blocks, callback_id=Callback.CASE_INTAKE, submit="Save case",
+                      private_metadata=meta.encode())
+
+
+def intake_errors(fields: dict[str, str]) -> dict[str, str]:
+    """response_action errors keyed by block id (the form's field names are its block ids)."""
+    return {IntakeField(name).value: message for name, message in fields.items()}
+
+
+def storage_error(message: str) -> dict[str, str]:
+    """Show a save failure on the first field, so the modal and everything typed in it stay open."""
+    return {IntakeField.CUSTOMER_NAME.value: message}
+
+
+def saved_modal(case: Case, config: AmendsConfig) -> dict[str, Any]:
+    severity = Severity(case.severity)
+    blocks = [
+        base.section(f":white_check_mark: Saved as *{case.ref}* for {base.person_text(case.customer_name, 500)}.\n"
+                     f"{severity.emoji} Severity: *{severity}*."),
+        base.section(f"I'm posting it in {base.channel_mention(config.cases.channel)} and alerting your manager "
+                     "now; you'll get a DM with the link.\n\n*First step:* before you call the customer, check "
+                     "every way to still keep the promise: other locations, incoming stock, a colleague's "
+                     "stock, a special shipment."),
+    ]
+    return base.modal(title="Case saved", blocks=blocks, close="Done")
+
+
+# ---------------------------------------------------------------------- the case message and its thread
+
+
+def case_fallback(case: Case) -> str:
+    return f"{case.ref}: promise at risk for {escape_mrkdwn(one_line(case.customer_name, 80))} ({case.severity})"
+
+
+def case_message(case: Case, config: AmendsConfig) -> list[dict[str, Any]]:
+    zone = config.workspace.zone
+    severity = Severity(case.severity)
+    tier = config.tier(case.customer_tier)
+    pairs: list[tuple[str, str]] = [
+        ("Customer", base.person_text(case.customer_name, 300)),
+        ("Order", base.person_text(case.order_ref, 300)),
+        ("Promise", base.person_text(case.promise, 600)),
+        ("Due", base.slack_date(case.promised_at, zone)),
+        ("Cause", Cause(case.cause).label),
+        ("Severity", f"{severity.emoji} {severity}"),
+        ("Owner", base.user_mention(case.owner_id)),
+    ]
+    if case.new_date:
+        pairs.append(("New date", base.slack_date(case.new_date, zone)))
+    if case.order_value is not None:
+        pairs.append(("Order value", f"{case.order_value:,.2f} {case.currency}"))
+    if tier:
+        pairs.append(("Tier", escape_mrkdwn(tier.label)))
+    blocks: list[Any] = [
+        base.header(f"{case.ref} · Promise at risk"),
+        base.fields_section(pairs),
+    ]
+    if case.notes:
+        blocks.append(base.section(f"*Notes*\n{base.person_text(case.notes, 2900)}"))
+    blocks.append(base.context(
+        f"Reported by {base.user_mention(case.reporter_id)} · opened {base.slack_date(case.created_at, zone)} · "
+        f"status: {case.status}"
+    ))
+    return base.message(blocks)
+
+
+def manager_alert(case: Case, config: AmendsConfig) -> str:
+    """The first reply in the case thread: managers hear early, never by surprise."""
+    mentions = [base.user_mention(u) for u in config.managers.users]
+    if config.managers.usergroup:
+        mentions.append(f"<!subteam^{config.managers.usergroup}>")
+    due = base.slack_date(case.promised_at, config.workspace.zone)
+    return (f"{' '.join(mentions)} heads-up from {base.user_mention(case.reporter_id)}: *{case.ref}* for "
+            f"{base.person_text(case.customer_name, 300)} is at risk ({case.severity} severity, due {due}). "
+            "Options will follow in this thread as they are found.")
+
+
+# ---------------------------------------------------------------------- to the associate
+
+
+def posted_confirmation(case: Case, config: AmendsConfig) -> tuple[str, list[dict[str, Any]]]:
+    where = base.channel_mention(config.cases.channel)
+    thread = base.link(case.permalink, "open the thread") if case.permalink else "the thread"
+    managers = "your manager has been alerted there" if config.managers.configured else \
+        "no manager is configured to alert (ask your Amends admin to set `managers` in amends.yaml)"
+    text = (f":white_check_mark: *{case.ref}* is saved and posted in {where} ({thread}); {managers}.")
+    lines = [text]
+    if case.customer_contact:
+        lines.append(f"Customer contact: {base.person_text(case.customer_contact, 500)}")
+    blocks = [base.section("\n".join(lines)),
+              base.context("Next: check every way to still keep the promise before you call the customer.")]
+    return text, base.message(blocks)
+
+
+POST_FIXES = {
+    "not_in_channel": "I'm not a member of {channel}. Open {channel} and type `/invite @Amends`, "
+                      "then press *Post it again*.",
+    "channel_not_found": "I can't see the cases channel ({channel_id}). If it is private, open it and type "
+                         "`/invite @Amends`; otherwise ask your Amends admin to check `cases.channel` in "
+                         "amends.yaml. Then press *Post it again*.",
+    "is_archived": "The cases channel {channel} is archived. Ask your Amends admin to set a new `cases.channel` "
+                   "in amends.yaml, then press *Post it again*.",
+}
+
+
+def post_failed(case: Case, config: AmendsConfig, error: str) -> tuple[str, list[dict[str, Any]]]:
+    channel_id = config.cases.channel
+    fix = POST_FIXES.get(error, "Slack refused the post ({error}). Press *Post it again* in a minute.")
+    fix = fix.format(channel=base.channel_mention(channel_id), channel_id=channel_id, error=error)
+    text = f":warning: *{case.ref}* is saved, but I couldn't post it in the cases channel. {fix}"
+    blocks = [
+        base.section(text),
+        ActionsBlock(elements=[base.button("Post it again", Action.CASE_POST_RETRY, style="primary",
+                                           value=CaseRef(case_id=case.id).encode(BUTTON_VALUE_LIMIT))]),
+    ]
+    return text, base.message(blocks)
+
+
+def already_posted(case: Case) -> str:
+    where = base.link(case.permalink, "in the cases channel") if case.permalink else "in the cases channel"
+    return f":white_check_mark: *{case.ref}* is posted {where}."
+
+
+def open_cases_list(cases: Sequence[Case], total: int, config: AmendsConfig) -> tuple[str, list[dict[str, Any]]]:
+    if not cases:
+        text = "You have no open cases. Type `/recover` when a promise is at risk."
+        return text, base.message([base.section(text)])
+    zone = config.workspace.zone
+    blocks: list[Any] = [base.header(f"Your open cases ({total})")]
+    for case in cases[:40]:
+        severity = Severity(case.severity)
+        ref = base.link(case.permalink, case.ref) if case.permalink else case.ref
+        blocks.append(base.section(
+            f"*{ref}* · {base.person_text(one_line(case.customer_name, 60), 200)} — "
+            f"{base.person_text(one_line(case.promise, 100), 300)}\n"
+            f"{severity.emoji} {severity} · due {base.slack_date(case.promised_at, zone)} · "
+            f"{Cause(case.cause).label}"
+        ))
+    if total > len(cases[:40]):
+        blocks.append(base.context(f"Showing the {len(cases[:40])} due soonest of {total}."))
+    return f"You have {total} open case(s).", base.message(blocks)

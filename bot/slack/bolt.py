@@ -1,0 +1,33 @@
+"""Build the Bolt app and register every area's listeners on it."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack import cases, errors
+from bot.slack.commands import RecoverCommand
+from bot.slack.deps import SlackDeps
+from bot.slack.surface import Surface
+
+
+def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | None,
+                   verify_token: bool = True, workers: int = 32) -> Surface:
+    """A Bolt app with all listeners. `signing_secret` None means Socket Mode (requests aren't signed)."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
+        token_verification_enabled=verify_token,
+        # Work after ack() runs here; Bolt's default of 5 threads queues acks behind slow Web API calls.
+        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="amends-listener"),
+        raise_error_for_unhandled_request=False,
+    )
+    surface = Surface(app)
+    surface.uses_scopes("chat:write", "users:read", "usergroups:read")
+    errors.install(app)
+    recover = RecoverCommand(surface)
+    cases.register(surface, recover, deps)
+    return surface

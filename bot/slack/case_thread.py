@@ -1,0 +1,81 @@
+"""Posting a case in the cases channel and talking in its thread.
+
+The case is already saved when this runs; Slack failing here never loses it. If the bot cannot post
+(not a member, channel gone), the associate gets a DM saying exactly how to fix it and a button to
+post again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.cases import service
+from bot.cases.models import Case
+from bot.slack.blocks import cases as blocks
+from bot.slack.deps import SlackDeps
+from bot.slack.notify import dm
+
+log = logging.getLogger(__name__)
+
+FIXABLE_POST_ERRORS = {"not_in_channel", "channel_not_found", "is_archived"}
+
+
+def load_case(deps: SlackDeps, case_id: int) -> Case:
+    with deps.db.transaction() as session:
+        return service.get_case(session, case_id)
+
+
+def publish_case(client: WebClient, deps: SlackDeps, case_id: int) -> Case | None:
+    """Post the case message, alert the managers in its thread and confirm to the associate.
+
+    Returns the case as posted, or None when posting failed in a way the associate was told how to fix.
+    """
+    case = load_case(deps, case_id)
+    if case.has_thread:
+        return case
+    channel = deps.config.cases.channel
+    try:
+        posted = client.chat_postMessage(channel=channel, text=blocks.case_fallback(case),
+                                         blocks=blocks.case_message(case, deps.config), unfurl_links=False)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        if error not in FIXABLE_POST_ERRORS:
+            raise
+        log.warning("could not post %s in %s: %s", case.ref, channel, error)
+        with deps.db.transaction() as session:
+            service.record_post_failure(session, case.id, error=error, now=deps.clock.now())
+        text, rendered = blocks.post_failed(case, deps.config, error)
+        dm(client, case.owner_id, text, blocks=rendered)
+        return None
+
+    ts = posted["ts"]
+    permalink = _permalink(client, posted["channel"], ts)
+    with deps.db.transaction() as session:
+        case = service.attach_message(session, case.id, channel_id=posted["channel"], message_ts=ts,
+                                      permalink=permalink, now=deps.clock.now())
+    if deps.config.managers.configured:
+        post_in_thread(client, case, blocks.manager_alert(case, deps.config))
+    text, rendered = blocks.posted_confirmation(case, deps.config)
+    dm(client, case.owner_id, text, blocks=rendered)
+    return case
+
+
+def post_in_thread(client: WebClient, case: Case, text: str, *, blocks: list[dict[str, Any]] | None = None,
+                   metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Reply in the case thread. `text` must be escaped where it holds person-written text."""
+    if not case.has_thread:
+        raise ValueError(f"{case.ref} has no thread yet")
+    return client.chat_postMessage(channel=case.channel_id, thread_ts=case.message_ts, text=text, blocks=blocks,
+                                   metadata=metadata, unfurl_links=False).data  # type: ignore[return-value]
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as exc:  # a missing link only costs a click; the case is posted
+        log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+        return None

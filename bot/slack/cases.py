@@ -1,0 +1,83 @@
+"""Listeners for opening and listing cases."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.cases import service
+from bot.cases.intake import parse_intake
+from bot.errors import InvalidInput, StorageUnavailable
+from bot.slack import forms
+from bot.slack.blocks import cases as blocks
+from bot.slack.case_thread import load_case, publish_case
+from bot.slack.commands import Invocation, RecoverCommand
+from bot.slack.deps import SlackDeps
+from bot.slack.ids import Action, Callback
+from bot.slack.metadata import CaseRef, IntakeMeta
+from bot.slack.notify import Respond
+from bot.slack.surface import Surface
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 40
+
+
+def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None:
+    @recover.default
+    def open_intake(call: Invocation) -> None:
+        view = blocks.intake_modal(deps.config, IntakeMeta(channel_id=call.channel_id), notes=call.args or None)
+        call.client.views_open(trigger_id=call.trigger_id, view=view)
+
+    @recover.subcommand("list", "list", "show your open cases")
+    def list_cases(call: Invocation) -> None:
+        with deps.db.transaction() as session:
+            cases = service.open_cases_owned_by(session, call.user_id, limit=LIST_LIMIT)
+            total = service.count_open_cases_owned_by(session, call.user_id)
+        text, rendered = blocks.open_cases_list(cases, total, deps.config)
+        call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
+
+    @surface.action(Action.OPEN_INTAKE)
+    def open_intake_from_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        note = body["actions"][0].get("value") or None
+        channel_id = (body.get("channel") or {}).get("id")
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=blocks.intake_modal(deps.config, IntakeMeta(channel_id=channel_id), notes=note))
+
+    @surface.view_submission(Callback.CASE_INTAKE)
+    def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        IntakeMeta.decode(view.get("private_metadata"))
+        user_id = body["user"]["id"]
+        now = deps.clock.now()
+        try:
+            intake = parse_intake(forms.read_values(view), config=deps.config, now=now)
+        except InvalidInput as exc:
+            ack(response_action="errors", errors=blocks.intake_errors(exc.fields))
+            return
+        # Saved before the ack (a few ms) so that a database failure keeps the modal, and everything
+        # typed in it, open with a clear error instead of losing it.
+        try:
+            with deps.db.transaction() as session:
+                case = service.open_case(session, intake, reporter_id=user_id, config=deps.config, now=now)
+        except StorageUnavailable as exc:
+            ack(response_action="errors", errors=blocks.storage_error(exc.user_message))
+            return
+        ack(response_action="update", view=blocks.saved_modal(case, deps.config))
+        log.info("opened %s (%s) for %s", case.ref, case.severity, user_id)
+        publish_case(client, deps, case.id)
+
+    @surface.action(Action.CASE_POST_RETRY)
+    def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        ref = CaseRef.decode(body["actions"][0].get("value"))
+        case = load_case(deps, ref.case_id)
+        if case.has_thread:
+            respond(text=blocks.already_posted(case), replace_original=True)
+            return
+        posted = publish_case(client, deps, ref.case_id)
+        if posted is not None:
+            respond(text=blocks.already_posted(posted), replace_original=True)

@@ -1,0 +1,29 @@
+"""Every callback_id, action_id and block_id the bot uses, named once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Callback(StrEnum):
+    CASE_INTAKE = "case_intake"
+
+
+class Action(StrEnum):
+    CASE_POST_RETRY = "case_post_retry"
+    OPEN_INTAKE = "open_intake"
+
+
+class IntakeField(StrEnum):
+    """Block ids of the intake modal; they are also the CaseIntake field names."""
+
+    CUSTOMER_NAME = "customer_name"
+    CUSTOMER_CONTACT = "customer_contact"
+    ORDER_REF = "order_ref"
+    PROMISE = "promise"
+    PROMISED_AT = "promised_at"
+    CAUSE = "cause"
+    NEW_DATE = "new_date"
+    ORDER_VALUE = "order_value"
+    CUSTOMER_TIER = "customer_tier"
+    NOTES = "notes"

@@ -1,0 +1,119 @@
+"""Fixtures: every database test runs on SQLite, and also on PostgreSQL when AMENDS_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import build
+from bot.clock import FrozenClock
+from bot.db import Base, normalize_url, upgrade
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.fake_slack import FakeSlack
+from bot.server import HttpServer, wsgi_app
+from bot.settings import AmendsConfig, Settings
+from tests.support import CASES_CHANNEL, MANAGER, SIGNING_SECRET, Harness, seed_workspace
+
+POSTGRES_URL = os.environ.get("AMENDS_TEST_POSTGRES_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not POSTGRES_URL, reason="AMENDS_TEST_POSTGRES_URL is not set"),
+    ]),
+]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (much faster than migrating per test)."""
+    path = tmp_path_factory.mktemp("template") / "amends.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A private schema for this test session, so parallel runs on one server never collide."""
+    assert POSTGRES_URL
+    schema = f"amends_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    import bot.models  # noqa: F401
+
+    engine = create_engine(normalize_url(url))
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "amends.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def config() -> AmendsConfig:
+    return AmendsConfig.model_validate({
+        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
+        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
+        "managers": {"users": [MANAGER]},
+    })
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    seed_workspace(fake)
+    yield fake
+    fake.stop()
+
+
+def make_settings(db_url: str, fake: FakeSlack) -> Settings:
+    return Settings.model_validate({
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "AMENDS_DATABASE_URL": db_url,
+        "AMENDS_SLACK_API_URL": fake.api_url,
+    })
+
+
+@pytest.fixture
+def harness(db_url: str, fake_slack: FakeSlack, config: AmendsConfig, clock: FrozenClock) -> Iterator[Harness]:
+    amends = build(make_settings(db_url, fake_slack), config=config, clock=clock, migrate=False)
+    server = HttpServer(wsgi_app(amends.bolt), host="127.0.0.1", port=0, threads=8).start_in_thread()
+    driver = SlackDriver(fake_slack, server.url(), SIGNING_SECRET)
+    yield Harness(amends, server, driver, fake_slack, clock)
+    server.stop()
+    amends.close()

@@ -1,0 +1,141 @@
+"""Test harness: the real bot on its real HTTP endpoint, a strict fake Slack, and helpers to drive them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import Amends
+from bot.cases.models import Case, CaseEvent
+from bot.clock import FrozenClock
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.fake_slack import FakeSlack, Message, ViewRecord
+from bot.server import HttpServer
+
+SIGNING_SECRET = "test-signing-secret"
+
+ASSOCIATE = "U0ASSOC01"
+COLLEAGUE = "U0ASSOC02"
+MANAGER = "U0MANAGER1"
+APPROVER = "U0APPROVE1"
+OUTSIDER = "U0OUTSIDE1"
+CASES_CHANNEL = "C0CASES01"
+SUPPORT_CHANNEL = "C0SUPPORT1"
+
+
+def seed_workspace(fake: FakeSlack) -> None:
+    fake.add_user(ASSOCIATE, "ada", "Ada Lovelace", tz="Europe/London")
+    fake.add_user(COLLEAGUE, "ben", "Ben Okri", tz="Europe/London")
+    fake.add_user(MANAGER, "maria", "Maria Garcia", tz="Europe/Madrid")
+    fake.add_user(APPROVER, "sam", "Sam Approver", tz="Europe/London")
+    fake.add_user(OUTSIDER, "otto", "Otto Outsider", tz="Europe/Berlin")
+    everyone = [ASSOCIATE, COLLEAGUE, MANAGER, APPROVER, OUTSIDER]
+    fake.add_channel(CASES_CHANNEL, "cases", members=everyone)
+    fake.add_channel(SUPPORT_CHANNEL, "support", members=everyone)
+
+
+@dataclass
+class Harness:
+    amends: Amends
+    server: HttpServer
+    driver: SlackDriver
+    fake: FakeSlack
+    clock: FrozenClock
+    opened: list[int] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ driving
+
+    def command(self, text: str = "", *, user: str = ASSOCIATE, channel: str = SUPPORT_CHANNEL) -> Any:
+        return self.driver.command(user, text, channel_id=channel)
+
+    def open_intake(self, text: str = "", *, user: str = ASSOCIATE) -> ViewRecord:
+        reply = self.command(text, user=user)
+        assert reply.status == 200, reply.text
+        return self.fake.wait_for(lambda: self._intake_view(user))
+
+    def _intake_view(self, user: str) -> ViewRecord | None:
+        view = self.fake.open_view(user)
+        return view if view and view.view.get("callback_id") == "case_intake" else None
+
+    def intake_values(self, **overrides: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "customer_name": "Northwind Traders",
+            "customer_contact": "+44 20 7946 0000",
+            "order_ref": "SO-18342",
+            "promise": "12 office chairs delivered to the Leeds site",
+            "promised_at": self.clock.now() + timedelta(hours=20),
+            "cause": "supplier-delay",
+            "new_date": self.clock.now() + timedelta(days=4),
+            "order_value": "2400.00",
+            "customer_tier": "preferred",
+            "notes": "Supplier says the fabric batch failed inspection.",
+        }
+        values.update(overrides)
+        return values
+
+    def open_case(self, *, user: str = ASSOCIATE, wait_posted: bool = True, **overrides: Any) -> Case:
+        """Open a case the way an associate does and wait until it is posted in the cases channel."""
+        view = self.open_intake(user=user)
+        reply = self.driver.submit(view.id, self.intake_values(**overrides))
+        assert reply.status == 200, reply.text
+        answer = reply.json()
+        assert answer and answer.get("response_action") == "update", answer
+        case = self.latest_case()
+        if wait_posted:
+            self.fake.wait_for(lambda: self.case(case.id).message_ts)
+            case = self.case(case.id)
+        return case
+
+    # ------------------------------------------------------------------ reading state
+
+    def case(self, case_id: int) -> Case:
+        with self.amends.db.transaction() as session:
+            return session.get(Case, case_id)
+
+    def latest_case(self) -> Case:
+        with self.amends.db.transaction() as session:
+            return session.scalars(select(Case).order_by(Case.id.desc())).first()
+
+    def cases(self) -> list[Case]:
+        with self.amends.db.transaction() as session:
+            return list(session.scalars(select(Case).order_by(Case.id)))
+
+    def events(self, case_id: int) -> list[CaseEvent]:
+        with self.amends.db.transaction() as session:
+            return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                        .order_by(CaseEvent.id)))
+
+    def case_message(self, case: Case) -> Message:
+        message = self.fake.message(case.channel_id, case.message_ts)
+        assert message is not None
+        return message
+
+    def thread(self, case: Case) -> list[Message]:
+        return self.fake.thread(case.channel_id, case.message_ts)
+
+
+def all_text(blocks: list[dict[str, Any]] | None, text: str = "") -> str:
+    """Every string in a message or view (text and blocks), for asserting what a person would see."""
+    parts = [text]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"text"} and isinstance(value, str):
+                    parts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks or [])
+    return "\n".join(parts)
+
+
+def aware(value: datetime) -> datetime:
+    assert value.tzinfo is not None
+    return value
