@@ -29,6 +29,12 @@ class CaseIntake(BaseModel):
     customer_tier: str | None = None
     notes: str | None = None
 
+    @field_validator("customer_name", "customer_contact", "order_ref", "promise", "notes", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # No keyboard types NUL and PostgreSQL cannot store it; everything else is kept exactly as typed.
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
     @field_validator("customer_name", "order_ref", "promise")
     @classmethod
     def _required_text(cls, value: str) -> str:

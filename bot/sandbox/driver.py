@@ -242,7 +242,7 @@ class SlackDriver:
             payload["channel"] = {"id": ephemeral.channel, "name": self.fake.channels[ephemeral.channel].name}
             payload["response_url"] = self.fake.issue_response_url(ephemeral.channel, user_id, ephemeral.ts)
         elif view is not None or home:
-            record = view or self.fake._homes.get(user_id)  # noqa: SLF001 - the driver is the fake's peer
+            record = view or self.fake.home_record(user_id)
             if record is None:
                 raise LookupError(f"{user_id} has no Home tab")
             blocks = record.view.get("blocks", [])

@@ -18,6 +18,7 @@ Tests and the sandbox read its state through the query methods (`messages`, `thr
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import logging
@@ -396,16 +397,19 @@ class FakeSlack:
 
     def messages(self, channel_id: str, *, include_replies: bool = False) -> list[Message]:
         with self._changed:
-            return [m for m in self._messages.get(channel_id, []) if include_replies or not m.is_reply]
+            return [copy.deepcopy(m) for m in self._messages.get(channel_id, []) if include_replies or not m.is_reply]
 
     def thread(self, channel_id: str, ts: str) -> list[Message]:
         """Replies in the thread under `ts` (the parent excluded), oldest first."""
         with self._changed:
-            return [m for m in self._messages.get(channel_id, []) if m.thread_ts == ts and m.ts != ts]
+            return [copy.deepcopy(m) for m in self._messages.get(channel_id, []) if m.thread_ts == ts and m.ts != ts]
 
     def message(self, channel_id: str, ts: str) -> Message | None:
         with self._changed:
-            return next((m for m in self._messages.get(channel_id, []) if m.ts == ts), None)
+            return copy.deepcopy(self._find_message(channel_id, ts))
+
+    def _find_message(self, channel_id: str, ts: str) -> Message | None:
+        return next((m for m in self._messages.get(channel_id, []) if m.ts == ts), None)
 
     def dms(self, user_id: str) -> list[Message]:
         """Messages the bot sent to `user_id` in their DM (the app's Messages tab)."""
@@ -413,30 +417,34 @@ class FakeSlack:
 
     def ephemerals(self, user_id: str | None = None) -> list[Ephemeral]:
         with self._changed:
-            return [e for e in self._ephemerals if user_id is None or e.user == user_id]
+            return [copy.deepcopy(e) for e in self._ephemerals if user_id is None or e.user == user_id]
 
     def views(self, user_id: str | None = None) -> list[ViewRecord]:
         with self._changed:
-            return [v for v in self._views.values() if user_id is None or v.user == user_id]
+            return [copy.deepcopy(v) for v in self._views.values() if user_id is None or v.user == user_id]
 
     def view(self, view_id: str) -> ViewRecord:
         with self._changed:
-            return self._views[view_id]
+            return copy.deepcopy(self._views[view_id])
 
     def open_view(self, user_id: str) -> ViewRecord | None:
         """The modal the user is looking at: the newest view that is not closed."""
         with self._changed:
             open_views = [v for v in self._views.values() if v.user == user_id and not v.closed]
-            return open_views[-1] if open_views else None
+            return copy.deepcopy(open_views[-1]) if open_views else None
 
     def home(self, user_id: str) -> dict[str, Any] | None:
         with self._changed:
             record = self._homes.get(user_id)
-            return record.view if record else None
+            return copy.deepcopy(record.view) if record else None
+
+    def home_record(self, user_id: str) -> ViewRecord | None:
+        with self._changed:
+            return copy.deepcopy(self._homes.get(user_id))
 
     def calls(self, method: str | None = None) -> list[ApiCall]:
         with self._changed:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [copy.deepcopy(c) for c in self._calls if method is None or c.method == method]
 
     def uploaded(self, file_id: str) -> Upload | None:
         with self._changed:
@@ -640,7 +648,7 @@ class FakeSlack:
 
     def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for_post(str(args.get("channel", "")))
-        message = self.message(channel.id, str(args.get("ts", "")))
+        message = self._find_message(channel.id, str(args.get("ts", "")))
         if message is None:
             raise SlackError("message_not_found")
         if message.user != self.bot_user_id:
@@ -656,7 +664,7 @@ class FakeSlack:
 
     def api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for_post(str(args.get("channel", "")))
-        message = self.message(channel.id, str(args.get("ts", "")))
+        message = self._find_message(channel.id, str(args.get("ts", "")))
         if message is None:
             raise SlackError("message_not_found")
         if message.user != self.bot_user_id:
@@ -680,7 +688,7 @@ class FakeSlack:
     def api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._readable_channel(str(args.get("channel", "")))
         ts = str(args.get("message_ts", ""))
-        if self.message(channel.id, ts) is None:
+        if self._find_message(channel.id, ts) is None:
             raise SlackError("message_not_found")
         return {"channel": channel.id, "permalink": self.permalink(channel.id, ts)}
 
@@ -730,7 +738,7 @@ class FakeSlack:
     def api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._readable_channel(str(args.get("channel", "")))
         ts = str(args.get("ts", ""))
-        parent = self.message(channel.id, ts)
+        parent = self._find_message(channel.id, ts)
         if parent is None:
             raise SlackError("thread_not_found")
         replies = [parent] + self.thread(channel.id, ts)
@@ -860,11 +868,11 @@ class FakeSlack:
                 raise SlackError("invalid_blocks", status=400, messages=problems)
             text = str(payload.get("text") or "")
             if payload.get("delete_original") and hook.message_ts:
-                original = self.message(hook.channel, hook.message_ts)
+                original = self._find_message(hook.channel, hook.message_ts)
                 if original is not None:
                     self._messages[hook.channel].remove(original)
             elif payload.get("replace_original") and hook.message_ts:
-                original = self.message(hook.channel, hook.message_ts)
+                original = self._find_message(hook.channel, hook.message_ts)
                 if original is not None:
                     original.text, original.blocks, original.edited_ts = text, blocks, self._next_ts()
                 else:

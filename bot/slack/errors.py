@@ -58,7 +58,9 @@ def install(app: App) -> None:
         user_id = user_of(body)
         if not user_id:
             return
+        # Bolt passes a `respond` even when the request carried no response_url; it can't be used then.
+        usable_respond = respond if body.get("response_url") else None
         try:
-            tell(client, user_id, text, respond=respond)
+            tell(client, user_id, text, respond=usable_respond)
         except Exception:  # the person can't be reached; the log line above is what's left
             log.exception("could not tell %s about an error", user_id)
