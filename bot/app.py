@@ -37,7 +37,7 @@ class Amends:
 
 
 def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Clock | None = None,
-          migrate: bool = True, verify_token: bool = True) -> Amends:
+          migrate: bool = True, verify_token: bool = True, workers: int = 8) -> Amends:
     """Everything the bot needs, ready to serve. `migrate` brings the schema up to date first."""
     config = config or load_config(settings.config_path)
     if migrate:
@@ -49,7 +49,8 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     deps = SlackDeps(config=config, db=db, clock=clock)
     signing_secret = None if settings.socket_mode else (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "")
-    surface = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token)
+    surface = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token,
+                             workers=workers)
     return Amends(settings=settings, config=config, db=db, clock=clock, client=client, surface=surface)
 
 

@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.app import build
 
-    amends = build(settings, migrate=not args.no_migrate)
+    amends = build(settings, migrate=not args.no_migrate, workers=args.workers)
     log = logging.getLogger("bot")
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000); path /slack/events")
     run.add_argument("--threads", type=int, default=8, help="HTTP mode: server threads (default 8)")
+    run.add_argument("--workers", type=int, default=8,
+                     help="threads for work after Slack is answered: posting, opening modals (default 8)")
     run.add_argument("--no-migrate", action="store_true", help="don't upgrade the database schema at start")
     run.set_defaults(handler=cmd_run)
 

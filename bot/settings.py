@@ -63,6 +63,7 @@ Currency = Annotated[str, AfterValidator(_currency)]
 
 
 class _Strict(BaseModel):
+    # Frozen and built from tuples, so a config is hashable and renderings can be cached per config.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -88,7 +89,7 @@ class CasesConfig(_Strict):
 
 
 class ManagersConfig(_Strict):
-    users: list[UserId] = Field(default_factory=list)
+    users: tuple[UserId, ...] = ()
     usergroup: UsergroupId | None = None
 
     @property
@@ -102,12 +103,12 @@ class CustomerTier(_Strict):
     weight: int = Field(default=0, ge=0, le=5, description="severity points this tier adds")
 
 
-def _default_tiers() -> list[CustomerTier]:
-    return [
+def _default_tiers() -> tuple[CustomerTier, ...]:
+    return (
         CustomerTier(id="standard", label="Standard", weight=0),
         CustomerTier(id="preferred", label="Preferred", weight=1),
         CustomerTier(id="key", label="Key account", weight=2),
-    ]
+    )
 
 
 class SeverityConfig(_Strict):
@@ -139,12 +140,12 @@ class AmendsConfig(_Strict):
     workspace: WorkspaceConfig = Field(default_factory=WorkspaceConfig)
     cases: CasesConfig
     managers: ManagersConfig = Field(default_factory=ManagersConfig)
-    customer_tiers: list[CustomerTier] = Field(default_factory=_default_tiers, min_length=1)
+    customer_tiers: tuple[CustomerTier, ...] = Field(default_factory=_default_tiers, min_length=1)
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
 
     @field_validator("customer_tiers")
     @classmethod
-    def _unique_tiers(cls, tiers: list[CustomerTier]) -> list[CustomerTier]:
+    def _unique_tiers(cls, tiers: tuple[CustomerTier, ...]) -> tuple[CustomerTier, ...]:
         seen = set()
         for tier in tiers:
             if tier.id in seen:

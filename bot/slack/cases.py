@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.cases import service
@@ -41,15 +41,18 @@ def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None
         call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
 
     @surface.action(Action.OPEN_INTAKE)
-    def open_intake_from_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def open_intake_from_button(body: dict[str, Any], client: WebClient) -> None:
         note = body["actions"][0].get("value") or None
         channel_id = (body.get("channel") or {}).get("id")
         client.views_open(trigger_id=body["trigger_id"],
                           view=blocks.intake_modal(deps.config, IntakeMeta(channel_id=channel_id), notes=note))
 
-    @surface.view_submission(Callback.CASE_INTAKE)
-    def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def publish_new_case(context: BoltContext, client: WebClient) -> None:
+        if "case_id" in context:  # absent when the submission was answered with field errors
+            publish_case(client, deps, context["case_id"])
+
+    @surface.view_submission(Callback.CASE_INTAKE, then=publish_new_case)
+    def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         IntakeMeta.decode(view.get("private_metadata"))
         user_id = body["user"]["id"]
         now = deps.clock.now()
@@ -67,12 +70,11 @@ def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None
             ack(response_action="errors", errors=blocks.storage_error(exc.user_message))
             return
         ack(response_action="update", view=blocks.saved_modal(case, deps.config))
+        context["case_id"] = case.id
         log.info("opened %s (%s) for %s", case.ref, case.severity, user_id)
-        publish_case(client, deps, case.id)
 
     @surface.action(Action.CASE_POST_RETRY)
-    def retry_post(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def retry_post(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ref = CaseRef.decode(body["actions"][0].get("value"))
         case = load_case(deps, ref.case_id)
         if case.has_thread:

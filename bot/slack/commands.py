@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.slack.blocks import commands as blocks
@@ -65,8 +64,7 @@ class RecoverCommand:
     def subcommands(self) -> list[Subcommand]:
         return list(self._subcommands.values())
 
-    def _dispatch(self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def _dispatch(self, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = (command.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         call = Invocation(user_id=command["user_id"], channel_id=command.get("channel_id"), args=rest.strip(),

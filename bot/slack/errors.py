@@ -42,25 +42,31 @@ def message_for(error: Exception) -> tuple[str, bool]:
     return "", False
 
 
+def report(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
+    """Tell the person behind `body` what went wrong, and log unexpected errors with a reference."""
+    text, expected = message_for(error)
+    if expected:
+        log.info("told user about %s: %s", type(error).__name__, error)
+    else:
+        ref = error_ref()
+        log.error("unexpected error %s while handling %s", ref, body.get("type") or body.get("command"),
+                  exc_info=error)
+        text = (f":x: Sorry, something went wrong on my side. Nothing you had saved was lost. If it keeps "
+                f"happening, give your Amends admin this reference: `{ref}`.")
+    user_id = user_of(body)
+    if not user_id:
+        return
+    # Bolt passes a `respond` even when the request carried no response_url; it can't be used then.
+    usable_respond = respond if body.get("response_url") else None
+    try:
+        tell(client, user_id, text, respond=usable_respond)
+    except Exception:  # the person can't be reached; the log line above is what's left
+        log.exception("could not tell %s about an error", user_id)
+
+
 def install(app: App) -> None:
+    """Errors raised before the ack (and in Bolt's middleware) arrive here."""
+
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None,
-                 logger: logging.Logger) -> None:
-        text, expected = message_for(error)
-        if expected:
-            log.info("told user about %s: %s", type(error).__name__, error)
-        else:
-            ref = error_ref()
-            log.error("unexpected error %s while handling %s", ref, body.get("type") or body.get("command"),
-                      exc_info=error)
-            text = (f":x: Sorry, something went wrong on my side. Nothing you had saved was lost. If it keeps "
-                    f"happening, give your Amends admin this reference: `{ref}`.")
-        user_id = user_of(body)
-        if not user_id:
-            return
-        # Bolt passes a `respond` even when the request carried no response_url; it can't be used then.
-        usable_respond = respond if body.get("response_url") else None
-        try:
-            tell(client, user_id, text, respond=usable_respond)
-        except Exception:  # the person can't be reached; the log line above is what's left
-            log.exception("could not tell %s about an error", user_id)
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
+        report(error, body, client, respond)

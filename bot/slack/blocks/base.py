@@ -41,9 +41,13 @@ class BlockLimitError(ValueError):
     """A rendering that Slack would reject; a bug in the caller, never a user's fault."""
 
 
-def _dicts(blocks: Sequence[Block], limit: int, where: str) -> list[dict[str, Any]]:
+def _count(blocks: Sequence[Block], limit: int, where: str) -> None:
     if len(blocks) > limit:
         raise BlockLimitError(f"{where} has {len(blocks)} blocks; Slack allows {limit}")
+
+
+def _dicts(blocks: Sequence[Block], limit: int, where: str) -> list[dict[str, Any]]:
+    _count(blocks, limit, where)
     rendered = [b.to_dict() for b in blocks]
     for block in rendered:
         _check_choice_options(block)
@@ -68,6 +72,7 @@ def message(blocks: Sequence[Block]) -> list[dict[str, Any]]:
 def modal(*, title: str, blocks: Sequence[Block], callback_id: str | None = None, submit: str | None = None,
           close: str = "Cancel", private_metadata: str | None = None, notify_on_close: bool = False,
           external_id: str | None = None) -> dict[str, Any]:
+    _count(blocks, VIEW_BLOCK_LIMIT, "modal")
     view = View(
         type="modal",
         title=PlainTextObject(text=truncate(title, 24)),
@@ -79,13 +84,14 @@ def modal(*, title: str, blocks: Sequence[Block], callback_id: str | None = None
         external_id=external_id,
         blocks=list(blocks),
     ).to_dict()
-    view["blocks"] = _dicts(blocks, VIEW_BLOCK_LIMIT, "modal")
+    _check_choice_options(view)
     return view
 
 
-def home(blocks: Sequence[Block]) -> dict[str, Any]:
-    view = View(type="home", blocks=list(blocks)).to_dict()
-    view["blocks"] = _dicts(blocks, VIEW_BLOCK_LIMIT, "home tab")
+def home(blocks: Sequence[Block], *, private_metadata: str | None = None) -> dict[str, Any]:
+    _count(blocks, VIEW_BLOCK_LIMIT, "home tab")
+    view = View(type="home", blocks=list(blocks), private_metadata=private_metadata).to_dict()
+    _check_choice_options(view)
     return view
 
 

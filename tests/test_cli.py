@@ -1,0 +1,73 @@
+"""The amends command line: clear errors, a manifest that matches the code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.cli import main
+
+CLEAN_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env={**CLEAN_ENV, **(env or {})},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_run_without_tokens_explains_what_to_set(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    assert "amends manifest" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_setting_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "nope"})
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN: must be a bot token" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_named(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path, env={"AMENDS_DATABASE_URL": "postgresql://127.0.0.1:1/x"})
+    assert result.returncode == 2
+    assert "AMENDS_DATABASE_URL: cannot use the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "amends.db").exists()
+    assert "0001_foundation" in run_cli("db", "current", cwd=tmp_path).stdout
+
+
+def test_check_reports_config_problems(tmp_path: Path) -> None:
+    (tmp_path / "amends.yaml").write_text("cases:\n  channel: nope\n")
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "amends.yaml:2: cases.channel" in result.stderr
+
+
+def test_manifest_lists_what_the_code_handles(capsys: object) -> None:
+    assert main(["manifest", "--json", "--url", "https://amends.example.com/slack/events"]) == 0
+    manifest = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert commands["/recover"]["url"] == "https://amends.example.com/slack/events"
+    assert manifest["settings"]["interactivity"]["request_url"] == "https://amends.example.com/slack/events"
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_socket_mode_manifest_has_no_urls(capsys: object) -> None:
+    assert main(["manifest"]) == 0
+    manifest = yaml.safe_load(capsys.readouterr().out)  # type: ignore[attr-defined]
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "url" not in manifest["features"]["slash_commands"][0]
+    assert "request_url" not in manifest["settings"]["interactivity"]
