@@ -10,15 +10,14 @@ Target: p99 under 100 ms and within 2x of the floor's p99.
 from __future__ import annotations
 
 import argparse
-import statistics
 import json
+import statistics
 import subprocess
-import urllib.parse
-from collections import Counter
 import sys
 import tempfile
 import textwrap
-import time
+import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -120,7 +119,7 @@ def main() -> int:
                 if name == "amends run":  # let the work after the acks (opening the modals) finish
                     expected = views_before + args.requests + args.concurrency
                     try:
-                        fake.wait_for(lambda: len(fake.views()) >= expected, timeout=10)
+                        fake.wait_for(lambda n=expected: len(fake.views()) >= n, timeout=10)
                     except TimeoutError:
                         print(f"only {len(fake.views()) - views_before} of {args.requests + args.concurrency} "
                               "modals opened")

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.cases.hooks import CaseHooks
 from bot.clock import Clock, SystemClock
 from bot.db import Database, upgrade
+from bot.scheduling import Ticker
 from bot.settings import AmendsConfig, Settings, load_config
 from bot.slack.bolt import build_bolt_app
 from bot.slack.client import make_web_client
 from bot.slack.deps import SlackDeps
 from bot.slack.surface import Surface
+from bot.slack.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +29,19 @@ class Amends:
     db: Database
     clock: Clock
     client: WebClient
-    surface: Surface
+    wiring: Wiring
+    ticker: Ticker
 
     @property
     def bolt(self) -> App:
-        return self.surface.app
+        return self.wiring.surface.app
+
+    @property
+    def deps(self) -> SlackDeps:
+        return self.wiring.deps
 
     def close(self) -> None:
+        self.ticker.shutdown()
         self.db.dispose()
 
 
@@ -46,12 +55,14 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     clock = clock or SystemClock()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_web_client(token, settings.slack_api_url)
-    deps = SlackDeps(config=config, db=db, clock=clock)
+    ticker = Ticker(clock)
+    deps = SlackDeps(config=config, db=db, clock=clock, hooks=CaseHooks(), ticker=ticker)
     signing_secret = None if settings.socket_mode else (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "")
-    surface = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token,
-                             workers=workers)
-    return Amends(settings=settings, config=config, db=db, clock=clock, client=client, surface=surface)
+    wiring = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token,
+                            workers=workers)
+    return Amends(settings=settings, config=config, db=db, clock=clock, client=client, wiring=wiring,
+                  ticker=ticker)
 
 
 def declarations_only() -> Surface:
@@ -59,6 +70,7 @@ def declarations_only() -> Surface:
     from bot.settings import CasesConfig
 
     config = AmendsConfig(cases=CasesConfig(channel="C00000000"))
-    deps = SlackDeps(config=config, db=Database("sqlite://"), clock=SystemClock())
+    clock = SystemClock()
+    deps = SlackDeps(config=config, db=Database("sqlite://"), clock=clock, ticker=Ticker(clock))
     client = make_web_client("xoxb-manifest-only", "https://slack.invalid/api/")
-    return build_bolt_app(client, deps, signing_secret="manifest-only", verify_token=False)
+    return build_bolt_app(client, deps, signing_secret="manifest-only", verify_token=False).surface

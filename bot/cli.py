@@ -53,6 +53,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     amends = build(settings, migrate=not args.no_migrate, workers=args.workers)
     log = logging.getLogger("bot")
+    amends.ticker.start()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

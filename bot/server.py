@@ -65,7 +65,15 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown(timeout=5)
-        if self._thread is not None:
+        if self._thread is None:
+            self._server.close()
+        else:
+            # Close every channel from inside the server's own loop, so it ends cleanly instead of
+            # select()ing on a socket another thread closed.
+            def close_all() -> None:
+                for channel in list(self._server._map.values()):  # noqa: SLF001 - waitress has no public way
+                    channel.close()
+
+            self._server.trigger.pull_trigger(close_all)
             self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown(timeout=5)

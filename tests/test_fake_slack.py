@@ -82,7 +82,7 @@ def test_views_are_validated_and_triggers_expire_and_are_single_use(fake: FakeSl
     needs_submit = {**modal, "blocks": [{"type": "input", "label": {"type": "plain_text", "text": "L"},
                                          "element": {"type": "plain_text_input", "action_id": "a"}}]}
     for view in (too_big, needs_submit):
-        assert error_of(lambda: client.views_open(trigger_id=fake.issue_trigger(ASSOCIATE), view=view)) \
+        assert error_of(lambda v=view: client.views_open(trigger_id=fake.issue_trigger(ASSOCIATE), view=v)) \
             == "invalid_arguments"
 
 

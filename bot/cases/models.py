@@ -18,6 +18,20 @@ class CaseStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Outcome(StrEnum):
+    """How a case ended. The customer's choice is always theirs: wait, take an alternative, or cancel."""
+
+    PROMISE_KEPT = "promise_kept"          # a way was found to keep the original promise after all
+    CUSTOMER_WAITED = "customer_waited"    # the customer chose to wait for the original
+    TOOK_ALTERNATIVE = "took_alternative"  # the customer took an alternative
+    CANCELLED = "cancelled"                # the customer cancelled and was let go gracefully
+
+    @property
+    def label(self) -> str:
+        return {"promise_kept": "Promise kept after all", "customer_waited": "Customer waited",
+                "took_alternative": "Took an alternative", "cancelled": "Cancelled"}[self.value]
+
+
 class Case(Base):
     __tablename__ = "cases"
 
@@ -44,6 +58,10 @@ class Case(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     permalink: Mapped[str | None] = mapped_column(Text)
+
+    # When the customer was first told (drafting's "Mark as sent"); reminders and reports rely on it.
+    customer_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(40))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

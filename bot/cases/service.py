@@ -10,10 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases import severity
+from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
-from bot.cases.models import Case, CaseEvent, CaseStatus
-from bot.errors import NotFound
+from bot.cases.models import Case, CaseEvent, CaseStatus, Outcome
+from bot.errors import AmendsError, Conflict, NotFound
 from bot.settings import AmendsConfig
+
+
+class ResolveBlocked(AmendsError):
+    def __init__(self, ref: str, reasons: list[str]) -> None:
+        listed = "\n".join(f"• {r}" for r in reasons)
+        super().__init__(f"{ref} can't be resolved yet:\n{listed}")
+        self.reasons = reasons
 
 
 def record_event(session: Session, case: Case, kind: str, actor_id: str | None, at: datetime,
@@ -24,7 +32,7 @@ def record_event(session: Session, case: Case, kind: str, actor_id: str | None, 
 
 
 def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config: AmendsConfig,
-              now: datetime) -> Case:
+              now: datetime, hooks: CaseHooks | None = None) -> Case:
     """Save a new case, owned by the associate who reported it, with its severity derived."""
     tier = config.tier(intake.customer_tier)
     assessment = severity.assess(
@@ -60,6 +68,8 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
     record_event(session, case, "opened", reporter_id, now, severity=assessment.severity,
                  severity_points=assessment.points, severity_reasons=list(assessment.reasons))
     session.flush()
+    if hooks:
+        hooks.fire(hooks.on_opened, session, case, now)
     return case
 
 
@@ -80,7 +90,63 @@ def record_post_failure(session: Session, case_id: int, *, error: str, now: date
     record_event(session, case, "post_failed", None, now, error=error)
 
 
-def get_case(session: Session, case_id: int) -> Case:
+def record_customer_contacted(session: Session, case_id: int, *, actor_id: str, now: datetime,
+                              channel: str) -> Case:
+    """The customer has been told (by phone, email, SMS...). The first contact is what deadlines watch."""
+    case = get_case(session, case_id)
+    if case.customer_contacted_at is None:
+        case.customer_contacted_at = now
+    case.updated_at = now
+    record_event(session, case, "customer_contacted", actor_id, now, channel=channel)
+    return case
+
+
+def resolve_case(session: Session, case_id: int, *, actor_id: str, now: datetime, outcome: Outcome,
+                 hooks: CaseHooks, expected_version: int | None = None) -> Case:
+    """Close a case with its outcome, unless a guard says something required is still open."""
+    case = get_case(session, case_id, for_update=True)
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict(f"{case.ref} changed since you opened it; please look at it again.")
+    if not case.is_open:
+        raise Conflict(f"{case.ref} is already resolved.")
+    blockers = hooks.blockers(session, case)
+    if blockers:
+        raise ResolveBlocked(case.ref or str(case.id), blockers)
+    case.status = CaseStatus.RESOLVED
+    case.outcome = outcome
+    case.resolved_at = now
+    case.updated_at = now
+    record_event(session, case, "resolved", actor_id, now, outcome=outcome)
+    hooks.fire(hooks.on_resolved, session, case, now)
+    return case
+
+
+def reopen_case(session: Session, case_id: int, *, actor_id: str, now: datetime, reason: str,
+                hooks: CaseHooks) -> Case:
+    case = get_case(session, case_id, for_update=True)
+    if case.is_open:
+        raise Conflict(f"{case.ref} is already open.")
+    previous = case.outcome
+    case.status = CaseStatus.OPEN
+    case.outcome = None
+    case.resolved_at = None
+    case.updated_at = now
+    record_event(session, case, "reopened", actor_id, now, reason=reason, previous_outcome=previous)
+    hooks.fire(hooks.on_reopened, session, case, now)
+    return case
+
+
+def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
+    if for_update:
+        # Row lock on PostgreSQL (SQLite serialises writers anyway): two people resolving at once queue up.
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+        if case is not None:
+            return case
+        raise NotFound(f"I can't find case #{case_id}; it may have been removed.")
+    return _get_case(session, case_id)
+
+
+def _get_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"I can't find case #{case_id}; it may have been removed.")

@@ -8,13 +8,18 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack import cases, errors
+from bot.slack.case_actions import CaseActions
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
 from bot.slack.surface import Surface
+from bot.slack.wiring import Wiring
+
+# Each business area's listeners; an area module has `register(wiring)`.
+AREAS = [cases]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | None,
-                   verify_token: bool = True, workers: int = 8) -> Surface:
+                   verify_token: bool = True, workers: int = 8) -> Wiring:
     """A Bolt app with all listeners. `signing_secret` None means Socket Mode (requests aren't signed)."""
     app = App(
         client=client,
@@ -31,6 +36,7 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | 
     surface = Surface(app, workers)
     surface.uses_scopes("chat:write", "users:read", "usergroups:read")
     errors.install(app)
-    recover = RecoverCommand(surface)
-    cases.register(surface, recover, deps)
-    return surface
+    wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps)
+    for area in AREAS:
+        area.register(wiring)
+    return wiring

@@ -18,6 +18,7 @@ from bot.cases.models import Case
 from bot.slack.blocks import cases as blocks
 from bot.slack.deps import SlackDeps
 from bot.slack.notify import dm
+from bot.slack.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +30,19 @@ def load_case(deps: SlackDeps, case_id: int) -> Case:
         return service.get_case(session, case_id)
 
 
-def publish_case(client: WebClient, deps: SlackDeps, case_id: int) -> Case | None:
+def publish_case(client: WebClient, wiring: Wiring, case_id: int) -> Case | None:
     """Post the case message, alert the managers in its thread and confirm to the associate.
 
     Returns the case as posted, or None when posting failed in a way the associate was told how to fix.
     """
+    deps = wiring.deps
     case = load_case(deps, case_id)
     if case.has_thread:
         return case
     channel = deps.config.cases.channel
     try:
         posted = client.chat_postMessage(channel=channel, text=blocks.case_fallback(case),
-                                         blocks=blocks.case_message(case, deps.config), unfurl_links=False)
+                                         blocks=case_message_blocks(wiring, case), unfurl_links=False)
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
         if error not in FIXABLE_POST_ERRORS:
@@ -61,7 +63,23 @@ def publish_case(client: WebClient, deps: SlackDeps, case_id: int) -> Case | Non
         post_in_thread(client, case, blocks.manager_alert(case, deps.config))
     text, rendered = blocks.posted_confirmation(case, deps.config)
     dm(client, case.owner_id, text, blocks=rendered)
+    for follow_up in deps.after_case_posted:
+        follow_up(client, case)
     return case
+
+
+def case_message_blocks(wiring: Wiring, case: Case) -> list[dict[str, Any]]:
+    buttons = wiring.case_actions.case_message_buttons(case) if case.is_open else []
+    return blocks.case_message(case, wiring.deps.config, buttons)
+
+
+def refresh_case_message(client: WebClient, wiring: Wiring, case_id: int) -> None:
+    """Re-render the case message in place (status, owner, severity or actions changed)."""
+    case = load_case(wiring.deps, case_id)
+    if not case.has_thread:
+        return
+    client.chat_update(channel=case.channel_id, ts=case.message_ts, text=blocks.case_fallback(case),
+                       blocks=case_message_blocks(wiring, case))
 
 
 def post_in_thread(client: WebClient, case: Case, text: str, *, blocks: list[dict[str, Any]] | None = None,

@@ -14,19 +14,20 @@ from bot.errors import InvalidInput, StorageUnavailable
 from bot.slack import forms
 from bot.slack.blocks import cases as blocks
 from bot.slack.case_thread import load_case, publish_case
-from bot.slack.commands import Invocation, RecoverCommand
-from bot.slack.deps import SlackDeps
+from bot.slack.commands import Invocation
 from bot.slack.ids import Action, Callback
 from bot.slack.metadata import CaseRef, IntakeMeta
 from bot.slack.notify import Respond
-from bot.slack.surface import Surface
+from bot.slack.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 40
 
 
-def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None:
+def register(wiring: Wiring) -> None:
+    surface, recover, deps = wiring.surface, wiring.recover, wiring.deps
+
     @recover.default
     def open_intake(call: Invocation) -> None:
         view = blocks.intake_modal(deps.config, IntakeMeta(channel_id=call.channel_id), notes=call.args or None)
@@ -49,7 +50,7 @@ def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None
 
     def publish_new_case(context: BoltContext, client: WebClient) -> None:
         if "case_id" in context:  # absent when the submission was answered with field errors
-            publish_case(client, deps, context["case_id"])
+            publish_case(client, wiring, context["case_id"])
 
     @surface.view_submission(Callback.CASE_INTAKE, then=publish_new_case)
     def submit_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -65,7 +66,8 @@ def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None
         # typed in it, open with a clear error instead of losing it.
         try:
             with deps.db.transaction() as session:
-                case = service.open_case(session, intake, reporter_id=user_id, config=deps.config, now=now)
+                case = service.open_case(session, intake, reporter_id=user_id, config=deps.config, now=now,
+                                         hooks=deps.hooks)
         except StorageUnavailable as exc:
             ack(response_action="errors", errors=blocks.storage_error(exc.user_message))
             return
@@ -80,6 +82,6 @@ def register(surface: Surface, recover: RecoverCommand, deps: SlackDeps) -> None
         if case.has_thread:
             respond(text=blocks.already_posted(case), replace_original=True)
             return
-        posted = publish_case(client, deps, ref.case_id)
+        posted = publish_case(client, wiring, ref.case_id)
         if posted is not None:
             respond(text=blocks.already_posted(posted), replace_original=True)

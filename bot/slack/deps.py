@@ -1,12 +1,23 @@
-"""What listeners need from the rest of the app, handed to each area's `register()`."""
+"""What listeners need from the rest of the app, handed to each area's `register()` (via Wiring)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from bot.cases.hooks import CaseHooks
 from bot.clock import Clock
 from bot.db import Database
+from bot.scheduling import Ticker
 from bot.settings import AmendsConfig
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.cases.models import Case
+
+CasePosted = Callable[["WebClient", "Case"], None]
 
 
 @dataclass(frozen=True)
@@ -14,3 +25,7 @@ class SlackDeps:
     config: AmendsConfig
     db: Database
     clock: Clock
+    hooks: CaseHooks = field(default_factory=CaseHooks)
+    ticker: Ticker | None = None
+    # Slack-side follow-ups once a new case is posted and the managers alerted (e.g. post the checklist).
+    after_case_posted: list[CasePosted] = field(default_factory=list)

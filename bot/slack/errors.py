@@ -7,9 +7,9 @@ import logging
 import secrets
 from typing import Any
 
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_bolt import App
 
 from bot.errors import AmendsError
 from bot.slack.notify import Respond, tell, user_of

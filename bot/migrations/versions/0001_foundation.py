@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-23
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_foundation'
 down_revision = None
@@ -37,6 +36,8 @@ def upgrade() -> None:
     sa.Column('channel_id', sa.String(length=32), nullable=True),
     sa.Column('message_ts', sa.String(length=32), nullable=True),
     sa.Column('permalink', sa.Text(), nullable=True),
+    sa.Column('customer_contacted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=40), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),

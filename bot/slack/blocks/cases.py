@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    ButtonElement,
     DateTimePickerElement,
     InputBlock,
     NumberInputElement,
@@ -17,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.cases.causes import Cause
 from bot.cases.intake import MAX_TEXT
-from bot.cases.models import Case
+from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
@@ -121,7 +122,8 @@ def case_fallback(case: Case) -> str:
     return f"{case.ref}: promise at risk for {escape_mrkdwn(one_line(case.customer_name, 80))} ({case.severity})"
 
 
-def case_message(case: Case, config: AmendsConfig) -> list[dict[str, Any]]:
+def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonElement] = ()
+                 ) -> list[dict[str, Any]]:
     zone = config.workspace.zone
     severity = Severity(case.severity)
     tier = config.tier(case.customer_tier)
@@ -146,10 +148,14 @@ def case_message(case: Case, config: AmendsConfig) -> list[dict[str, Any]]:
     ]
     if case.notes:
         blocks.append(base.section(f"*Notes*\n{base.person_text(case.notes, 2900)}"))
+    status = case.status if case.is_open else f"resolved — {Outcome(case.outcome).label}" if case.outcome \
+        else case.status
     blocks.append(base.context(
         f"Reported by {base.user_mention(case.reporter_id)} · opened {base.slack_date(case.created_at, zone)} · "
-        f"status: {case.status}"
+        f"status: {status}"
     ))
+    if buttons:
+        blocks.append(ActionsBlock(block_id="case_actions", elements=list(buttons)[:25]))
     return base.message(blocks)
 
 

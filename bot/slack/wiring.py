@@ -1,0 +1,19 @@
+"""Everything an area's `register(wiring)` hooks into: Bolt listeners (surface), `/recover`
+subcommands, case actions, periodic tasks (deps.ticker) and case lifecycle hooks (deps.hooks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.slack.case_actions import CaseActions
+from bot.slack.commands import RecoverCommand
+from bot.slack.deps import SlackDeps
+from bot.slack.surface import Surface
+
+
+@dataclass(frozen=True)
+class Wiring:
+    surface: Surface
+    recover: RecoverCommand
+    case_actions: CaseActions
+    deps: SlackDeps
