@@ -50,8 +50,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(NO_SLACK_HELP.format(missing=", ".join(missing)), file=sys.stderr)
         return 2
     from bot.app import build
+    from bot.checks import run_checks
 
-    amends = build(settings, migrate=not args.no_migrate, workers=args.workers)
+    config = load_config(settings.config_path)
+    problems = [p for result in run_checks(settings, config) for p in result.problems]
+    if problems:
+        return _fail(problems, "data file problem")
+    amends = build(settings, config=config, migrate=not args.no_migrate, workers=args.workers)
     log = logging.getLogger("bot")
     amends.ticker.start()
     if settings.socket_mode:
@@ -99,20 +104,22 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(_args: argparse.Namespace, settings: Settings) -> int:
-    problems: list[str] = []
-    notes: list[str] = []
+    from bot.checks import run_checks
+
     try:
         config = load_config(settings.config_path)
-        notes.append(f"ok  {settings.config_path}")
-        if not config.managers.configured:
-            notes.append("note: no managers configured; nobody is alerted when a case opens")
     except ConfigError as exc:
-        problems += exc.problems
+        return _fail(exc.problems)
+    print(f"ok    {settings.config_path}")
+    problems: list[str] = []
+    for result in run_checks(settings, config):
+        print(f"{'ok   ' if not result.problems else 'FAIL '} {result.label}")
+        for note in result.notes:
+            print(f"      note: {note}")
+        problems += result.problems
     missing = settings.missing_for_slack()
     if missing:
-        notes.append(f"note: {', '.join(missing)} not set; `amends run` needs them to reach Slack")
-    for note in notes:
-        print(note)
+        print(f"      note: {', '.join(missing)} not set; `amends run` needs them to reach Slack")
     if problems:
         return _fail(problems)
     print("all checks passed")

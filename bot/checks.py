@@ -1,0 +1,37 @@
+"""What `amends check` validates, and what `amends run` refuses to start without.
+
+Each business area with data files (playbooks, catalogs, templates, tone rules) adds one function to
+CHECKS. A check returns every problem it finds, each a complete line (file:line: what is wrong), and
+notes worth knowing that are not errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.settings import AmendsConfig, Settings
+
+
+@dataclass
+class CheckResult:
+    label: str  # what was checked, e.g. "playbooks (6 files)"
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Check = Callable[[Settings, AmendsConfig], CheckResult]
+
+
+def managers_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
+    result = CheckResult("managers")
+    if not config.managers.configured:
+        result.notes.append("no managers configured; nobody is alerted when a case opens")
+    return result
+
+
+CHECKS: list[Check] = [managers_check]
+
+
+def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:
+    return [check(settings, config) for check in CHECKS]

@@ -1,0 +1,11 @@
+"""Where the data shipped with Amends lives (the repository's playbooks/ and message_templates/).
+
+Teams point amends.yaml at their own folders to add or override files; these are the defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_PLAYBOOKS = ROOT / "playbooks"
+SHIPPED_TEMPLATES = ROOT / "message_templates"
