@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.datafile import load_model
 from bot.errors import ConfigError
+from bot.reminders.config import RemindersConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///amends.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -142,6 +143,7 @@ class AmendsConfig(_Strict):
     managers: ManagersConfig = Field(default_factory=ManagersConfig)
     customer_tiers: tuple[CustomerTier, ...] = Field(default_factory=_default_tiers, min_length=1)
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
+    reminders: RemindersConfig = Field(default_factory=RemindersConfig)
 
     @field_validator("customer_tiers")
     @classmethod

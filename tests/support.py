@@ -89,6 +89,17 @@ class Harness:
             case = self.case(case.id)
         return case
 
+    def tick(self, to: datetime | None = None, *, advance: timedelta | None = None) -> None:
+        """Move the clock (to a time, or forward) and run the periodic tasks, as the ticker would."""
+        if to is not None:
+            self.clock.set(to)
+        if advance is not None:
+            self.clock.advance(advance)
+        self.amends.ticker.run_pending()
+
+    def dms_containing(self, user: str, text: str) -> list[Message]:
+        return [m for m in self.fake.dms(user) if text in m.text]
+
     # ------------------------------------------------------------------ reading state
 
     def case(self, case_id: int) -> Case:

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from bot.cli import main
+from bot.db import head_revision
 
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
 
@@ -45,7 +46,8 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:
     result = run_cli("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "amends.db").exists()
-    assert "0001_foundation" in run_cli("db", "current", cwd=tmp_path).stdout
+    current = run_cli("db", "current", cwd=tmp_path).stdout
+    assert f"current: {head_revision()}" in current and "run: amends db upgrade" not in current
 
 
 def test_check_reports_config_problems(tmp_path: Path) -> None:

@@ -101,6 +101,20 @@ def record_customer_contacted(session: Session, case_id: int, *, actor_id: str, 
     return case
 
 
+def change_owner(session: Session, case_id: int, *, new_owner_id: str, actor_id: str, now: datetime) -> Case:
+    """Hand a case over to a colleague; reminders follow the owner from their next send."""
+    case = get_case(session, case_id, for_update=True)
+    if not case.is_open:
+        raise Conflict(f"{case.ref} is resolved; reopen it before handing it over.")
+    if new_owner_id == case.owner_id:
+        raise Conflict(f"{case.ref} is already owned by that person.")
+    previous = case.owner_id
+    case.owner_id = new_owner_id
+    case.updated_at = now
+    record_event(session, case, "owner_changed", actor_id, now, previous_owner=previous, new_owner=new_owner_id)
+    return case
+
+
 def resolve_case(session: Session, case_id: int, *, actor_id: str, now: datetime, outcome: Outcome,
                  hooks: CaseHooks, expected_version: int | None = None) -> Case:
     """Close a case with its outcome, unless a guard says something required is still open."""

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import text
 
 import bot.models  # noqa: F401  (registers every table)
-from bot.db import Base, create_db_engine
+from bot.db import Base, Money, UTCDateTime, create_db_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,12 +13,23 @@ target_metadata = Base.metadata
 _MIGRATION_LOCK_ID = 0x414D454E  # "AMEN"
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Autogenerate writes our column types as plain SQLAlchemy types: a migration must never import app
+    code, which may change after the migration was written."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, Money):
+        return "sa.BigInteger()"
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -38,6 +49,7 @@ def run_migrations_online() -> None:
                     target_metadata=target_metadata,
                     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies tables
                     compare_type=True,
+                    render_item=render_item,
                 )
                 with context.begin_transaction():
                     context.run_migrations()

@@ -56,6 +56,7 @@ class SlackError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.messages = messages or []
+        self.recorded = False
 
 
 @dataclass
@@ -111,13 +112,13 @@ class Message:
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, *, include_metadata: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
         if self.blocks:
             data["blocks"] = self.blocks
         if self.thread_ts:
             data["thread_ts"] = self.thread_ts
-        if self.metadata:
+        if self.metadata and include_metadata:
             data["metadata"] = self.metadata
         if self.files:
             data["files"] = self.files
@@ -233,6 +234,7 @@ class FakeSlack:
         self._calls: list[ApiCall] = []
 
         self._forced: dict[str, list[SlackError]] = {}
+        self._forced_after: dict[str, list[SlackError]] = {}
         self._channel_rate: tuple[float, int] | None = None
         self._buckets: dict[str, _Bucket] = {}
         self._latency = 0.0
@@ -330,6 +332,14 @@ class FakeSlack:
         """The next `count` calls of `method` fail with `error` (HTTP `status`)."""
         with self._changed:
             self._forced.setdefault(method, []).extend(SlackError(error, status=status) for _ in range(count))
+
+    def fail_after_next(self, method: str, error: str = "internal_error", *, status: int = 500,
+                        count: int = 1) -> None:
+        """The next `count` calls of `method` take effect, then answer with an error: the ambiguous case
+        of a request Slack processed but whose answer never arrived intact."""
+        with self._changed:
+            self._forced_after.setdefault(method, []).extend(
+                SlackError(error, status=status) for _ in range(count))
 
     def rate_limit_next(self, method: str, *, count: int = 1, retry_after: int = 1) -> None:
         """The next `count` calls of `method` get HTTP 429 with Retry-After."""
@@ -494,9 +504,15 @@ class FakeSlack:
                 result = handler(args)
                 result = {"ok": True, **result}
                 self._record(method, args, None)
+                after = self._forced_after.get(method)
+                if after:
+                    failure = after.pop(0)
+                    failure.recorded = True  # the call happened; the caller just doesn't learn it did
+                    raise failure
                 return result
             except SlackError as exc:
-                self._record(method, args, exc.error)
+                if not exc.recorded:
+                    self._record(method, args, exc.error)
                 raise
 
     def _record(self, method: str, args: dict[str, Any], error: str | None) -> None:
@@ -732,7 +748,8 @@ class FakeSlack:
         top = [m for m in self._messages[channel.id] if not m.is_reply]
         oldest = float(args.get("oldest") or 0)
         latest = float(args.get("latest") or math.inf)
-        newest_first = [m.to_api() | self._reply_info(m) for m in reversed(top)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        newest_first = [m.to_api(include_metadata=with_metadata) | self._reply_info(m) for m in reversed(top)
                         if oldest < float(m.ts) < latest]
         return self._page(args, newest_first, "messages", has_more=True)
 
@@ -743,7 +760,9 @@ class FakeSlack:
         if parent is None:
             raise SlackError("thread_not_found")
         replies = [parent] + self.thread(channel.id, ts)
-        return self._page(args, [m.to_api() for m in replies], "messages", has_more=True)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        return self._page(args, [m.to_api(include_metadata=with_metadata) for m in replies], "messages",
+                          has_more=True)
 
     def _reply_info(self, message: Message) -> dict[str, Any]:
         replies = self.thread(message.channel, message.ts)
@@ -908,6 +927,10 @@ class FakeSlack:
         """Hold the state lock while reading several things consistently."""
         with self._changed:
             yield
+
+
+def _truthy(value: object) -> bool:
+    return str(value).lower() in {"1", "true"}
 
 
 @functools.lru_cache(maxsize=512)

@@ -7,15 +7,16 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import cases, errors
+from bot.slack import cases, errors, reminders
 from bot.slack.case_actions import CaseActions
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
+from bot.slack.reminder_kinds import ReminderKinds
 from bot.slack.surface import Surface
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
-AREAS = [cases]
+AREAS = [cases, reminders]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | None,
@@ -36,7 +37,8 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | 
     surface = Surface(app, workers)
     surface.uses_scopes("chat:write", "users:read", "usergroups:read")
     errors.install(app)
-    wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps)
+    wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,
+                    reminder_kinds=ReminderKinds())
     for area in AREAS:
         area.register(wiring)
     return wiring

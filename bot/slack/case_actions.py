@@ -102,6 +102,16 @@ class CaseActions:
         shown = sorted((a for a in self._actions.values() if a.on_case_message), key=lambda a: (a.order, a.name))
         return [self.button(a.name, case, source="case_message") for a in shown]
 
+    def run(self, name: str, case: Case, *, user_id: str, trigger_id: str | None, client: WebClient,
+            respond: Respond | None, source: str, body: dict[str, Any], step_id: str | None = None) -> None:
+        """Run an action from somewhere other than its own button (e.g. a reminder's "Update sent")."""
+        action = self._actions.get(name)
+        if action is None:
+            raise NotAllowed(f"“{name.replace('_', ' ')}” isn't available in this version of Amends.")
+        action.handler(CaseActionCall(name=name, case_id=case.id, user_id=user_id, trigger_id=trigger_id,
+                                      client=client, respond=respond, source=source, step_id=step_id,
+                                      version=case.version, body=body))
+
     def _dispatch(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         clicked = body["actions"][0]
         name = clicked["action_id"].removeprefix(ACTION_PREFIX)

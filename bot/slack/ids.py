@@ -12,6 +12,10 @@ class Callback(StrEnum):
 class Action(StrEnum):
     CASE_POST_RETRY = "case_post_retry"
     OPEN_INTAKE = "open_intake"
+    REMINDER_UPDATE_SENT = "reminder_update_sent"
+    REMINDER_CUSTOMER_TOLD = "reminder_customer_told"
+    REMINDER_SNOOZE = "reminder_snooze"
+    REMINDER_HANDOVER = "reminder_handover"
 
 
 class IntakeField(StrEnum):

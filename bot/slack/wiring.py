@@ -1,5 +1,6 @@
 """Everything an area's `register(wiring)` hooks into: Bolt listeners (surface), `/recover`
-subcommands, case actions, periodic tasks (deps.ticker) and case lifecycle hooks (deps.hooks)."""
+subcommands, case actions, reminder kinds, periodic tasks (deps.ticker) and case lifecycle hooks
+(deps.hooks)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from bot.slack.case_actions import CaseActions
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
+from bot.slack.reminder_kinds import ReminderKinds
 from bot.slack.surface import Surface
 
 
@@ -17,3 +19,4 @@ class Wiring:
     recover: RecoverCommand
     case_actions: CaseActions
     deps: SlackDeps
+    reminder_kinds: ReminderKinds

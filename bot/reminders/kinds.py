@@ -1,0 +1,125 @@
+"""The built-in reminder kinds and the rules of when they are due and still worth sending.
+
+Other areas add kinds (an approval waiting too long, the weekly digest) through the Slack-side registry
+in bot/slack/reminders.py; these are the ones a case gets by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.cases.models import Case
+from bot.reminders import service
+from bot.reminders.config import RemindersConfig
+from bot.reminders.models import Audience, Reminder
+from bot.reminders.policy import next_working_time, previous_working_time
+
+
+class Kind(StrEnum):
+    STATUS_UPDATE = "status_update"        # owner: time to update the customer (cadence by severity)
+    DEADLINE_NEAR = "deadline_near"        # owner: due soon and the customer not told yet
+    DEADLINE_MANAGER = "deadline_manager"  # managers: due very soon and the customer still not told
+    UNANSWERED = "unanswered"              # managers: a status reminder went unanswered
+    FOLLOW_UP = "follow_up"                # owner, after resolution: is the customer satisfied?
+
+
+@dataclass(frozen=True)
+class Policy:
+    config: RemindersConfig
+    zone: ZoneInfo
+
+    def working(self, instant: datetime) -> datetime:
+        return next_working_time(instant, self.config.working_hours, self.zone)
+
+    def next_status_update(self, case: Case, after: datetime) -> datetime:
+        return self.working(after + self.config.status_update_every.every(case.severity))
+
+
+def key(kind: Kind, case_id: int) -> str:
+    return f"{kind}:{case_id}"
+
+
+def schedule_for_open_case(session: Session, case: Case, now: datetime, policy: Policy) -> None:
+    """A case that is open (new or reopened) gets its update cadence and its deadline watch."""
+    service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case.id, now=now,
+                     due_at=policy.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
+    if case.customer_contacted_at is not None or case.promised_at <= now:
+        return
+    config = policy.config
+    # Deadline nudges aim *before* the deadline: outside working hours they move earlier, not later,
+    # and never earlier than a short grace after opening (the manager was just alerted anyway).
+    grace = now + timedelta(hours=1)
+    owner_at = max(grace, previous_working_time(case.promised_at - config.deadline_warning_before,
+                                                config.working_hours, policy.zone))
+    manager_at = max(grace, previous_working_time(case.promised_at - config.deadline_manager_before,
+                                                  config.working_hours, policy.zone))
+    if owner_at < case.promised_at:
+        service.schedule(session, kind=Kind.DEADLINE_NEAR, case_id=case.id, now=now, due_at=owner_at,
+                         key=key(Kind.DEADLINE_NEAR, case.id))
+    if manager_at < case.promised_at and manager_at >= owner_at:
+        service.schedule(session, kind=Kind.DEADLINE_MANAGER, case_id=case.id, now=now, due_at=manager_at,
+                         audience=Audience.MANAGERS, key=key(Kind.DEADLINE_MANAGER, case.id))
+
+
+def on_resolved(session: Session, case: Case, now: datetime, policy: Policy) -> None:
+    """Resolving stops every reminder and, some days later, asks the owner to check satisfaction."""
+    service.cancel_for_case(session, case.id, reason="case resolved")
+    service.schedule(session, kind=Kind.FOLLOW_UP, case_id=case.id, now=now,
+                     due_at=policy.working(now + policy.config.satisfaction_followup_after),
+                     key=key(Kind.FOLLOW_UP, case.id))
+
+
+def on_reopened(session: Session, case: Case, now: datetime, policy: Policy) -> None:
+    service.cancel_for_case(session, case.id, reason="case reopened", kinds=[Kind.FOLLOW_UP])
+    schedule_for_open_case(session, case, now, policy)
+
+
+def on_customer_contacted(session: Session, case: Case) -> None:
+    service.cancel_for_case(session, case.id, reason="customer contacted",
+                            kinds=[Kind.DEADLINE_NEAR, Kind.DEADLINE_MANAGER])
+
+
+def why_not_send(session: Session, reminder: Reminder, case: Case | None, now: datetime) -> str | None:
+    """The reason a built-in reminder must not go out now (None: send it)."""
+    if reminder.case_id is not None and case is None:
+        return "case removed"
+    kind = reminder.kind
+    if kind == Kind.FOLLOW_UP:
+        return None if case is not None and not case.is_open else "case reopened"
+    if case is not None and not case.is_open:
+        return "case resolved"
+    if kind in (Kind.DEADLINE_NEAR, Kind.DEADLINE_MANAGER) and case is not None and case.customer_contacted_at:
+        return "customer already contacted"
+    if kind == Kind.UNANSWERED:
+        source = session.get(Reminder, reminder.payload.get("source_id"))
+        if source is None or source.answered_at is not None:
+            return "answered"
+    return None
+
+
+def after_sent(session: Session, reminder: Reminder, case: Case | None, now: datetime, policy: Policy) -> None:
+    """What a sent built-in reminder sets in motion."""
+    if reminder.kind == Kind.STATUS_UPDATE and case is not None and case.is_open:
+        service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case.id, now=now,
+                         due_at=policy.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
+        service.schedule(session, kind=Kind.UNANSWERED, case_id=case.id, now=now, audience=Audience.MANAGERS,
+                         due_at=now + policy.config.unanswered_after, key=f"{Kind.UNANSWERED}:{reminder.id}",
+                         payload={"source_id": reminder.id})
+
+
+def answered(session: Session, reminder: Reminder) -> None:
+    """An answer to a status reminder calls off its escalation."""
+    service.cancel_key(session, f"{Kind.UNANSWERED}:{reminder.id}", reason="answered")
+
+
+def snooze_status_updates(session: Session, case_id: int, until: datetime, now: datetime) -> Reminder:
+    """Snoozing moves the case's next status reminder; the deadline watch and others are untouched."""
+    return service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case_id, now=now, due_at=until,
+                            key=key(Kind.STATUS_UPDATE, case_id))
+
+

@@ -1,0 +1,129 @@
+"""Block Kit for reminders and escalations, and for what they become once someone acts on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, StaticSelectElement, UserSelectElement
+
+from bot.cases.models import Case
+from bot.cases.severity import Severity
+from bot.reminders.models import Reminder
+from bot.settings import AmendsConfig
+from bot.slack.blocks import base
+from bot.slack.ids import Action
+from bot.slack.metadata import Metadata
+from bot.slack.reminder_kinds import Rendered
+from bot.text import one_line
+
+SNOOZE_CHOICES = (("1h", "1 hour"), ("4h", "4 hours"), ("tomorrow", "Tomorrow morning"))
+
+
+class ReminderRef(Metadata):
+    """Rides in the block_id of a reminder's actions (selects carry no value of their own)."""
+
+    reminder_id: int
+    case_id: int | None = None
+
+
+def _customer(case: Case) -> str:
+    return base.person_text(one_line(case.customer_name, 80), 300)
+
+
+def _case_line(case: Case, config: AmendsConfig) -> str:
+    severity = Severity(case.severity)
+    ref = base.link(case.permalink, case.ref) if case.permalink else case.ref
+    due = base.slack_date(case.promised_at, config.workspace.zone)
+    new = f" · new date {base.slack_date(case.new_date, config.workspace.zone)}" if case.new_date else ""
+    return (f"*{ref}* · {_customer(case)} — {base.person_text(one_line(case.promise, 100), 300)}\n"
+            f"{severity.emoji} {severity} · promised {due}{new}")
+
+
+def _actions(reminder: Reminder, case: Case, *, update_sent: bool = True, snooze: bool = True,
+             customer_told: bool = False) -> ActionsBlock:
+    elements: list[Any] = []
+    if update_sent:
+        elements.append(base.button("Update sent", Action.REMINDER_UPDATE_SENT, style="primary",
+                                    value=str(reminder.id)))
+    if customer_told:
+        elements.append(base.button("Customer told", Action.REMINDER_CUSTOMER_TOLD, style="primary",
+                                    value=str(reminder.id)))
+    if snooze:
+        elements.append(StaticSelectElement(action_id=Action.REMINDER_SNOOZE, placeholder=base.plain("Snooze"),
+                                            options=[base.option(label, value) for value, label in SNOOZE_CHOICES]))
+    elements.append(UserSelectElement(action_id=Action.REMINDER_HANDOVER, placeholder=base.plain("Hand over")))
+    return ActionsBlock(block_id=ReminderRef(reminder_id=reminder.id, case_id=case.id).encode(255),
+                        elements=elements)
+
+
+def status_update(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
+    text = f":clock3: Time to update {_customer(case)} on {case.ref}."
+    contacted = ("You last told them " + base.slack_date(case.customer_contacted_at, config.workspace.zone)
+                 if case.customer_contacted_at else "They haven't been told anything yet")
+    blocks = [
+        base.section(f":clock3: *Time to update the customer.* {contacted}. Customers kept in the loop "
+                     "forgive; tell them what has been done and what happens next, even if nothing changed."),
+        base.section(_case_line(case, config)),
+        _actions(reminder, case),
+        base.context("Update sent: tell me you did it (I'll open the status-update draft if you want one). "
+                     "Snooze moves only this reminder. Hand over makes a colleague the owner."),
+    ]
+    return Rendered(text, base.message(blocks))
+
+
+def deadline_near(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
+    due = base.slack_date(case.promised_at, config.workspace.zone)
+    text = f":alarm_clock: {case.ref} is due {due} and {_customer(case)} hasn't been told yet."
+    blocks = [
+        base.section(f":alarm_clock: *{case.ref} is due {due} and the customer hasn't been told yet.* "
+                     "Tell them now, before they find out: what happened, what you've done, and their "
+                     "choice (wait, take an alternative, or cancel)."),
+        base.section(_case_line(case, config)),
+        _actions(reminder, case, update_sent=False, snooze=False, customer_told=True),
+    ]
+    return Rendered(text, base.message(blocks))
+
+
+def _managers(config: AmendsConfig) -> str:
+    mentions = [base.user_mention(u) for u in config.managers.users]
+    if config.managers.usergroup:
+        mentions.append(f"<!subteam^{config.managers.usergroup}>")
+    return " ".join(mentions)
+
+
+def deadline_manager(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
+    due = base.slack_date(case.promised_at, config.workspace.zone)
+    text = (f"{_managers(config)} :warning: {case.ref} is due {due} and {_customer(case)} still hasn't been "
+            f"told. Owner: {base.user_mention(case.owner_id)}.")
+    return Rendered(text, base.message([base.section(text), base.section(_case_line(case, config))]))
+
+
+def unanswered(reminder: Reminder, case: Case, config: AmendsConfig, source_sent_at: datetime | None) -> Rendered:
+    when = base.slack_date(source_sent_at, config.workspace.zone) if source_sent_at else "earlier"
+    text = (f"{_managers(config)} :warning: {base.user_mention(case.owner_id)} hasn't answered the reminder to "
+            f"update {_customer(case)} on {case.ref} (sent {when}). The customer may be in the dark.")
+    return Rendered(text, base.message([base.section(text), base.section(_case_line(case, config))]))
+
+
+def follow_up(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
+    text = f":handshake: Check in with {_customer(case)} on {case.ref}: are they satisfied?"
+    blocks = [
+        base.section(f":handshake: *Check in with {_customer(case)}.* {case.ref} was resolved "
+                     f"{base.slack_date(case.resolved_at, config.workspace.zone) if case.resolved_at else ''}. "
+                     "Ask whether everything arrived as promised and whether they are satisfied; thank them for "
+                     "their patience. Record what they say on the case."),
+        base.section(_case_line(case, config)),
+    ]
+    return Rendered(text, base.message(blocks))
+
+
+def settled(original: Rendered, outcome: str) -> list[dict[str, Any]]:
+    """The reminder message after someone acted on it: its text, minus the buttons, plus what happened."""
+    kept = [b for b in original.blocks if b.get("type") == "section"]
+    return kept[:2] + base.message([base.context(outcome)])
+
+
+def delivery_failed(case: Case, kind: str, recipient: str, error: str) -> str:
+    return (f":warning: I couldn't deliver the {kind.replace('_', ' ')} reminder for *{case.ref}* to {recipient} "
+            f"(Slack said `{error}`), so I've stopped trying. Please check on this case.")

@@ -1,0 +1,406 @@
+"""Sending reminders (the sweep) and what people do with them (Update sent, Snooze, Hand over).
+
+The sweep, driven by the ticker: claim what is due (bot.reminders.service.claim_due), then for each
+reminder, in parallel: re-check right before posting that it is still worth sending (no "update your
+customer" for a case closed a second ago), look in Slack first when an earlier attempt may have landed,
+post with the reminder's id in the message metadata, and settle the row. Slack's 429 puts the reminder
+back for Retry-After and holds that channel, without blocking anything else; 5xx and network errors
+retry with backoff up to `max_attempts`, then the reminder is marked failed and reported in the case
+thread. Nothing waits with sleep().
+
+Delivery guarantee: every due reminder is posted at least once. A duplicate needs a process to die (or
+Slack to answer 5xx) after Slack accepted the post, *and* the metadata lookup on retry to miss it; the
+lookup makes that rare, and at most the reminders in flight at that moment are affected.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.cases import service as cases
+from bot.cases.models import Case
+from bot.errors import InvalidInput
+from bot.reminders import kinds, service
+from bot.reminders.kinds import Kind, Policy
+from bot.reminders.models import Audience, Reminder
+from bot.reminders.policy import next_morning
+from bot.slack.blocks import reminders as blocks
+from bot.slack.case_thread import post_in_thread, refresh_case_message
+from bot.slack.ids import Action
+from bot.slack.notify import Respond, dm
+from bot.slack.reminder_kinds import Rendered
+from bot.slack.wiring import Wiring
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "amends_reminder"
+# Slack errors that no retry will fix.
+PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "user_not_found", "user_not_visible",
+             "cannot_dm_bot", "account_inactive", "invalid_auth", "not_authed", "token_revoked", "invalid_blocks",
+             "invalid_blocks_format", "msg_too_long", "no_text", "missing_scope", "restricted_action",
+             "thread_not_found", "invalid_metadata_format"}
+
+
+@dataclass(frozen=True)
+class Destination:
+    channel: str  # a channel id, or a user id for the app DM
+    thread_ts: str | None = None
+    user_id: str | None = None  # set for DMs
+
+    def describe(self) -> str:
+        return f"<@{self.user_id}>" if self.user_id else f"<#{self.channel}>"
+
+
+class ReminderSender:
+    """Claims due reminders and sends them; one per process, driven by the ticker."""
+
+    def __init__(self, wiring: Wiring, client: WebClient) -> None:
+        self.wiring = wiring
+        self.deps = wiring.deps
+        self.client = client
+        self.config = wiring.deps.config.reminders
+        self.policy = Policy(self.config, wiring.deps.config.workspace.zone)
+        self.pool = ThreadPoolExecutor(self.config.send_concurrency, thread_name_prefix="amends-reminders")
+        self._held: dict[str, datetime] = {}  # channel -> not before (after a 429)
+        self._held_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ the sweep
+
+    def sweep(self, now: datetime | None = None) -> Counter[str]:
+        """Send everything due now. Returns how each claimed reminder ended (sent, cancelled, retry, ...)."""
+        token = uuid.uuid4().hex
+        batch = self.config.send_concurrency * 4
+        outcomes: Counter[str] = Counter()
+        while True:
+            with self.deps.db.transaction() as session:
+                ids = service.claim_due(session, now=now or self.deps.clock.now(), limit=batch,
+                                        lease=self.config.claim_lease, token=token)
+            if not ids:
+                return outcomes
+            outcomes.update(self.pool.map(lambda rid: self._send_guarded(rid, token), ids))
+            if len(ids) < batch:
+                return outcomes
+
+    def _send_guarded(self, reminder_id: int, token: str) -> str:
+        try:
+            return self._send(reminder_id, token)
+        except Exception:  # noqa: BLE001 - one broken reminder must not stop the others
+            log.exception("reminder %s: unexpected error; it will be retried after its claim lease", reminder_id)
+            return "error"
+
+    def _send(self, reminder_id: int, token: str) -> str:
+        now = self.deps.clock.now()
+        with self.deps.db.transaction() as session:
+            reminder = session.get(Reminder, reminder_id)
+            if reminder is None or reminder.claim_token != token:
+                return "lost"
+            case = session.get(Case, reminder.case_id) if reminder.case_id else None
+            kind = self.wiring.reminder_kinds.get(reminder.kind)
+            if kind is None:
+                service.mark_failed(session, reminder_id, token=token, error=f"unknown kind {reminder.kind}")
+                return "failed"
+            reason = self._why_not(session, reminder, case, now)
+            if reason:
+                service.mark_cancelled(session, reminder_id, token=token, reason=reason)
+                return "cancelled"
+            rendered = kind.render(reminder, case)
+            destination = self._destination(reminder, case)
+            uncertain = reminder.uncertain
+            attempts = reminder.attempts
+
+        held_until = self._held_until(destination.channel, now)
+        if held_until is not None:
+            return self._retry(reminder_id, token, held_until, "waiting out Slack's rate limit", uncertain=False,
+                               counts=False)
+        try:
+            if uncertain:
+                found = self._already_posted(destination, reminder_id)
+                if found is not None:
+                    return self._settle(reminder_id, token, found)
+            posted = self.client.chat_postMessage(
+                channel=destination.channel, thread_ts=destination.thread_ts, text=rendered.text,
+                blocks=rendered.blocks, unfurl_links=False,
+                metadata={"event_type": METADATA_EVENT,
+                          "event_payload": {"reminder_id": reminder_id, "kind": reminder.kind,
+                                            "case_id": reminder.case_id or 0}})
+        except SlackApiError as exc:
+            return self._slack_failure(reminder_id, token, destination, exc, attempts, uncertain)
+        except (URLError, TimeoutError, ConnectionError, OSError) as exc:
+            # The post may or may not have reached Slack: look before posting next time.
+            return self._transient(reminder_id, token, f"network: {exc}", attempts, uncertain=True)
+        return self._settle(reminder_id, token, (posted["channel"], posted["ts"]))
+
+    def _why_not(self, session: Any, reminder: Reminder, case: Case | None, now: datetime) -> str | None:
+        kind = self.wiring.reminder_kinds.get(reminder.kind)
+        assert kind is not None
+        if reminder.case_id is not None and case is None:
+            return "case removed"
+        if kind.needs_open_case and case is not None and not case.is_open:
+            return "case resolved"
+        return kind.why_not(session, reminder, case, now) if kind.why_not else None
+
+    def _destination(self, reminder: Reminder, case: Case | None) -> Destination:
+        if reminder.audience == Audience.MANAGERS and case is not None:
+            if case.has_thread:
+                return Destination(case.channel_id, case.message_ts)
+            return Destination(self.deps.config.cases.channel)
+        user = reminder.recipient_id if reminder.audience == Audience.USER or case is None else case.owner_id
+        if user is None:
+            raise ValueError(f"reminder {reminder.id} has no recipient")
+        return Destination(user, user_id=user)
+
+    # ------------------------------------------------------------------ settling
+
+    def _settle(self, reminder_id: int, token: str, posted: tuple[str, str]) -> str:
+        now = self.deps.clock.now()
+        with self.deps.db.transaction() as session:
+            reminder = service.mark_sent(session, reminder_id, token=token, now=now, channel_id=posted[0],
+                                         message_ts=posted[1])
+            if reminder is None:
+                return "lost"
+            case = session.get(Case, reminder.case_id) if reminder.case_id else None
+            kind = self.wiring.reminder_kinds.get(reminder.kind)
+            if kind and kind.after_sent:
+                kind.after_sent(session, reminder, case, now)
+        return "sent"
+
+    def _retry(self, reminder_id: int, token: str, due_at: datetime, error: str, *, uncertain: bool,
+               counts: bool = True) -> str:
+        with self.deps.db.transaction() as session:
+            service.retry_later(session, reminder_id, token=token, due_at=due_at, error=error, uncertain=uncertain,
+                                counts_as_attempt=counts)
+        return "retry"
+
+    def _transient(self, reminder_id: int, token: str, error: str, attempts: int, *, uncertain: bool) -> str:
+        if attempts >= self.config.max_attempts:
+            return self._fail(reminder_id, token, error)
+        backoff = timedelta(seconds=30 * 2 ** (attempts - 1))
+        return self._retry(reminder_id, token, self.deps.clock.now() + backoff, error, uncertain=uncertain)
+
+    def _slack_failure(self, reminder_id: int, token: str, destination: Destination, exc: SlackApiError,
+                       attempts: int, uncertain: bool) -> str:
+        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        status = exc.response.status_code
+        if status == 429 or error == "ratelimited":
+            wait = timedelta(seconds=int(exc.response.headers.get("Retry-After", "1") or 1))
+            until = self._hold(destination.channel, self.deps.clock.now() + wait)
+            # Rate limits say nothing about the reminder itself: not an attempt, and nothing was posted.
+            return self._retry(reminder_id, token, until, "rate limited", uncertain=False, counts=False)
+        if error in PERMANENT:
+            return self._fail(reminder_id, token, error)
+        return self._transient(reminder_id, token, error, attempts, uncertain=uncertain or status >= 500)
+
+    def _fail(self, reminder_id: int, token: str, error: str) -> str:
+        with self.deps.db.transaction() as session:
+            reminder = service.mark_failed(session, reminder_id, token=token, error=error)
+            if reminder is None:
+                return "lost"
+            case = session.get(Case, reminder.case_id) if reminder.case_id else None
+            kind = reminder.kind
+            try:
+                recipient = self._destination(reminder, case).describe()
+            except ValueError:
+                recipient = "its recipient"
+        log.error("reminder %s (%s) failed for good: %s", reminder_id, kind, error)
+        if case is not None and case.has_thread:
+            try:
+                post_in_thread(self.wiring.surface.app.client, case, blocks.delivery_failed(case, kind, recipient, error))
+            except SlackApiError as exc:
+                log.error("could not report the failed reminder %s: %s", reminder_id, exc.response.get("error"))
+        return "failed"
+
+    # ------------------------------------------------------------------ rate limits and dedupe
+
+    def _hold(self, channel: str, until: datetime) -> datetime:
+        with self._held_lock:
+            until = max(until, self._held.get(channel, until))
+            self._held[channel] = until
+            return until
+
+    def _held_until(self, channel: str, now: datetime) -> datetime | None:
+        with self._held_lock:
+            until = self._held.get(channel)
+            if until is not None and until <= now:
+                del self._held[channel]
+                return None
+            return until
+
+    def _already_posted(self, destination: Destination, reminder_id: int) -> tuple[str, str] | None:
+        """Look for our own earlier post of this reminder (its id rides in the message metadata)."""
+        channel = destination.channel
+        if destination.user_id:
+            channel = self.client.conversations_open(users=destination.user_id)["channel"]["id"]
+        if destination.thread_ts:
+            answer = self.client.conversations_replies(channel=channel, ts=destination.thread_ts, limit=200,
+                                                       include_all_metadata=True)
+        else:
+            answer = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        for message in answer.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and \
+                    (metadata.get("event_payload") or {}).get("reminder_id") == reminder_id:
+                return channel, message["ts"]
+        return None
+
+
+# ---------------------------------------------------------------------- registration
+
+
+def register(wiring: Wiring) -> None:
+    deps = wiring.deps
+    config = deps.config
+    policy = Policy(config.reminders, config.workspace.zone)
+    surface = wiring.surface
+    surface.uses_scopes("im:history", "channels:history", "groups:history", "im:write")
+
+    deps.hooks.on_opened.append(lambda session, case, now: kinds.schedule_for_open_case(session, case, now, policy))
+    deps.hooks.on_resolved.append(lambda session, case, now: kinds.on_resolved(session, case, now, policy))
+    deps.hooks.on_reopened.append(lambda session, case, now: kinds.on_reopened(session, case, now, policy))
+
+    _register_builtin_kinds(wiring, policy)
+
+    # Reminders get their own client without retry handlers: the sweep retries on its own terms, so a
+    # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again.
+    app_client = surface.app.client
+    quiet_client = WebClient(token=app_client.token, base_url=app_client.base_url, timeout=app_client.timeout)
+    sender = ReminderSender(wiring, quiet_client)
+    if deps.ticker is not None:
+        deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sender.sweep())
+    _register_actions(wiring, policy)
+
+
+def _register_builtin_kinds(wiring: Wiring, policy: Policy) -> None:
+    config = wiring.deps.config
+    add = wiring.reminder_kinds.add
+
+    def builtin_why_not(session: Any, reminder: Reminder, case: Case | None, now: datetime) -> str | None:
+        return kinds.why_not_send(session, reminder, case, now)
+
+    def after_status_sent(session: Any, reminder: Reminder, case: Case | None, now: datetime) -> None:
+        kinds.after_sent(session, reminder, case, now, policy)
+
+    @add(Kind.STATUS_UPDATE, why_not=builtin_why_not, after_sent=after_status_sent)
+    def status_update(reminder: Reminder, case: Case | None) -> Rendered:
+        assert case is not None
+        return blocks.status_update(reminder, case, config)
+
+    @add(Kind.DEADLINE_NEAR, why_not=builtin_why_not)
+    def deadline_near(reminder: Reminder, case: Case | None) -> Rendered:
+        assert case is not None
+        return blocks.deadline_near(reminder, case, config)
+
+    @add(Kind.DEADLINE_MANAGER, why_not=builtin_why_not)
+    def deadline_manager(reminder: Reminder, case: Case | None) -> Rendered:
+        assert case is not None
+        return blocks.deadline_manager(reminder, case, config)
+
+    @add(Kind.UNANSWERED, why_not=builtin_why_not)
+    def unanswered(reminder: Reminder, case: Case | None) -> Rendered:
+        assert case is not None
+        with wiring.deps.db.transaction() as session:
+            source = session.get(Reminder, reminder.payload.get("source_id"))
+            sent_at = source.sent_at if source else None
+        return blocks.unanswered(reminder, case, config, sent_at)
+
+    @add(Kind.FOLLOW_UP, why_not=builtin_why_not, needs_open_case=False)
+    def follow_up(reminder: Reminder, case: Case | None) -> Rendered:
+        assert case is not None
+        return blocks.follow_up(reminder, case, config)
+
+
+def _register_actions(wiring: Wiring, policy: Policy) -> None:
+    deps = wiring.deps
+    surface = wiring.surface
+
+    def clicked(body: dict[str, Any]) -> tuple[blocks.ReminderRef, dict[str, Any]]:
+        action = body["actions"][0]
+        return blocks.ReminderRef.decode(action.get("block_id")), action
+
+    def settle_message(respond: Respond, reminder: Reminder, case: Case, outcome: str) -> None:
+        kind = wiring.reminder_kinds.get(reminder.kind)
+        original = kind.render(reminder, case) if kind else Rendered(outcome, [])
+        respond(text=original.text, blocks=blocks.settled(original, outcome), replace_original=True)
+
+    def answer(ref: blocks.ReminderRef, user_id: str, what: str, also: Any = None) -> tuple[Reminder, Case]:
+        """Record the answer (and `also(session, case, now)`, e.g. a hand-over) in one transaction."""
+        now = deps.clock.now()
+        with deps.db.transaction() as session:
+            reminder = service.answer(session, ref.reminder_id, user_id=user_id, now=now, answer=what)
+            kinds.answered(session, reminder)
+            case = cases.get_case(session, reminder.case_id)
+            if also is not None:
+                case = also(session, case, now)
+            cases.record_event(session, case, f"reminder_{what}", user_id, now, reminder_id=reminder.id,
+                               reminder_kind=reminder.kind)
+            return reminder, case
+
+    @surface.action(Action.REMINDER_UPDATE_SENT)
+    def update_sent(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref, _ = clicked(body)
+        user_id = body["user"]["id"]
+        reminder, case = answer(ref, user_id, "update_sent")
+        settle_message(respond, reminder, case, f":white_check_mark: Update sent, noted by <@{user_id}>. Thank you.")
+        if "draft_message" in wiring.case_actions:
+            wiring.case_actions.run("draft_message", case, user_id=user_id, trigger_id=body.get("trigger_id"),
+                                    client=client, respond=respond, source="reminder", body=body)
+
+    @surface.action(Action.REMINDER_CUSTOMER_TOLD)
+    def customer_told(body: dict[str, Any], respond: Respond) -> None:
+        ref, _ = clicked(body)
+        user_id = body["user"]["id"]
+
+        def told(session: Any, case: Case, now: datetime) -> Case:
+            return cases.record_customer_contacted(session, case.id, actor_id=user_id, now=now,
+                                                   channel="unspecified")
+
+        reminder, case = answer(ref, user_id, "customer_told", told)
+        settle_message(respond, reminder, case, f":white_check_mark: Customer told, noted by <@{user_id}>.")
+
+    @surface.action(Action.REMINDER_SNOOZE)
+    def snooze(body: dict[str, Any], respond: Respond) -> None:
+        ref, action = clicked(body)
+        user_id = body["user"]["id"]
+        choice = (action.get("selected_option") or {}).get("value")
+        now = deps.clock.now()
+        config = deps.config
+        until = {"1h": lambda: now + timedelta(hours=1), "4h": lambda: now + timedelta(hours=4),
+                 "tomorrow": lambda: next_morning(now, config.reminders.working_hours, config.workspace.zone)}
+        if choice not in until:
+            raise InvalidInput("Please pick how long to snooze for.")
+        when = until[choice]()
+        reminder, case = answer(ref, user_id, "snoozed")
+        with deps.db.transaction() as session:
+            kinds.snooze_status_updates(session, case.id, when, now)
+        shown = blocks.base.slack_date(when, config.workspace.zone)
+        settle_message(respond, reminder, case, f":zzz: Snoozed by <@{user_id}> until {shown}.")
+
+    @surface.action(Action.REMINDER_HANDOVER)
+    def hand_over(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref, action = clicked(body)
+        user_id = body["user"]["id"]
+        new_owner = action.get("selected_user")
+        if not new_owner:
+            raise InvalidInput("Please pick the colleague who takes the case over.")
+        profile = client.users_info(user=new_owner)["user"]
+        if profile.get("is_bot") or profile.get("deleted"):
+            raise InvalidInput("Please pick a colleague: bots and deactivated accounts can't own a case.")
+
+        def hand(session: Any, case: Case, now: datetime) -> Case:
+            return cases.change_owner(session, case.id, new_owner_id=new_owner, actor_id=user_id, now=now)
+
+        reminder, case = answer(ref, user_id, "handed_over", hand)
+        settle_message(respond, reminder, case, f":arrows_counterclockwise: Handed over by <@{user_id}> to "
+                                                f"<@{new_owner}>, who now gets its reminders.")
+        dm(client, new_owner, f"<@{user_id}> handed {case.ref} over to you: you now own it and get its reminders.")
+        refresh_case_message(client, wiring, case.id)

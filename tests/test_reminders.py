@@ -1,0 +1,240 @@
+"""Status-update reminders and escalations, on a controllable clock (Monday 23 Nov 2026, 09:00 London)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.cases import service as cases
+from bot.cases.models import Outcome
+from bot.reminders import service
+from bot.reminders.models import Reminder, ReminderState
+from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, Harness, all_text
+
+MON = datetime(2026, 11, 23, tzinfo=UTC)
+UPDATE = "Time to update"
+
+
+def at(day: datetime, hour: int, minute: int = 0) -> datetime:
+    return day.replace(hour=hour, minute=minute)
+
+
+def reminders(harness: Harness, kind: str | None = None) -> list[Reminder]:
+    with harness.amends.db.transaction() as session:
+        query = select(Reminder).order_by(Reminder.id)
+        if kind:
+            query = query.where(Reminder.kind == kind)
+        return list(session.scalars(query))
+
+
+def status_dm(harness: Harness, user: str = ASSOCIATE) -> Any:
+    return harness.dms_containing(user, UPDATE)[-1]
+
+
+def thread_texts(harness: Harness, case: Any) -> list[str]:
+    return [m.text for m in harness.thread(case)]
+
+
+def test_status_updates_follow_the_severity_cadence_within_working_hours(harness: Harness) -> None:
+    harness.open_case()  # high severity: every 4 hours, 09:00-18:00 Mon-Fri
+    harness.tick(at(MON, 12, 59))
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    harness.tick(at(MON, 13))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+    harness.tick(at(MON, 17))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 2
+    harness.tick(at(MON, 21))  # 17:00 + 4 h falls after hours: it waits for the morning
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 2
+    harness.tick(at(MON + timedelta(days=1), 9))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 3
+
+
+def test_a_low_severity_case_is_reminded_every_two_days(harness: Harness) -> None:
+    harness.open_case(promised_at=MON + timedelta(days=10), order_value="100", customer_tier="standard",
+                      new_date=None)
+    harness.tick(at(MON + timedelta(days=1), 17))
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    harness.tick(at(MON + timedelta(days=2), 9))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+
+
+def test_reminders_wait_for_monday_over_the_weekend(harness: Harness) -> None:
+    friday = MON + timedelta(days=4)
+    harness.clock.set(at(friday, 16))
+    harness.open_case(promised_at=friday + timedelta(days=3), new_date=None)
+    harness.tick(at(friday + timedelta(days=1), 12))  # Saturday
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    harness.tick(at(friday + timedelta(days=3), 9))  # Monday morning
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+
+
+def test_deadline_near_goes_to_the_owner_then_the_managers(harness: Harness) -> None:
+    case = harness.open_case()  # due Tuesday 05:00, customer not told
+    harness.tick(at(MON, 10))
+    warning = harness.dms_containing(ASSOCIATE, "hasn't been told yet")
+    assert len(warning) == 1 and case.ref in warning[0].text
+    harness.tick(at(MON, 17, 30))
+    escalation = [t for t in thread_texts(harness, case) if "still hasn't been told" in t]
+    assert len(escalation) == 1 and f"<@{MANAGER}>" in escalation[0]
+
+
+def test_telling_the_customer_calls_off_the_deadline_escalation(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 10))
+    warning = harness.dms_containing(ASSOCIATE, "hasn't been told yet")[0]
+    harness.driver.click(ASSOCIATE, "reminder_customer_told", message=warning)
+    harness.fake.wait_for(lambda: "Customer told, noted by" in all_text(
+        harness.fake.message(warning.channel, warning.ts).blocks))
+    assert harness.case(case.id).customer_contacted_at == at(MON, 10)
+    harness.tick(at(MON, 17, 30))
+    assert not [t for t in thread_texts(harness, case) if "still hasn't been told" in t]
+
+
+def test_an_unanswered_status_reminder_escalates_to_the_managers(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 13))
+    harness.tick(at(MON, 17))
+    escalation = [t for t in thread_texts(harness, case) if "hasn't answered" in t]
+    assert len(escalation) == 1 and f"<@{MANAGER}>" in escalation[0] and f"<@{ASSOCIATE}>" in escalation[0]
+
+
+def test_update_sent_calls_off_the_escalation(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 13))
+    reminder = status_dm(harness)
+    harness.driver.click(ASSOCIATE, "reminder_update_sent", message=reminder)
+    harness.fake.wait_for(lambda: "Update sent, noted by" in all_text(
+        harness.fake.message(reminder.channel, reminder.ts).blocks))
+    harness.tick(at(MON, 17))
+    assert not [t for t in thread_texts(harness, case) if "hasn't answered" in t]
+    assert "reminder_update_sent" in [e.kind for e in harness.events(case.id)]
+
+
+def test_snooze_moves_only_that_reminder(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 13))
+    reminder = status_dm(harness)
+    harness.driver.click(ASSOCIATE, "reminder_snooze", message=reminder, selected="1h")
+    harness.fake.wait_for(lambda: "Snoozed by" in all_text(harness.fake.message(reminder.channel, reminder.ts).blocks))
+    harness.tick(at(MON, 13, 59))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+    harness.tick(at(MON, 14))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 2
+    harness.tick(at(MON, 17, 30))  # the deadline watch was not snoozed
+    assert [t for t in thread_texts(harness, case) if "still hasn't been told" in t]
+
+
+def test_hand_over_makes_the_colleague_owner_and_recipient(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 13))
+    harness.driver.click(ASSOCIATE, "reminder_handover", message=status_dm(harness), selected=COLLEAGUE)
+    harness.fake.wait_for(lambda: f"<@{COLLEAGUE}>" in all_text(harness.case_message(case).blocks))
+    assert harness.case(case.id).owner_id == COLLEAGUE
+    assert harness.dms_containing(COLLEAGUE, "handed ")
+    harness.tick(at(MON, 17))
+    assert len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+    assert "owner_changed" in [e.kind for e in harness.events(case.id)]
+
+
+def test_hand_over_to_a_bot_is_refused_kindly(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 13))
+    harness.driver.click(ASSOCIATE, "reminder_handover", message=status_dm(harness),
+                         selected=harness.fake.bot_user_id)
+    answer = harness.fake.wait_for(lambda: harness.fake.ephemerals(ASSOCIATE))[-1]
+    assert "Please pick a colleague" in answer.text
+    assert harness.case(case.id).owner_id == ASSOCIATE
+
+
+def test_resolving_stops_reminders_and_schedules_the_satisfaction_follow_up(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.clock.set(at(MON, 11))
+    with harness.amends.db.transaction() as session:
+        cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
+                           outcome=Outcome.CUSTOMER_WAITED, hooks=harness.amends.deps.hooks)
+    harness.tick(at(MON + timedelta(days=2), 17))
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    assert not [t for t in thread_texts(harness, case) if "still hasn't been told" in t]
+    harness.tick(at(MON + timedelta(days=3), 11))
+    assert len(harness.dms_containing(ASSOCIATE, "are they satisfied")) == 1
+
+
+def test_no_update_reminder_for_a_case_closed_after_it_was_claimed(harness: Harness,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    case = harness.open_case()
+    real_claim = service.claim_due
+
+    def claim_then_close(session: Any, **kwargs: Any) -> list[int]:
+        claimed = real_claim(session, **kwargs)
+        cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=kwargs["now"], outcome=Outcome.PROMISE_KEPT,
+                           hooks=harness.amends.deps.hooks.__class__())  # closed by someone, a moment later
+        return claimed
+
+    monkeypatch.setattr(service, "claim_due", claim_then_close)
+    harness.tick(at(MON, 13))
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    status = reminders(harness, "status_update")[0]
+    assert status.state == ReminderState.CANCELLED and status.closed_reason == "case resolved"
+
+
+def test_downtime_yields_one_reminder_not_one_per_missed_interval(harness: Harness) -> None:
+    harness.open_case(promised_at=MON + timedelta(days=5), new_date=None)  # medium severity: daily
+    harness.tick(at(MON + timedelta(days=2), 15))  # the bot was down from Monday to Wednesday afternoon
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+    pending = [r for r in reminders(harness, "status_update") if r.state == ReminderState.PENDING]
+    assert [r.due_at for r in pending] == [at(MON + timedelta(days=3), 15)]  # a day after it was sent
+
+
+def test_rate_limits_hold_one_reminder_without_blocking_the_others(harness: Harness) -> None:
+    harness.open_case()
+    harness.open_case(user=COLLEAGUE)
+    harness.tick(at(MON, 10))  # deadline warnings go out first
+    harness.fake.rate_limit_next("chat.postMessage", retry_after=30)
+    harness.tick(at(MON, 13))
+    sent = len(harness.dms_containing(ASSOCIATE, UPDATE)) + len(harness.dms_containing(COLLEAGUE, UPDATE))
+    assert sent == 1
+    held = [r for r in reminders(harness, "status_update") if r.state == ReminderState.PENDING
+            and r.due_at == at(MON, 13, 0) + timedelta(seconds=30)]
+    assert len(held) == 1 and held[0].attempts == 0  # a rate limit is not a failed attempt
+    harness.tick(advance=timedelta(seconds=30))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
+
+
+def test_server_errors_retry_with_backoff_then_fail_and_are_reported(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.tick(at(MON, 10))
+    harness.fake.fail_next("chat.postMessage", "internal_error", status=500, count=5)
+    harness.tick(at(MON, 13))
+    for wait in (30, 60, 120, 240):
+        harness.tick(advance=timedelta(seconds=wait))
+    status = reminders(harness, "status_update")[0]
+    assert status.state == ReminderState.FAILED and status.attempts == 5
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    assert [t for t in thread_texts(harness, case) if "couldn't deliver the status update reminder" in t]
+
+
+def test_an_answer_lost_after_slack_posted_is_not_posted_twice(harness: Harness) -> None:
+    harness.open_case()
+    harness.tick(at(MON, 10))
+    harness.fake.fail_after_next("chat.postMessage", "internal_error", status=500)
+    harness.tick(at(MON, 13))
+    status = reminders(harness, "status_update")[0]
+    assert status.state == ReminderState.PENDING and status.uncertain
+    harness.tick(advance=timedelta(seconds=30))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+    assert reminders(harness, "status_update")[0].state == ReminderState.SENT
+
+
+def test_a_permanent_error_fails_at_once_and_is_reported(harness: Harness) -> None:
+    case = harness.open_case()
+    with harness.amends.db.transaction() as session:
+        cases.get_case(session, case.id).owner_id = "U0LEFTCOMP"  # an account that no longer exists
+    harness.tick(at(MON, 10))
+    deadline = reminders(harness, "deadline_near")[0]
+    assert deadline.state == ReminderState.FAILED and deadline.attempts == 1
+    assert deadline.last_error == "channel_not_found"
+    assert [t for t in thread_texts(harness, case) if "couldn't deliver" in t]
