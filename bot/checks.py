@@ -30,7 +30,22 @@ def managers_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
     return result
 
 
-CHECKS: list[Check] = [managers_check]
+def playbooks_check(settings: Settings, config: AmendsConfig) -> CheckResult:
+    from bot.paths import SHIPPED_PLAYBOOKS
+    from bot.playbooks.loader import check_library
+
+    library, problems, files = check_library(config.playbooks, config_path=settings.config_path)
+    result = CheckResult(f"playbooks ({files} file{'s' if files != 1 else ''})", problems)
+    team = sorted(i for i, path in library.sources.items() if path.parent != SHIPPED_PLAYBOOKS)
+    if team:
+        result.notes.append(f"team playbooks: {', '.join(team)}")
+    if not problems:
+        causes = ", ".join(f"{cause} -> {library.playbook_id_for(cause)}" for cause, _ in config.playbooks.by_cause)
+        result.notes.append(f"by cause: {causes}; anything else -> {config.playbooks.fallback}")
+    return result
+
+
+CHECKS: list[Check] = [managers_check, playbooks_check]
 
 
 def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:

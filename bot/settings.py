@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.datafile import load_model
 from bot.errors import ConfigError
+from bot.playbooks.config import PlaybooksConfig
 from bot.reminders.config import RemindersConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///amends.db"
@@ -144,6 +145,7 @@ class AmendsConfig(_Strict):
     customer_tiers: tuple[CustomerTier, ...] = Field(default_factory=_default_tiers, min_length=1)
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
+    playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
 
     @field_validator("customer_tiers")
     @classmethod
@@ -250,4 +252,5 @@ def load_config(path: Path) -> AmendsConfig:
         if os.environ.get("AMENDS_CONFIG"):
             raise ConfigError([f"AMENDS_CONFIG: {path} does not exist"])
         raise ConfigError([f"{path}: not found ({hint}), or point AMENDS_CONFIG at your file"])
-    return load_model(path, AmendsConfig)
+    config = load_model(path, AmendsConfig)
+    return config.model_copy(update={"playbooks": config.playbooks.resolved_against(path.parent)})
