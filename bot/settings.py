@@ -136,6 +136,26 @@ class SeverityConfig(_Strict):
         return self
 
 
+class DraftingConfig(_Strict):
+    """Message drafts (see message_templates/README.md)."""
+
+    # The team's own folder of message templates (and tone_rules.yaml): files there add to the shipped
+    # ones, and a file with the same name replaces the shipped one. Relative to where amends runs.
+    templates: Path | None = None
+    company: str | None = Field(default=None, min_length=1, max_length=100,
+                                description="how messages name the company, e.g. Acme Office Supplies")
+    team_contact: str | None = Field(default=None, min_length=1, max_length=200,
+                                     description="how customers reach the team when the associate's Slack "
+                                                 "profile has no phone or email, e.g. 0800 123 4567")
+
+    @field_validator("templates")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{str(value)!r} is not a folder (relative paths start where amends runs)")
+        return value
+
+
 class AmendsConfig(_Strict):
     """The team's amends.yaml."""
 
@@ -146,6 +166,7 @@ class AmendsConfig(_Strict):
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
     playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
+    drafting: DraftingConfig = Field(default_factory=DraftingConfig)
 
     @field_validator("customer_tiers")
     @classmethod

@@ -1,0 +1,230 @@
+"""What a template can use: the facts of the case, the associate, and the offers made to the customer.
+
+Everything a template sees is built here, in one place, from plain values. The variables:
+
+    customer.name, customer.contact (or None), customer.timezone          - as typed at intake
+    order.ref, order.promise, order.value (Amount or None)
+    order.promised (When), order.new_date (When or None), order.overdue (true/false)
+    case.ref (a link to the case in Slack, the plain reference elsewhere), case.cause ("stock-out", ...),
+    case.cause_label ("Stock-out"), case.severity, case.contacted (When the customer was first told, or
+    None), case.notes (internal: never put them in customer text)
+    associate.name, associate.first_name, associate.phone, associate.email (each may be None),
+    associate.reach (the direct way to reach them: phone, else email, else the team's contact, or None),
+    associate.mention (a Slack mention in Slack, the name elsewhere)
+    company, team_contact                                                  - amends.yaml `drafting:`
+    alternatives   - a list; each has title, description, available (When or None), price (Amount or None)
+    incentive      - what makes the alternative worth taking (e.g. "a free upgrade to the Pro model")
+    gift           - the gift or advantage for the customer (e.g. "free delivery on your next order")
+    compensation   - money given back (Amount or None)
+    choice         - what the customer chose, once they have: "wait", "alternative", "cancel" or None
+    today          - When
+
+`When` prints as "Friday 27 November at 2 pm" in the customer's timezone (`.date`, `.short`, `.time`,
+`.weekday` give parts); `Amount` prints as "£240" in the workspace currency.
+
+Offers (alternatives, incentive, gift, compensation, choice) come from `OfferFacts`, filled by
+`bot.drafting.offers.offers_for`; every one of them is optional and templates read well without them.
+Person-written text is shortened to a sensible length here and otherwise kept exactly as typed: it is
+data, never template code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.cases.causes import Cause
+from bot.cases.models import Case
+from bot.drafting.environment import SlackSyntax
+from bot.drafting.values import Amount, When
+from bot.settings import AmendsConfig
+from bot.text import truncate
+
+# How much of each person-written field a message quotes; the rest is left to the associate's judgement.
+SHORT = 120
+MEDIUM = 300
+
+
+class Choice(StrEnum):
+    """What the customer chose; the choice is always theirs."""
+
+    WAIT = "wait"
+    ALTERNATIVE = "alternative"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Something the customer may take instead of waiting (from the offers area)."""
+
+    title: str
+    description: str | None = None
+    available_at: datetime | None = None  # aware; when the customer can have it
+    price: Decimal | None = None          # None: the same price as what they ordered
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """The offers made to the customer, as plain values. Every field is optional."""
+
+    alternatives: Sequence[Alternative] = ()
+    incentive: str | None = None
+    gift: str | None = None
+    compensation: Decimal | None = None
+    choice: Choice | None = None
+
+
+@dataclass(frozen=True)
+class Associate:
+    """Who sends the message, and how the customer reaches them directly."""
+
+    user_id: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+# ---------------------------------------------------------------------- what templates see
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    name: str
+    contact: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    ref: str
+    promise: str
+    value: Amount | None
+    promised: When
+    new_date: When | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseView:
+    ref: SlackSyntax
+    cause: str
+    cause_label: str
+    severity: str
+    contacted: When | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class AssociateView:
+    name: str
+    first_name: str
+    phone: str | None
+    email: str | None
+    reach: str | None
+    mention: SlackSyntax
+
+
+@dataclass(frozen=True)
+class AlternativeView:
+    title: str
+    description: str | None
+    available: When | None
+    price: Amount | None
+
+
+@dataclass(frozen=True)
+class DraftContext:
+    customer: CustomerView
+    order: OrderView
+    case: CaseView
+    associate: AssociateView
+    company: str | None
+    team_contact: str | None
+    alternatives: tuple[AlternativeView, ...] = ()
+    incentive: str | None = None
+    gift: str | None = None
+    compensation: Amount | None = None
+    choice: str | None = None
+    today: When | None = field(default=None)
+
+    def as_mapping(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def inline(value: str | None, limit: int) -> str | None:
+    """Person text for the middle of a sentence: whitespace folded to single spaces, shortened."""
+    if value is None:
+        return None
+    folded = " ".join(value.split())
+    return truncate(folded, limit) if folded else None
+
+
+def customer_zone(case: Case, config: AmendsConfig) -> ZoneInfo:
+    """The customer's timezone when the case has one, else the workspace's."""
+    name = getattr(case, "customer_timezone", None)
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return config.workspace.zone
+
+
+def build_context(case: Case, *, config: AmendsConfig, associate: Associate, offers: OfferFacts | None = None,
+                  now: datetime) -> DraftContext:
+    offers = offers or OfferFacts()
+    zone = customer_zone(case, config)
+    currency = config.workspace.currency
+
+    def when(instant: datetime | None) -> When | None:
+        return When.of(instant, zone, now=now) if instant is not None else None
+
+    def money(value: Decimal | None) -> Amount | None:
+        return Amount(value, currency) if value is not None else None
+
+    ref = case.ref or f"#{case.id}"
+    name = inline(associate.name, SHORT) or "your contact"
+    phone, email = inline(associate.phone, 60), inline(associate.email, SHORT)
+    team_contact = inline(config.drafting.team_contact, MEDIUM)
+    cause = Cause(case.cause)
+    return DraftContext(
+        customer=CustomerView(name=inline(case.customer_name, SHORT) or "there",
+                              contact=inline(case.customer_contact, SHORT), timezone=zone.key),
+        order=OrderView(
+            ref=inline(case.order_ref, SHORT) or "",
+            promise=inline(case.promise, MEDIUM) or "",
+            value=money(case.order_value),
+            promised=when(case.promised_at),
+            new_date=when(case.new_date),
+            overdue=case.promised_at <= now,
+        ),
+        case=CaseView(
+            ref=SlackSyntax(f"<{case.permalink}|{ref}>" if case.permalink else ref, ref),
+            cause=cause.value, cause_label=cause.label, severity=case.severity,
+            contacted=when(case.customer_contacted_at),
+            notes=truncate(case.notes, 1000) if case.notes else None,
+        ),
+        associate=AssociateView(
+            name=name, first_name=name.split()[0],
+            phone=phone, email=email, reach=phone or email or team_contact,
+            mention=SlackSyntax(f"<@{associate.user_id}>", name),
+        ),
+        company=inline(config.drafting.company, SHORT),
+        team_contact=team_contact,
+        alternatives=tuple(
+            AlternativeView(title=inline(alt.title, SHORT) or "an alternative",
+                            description=inline(alt.description, MEDIUM),
+                            available=when(alt.available_at), price=money(alt.price))
+            for alt in offers.alternatives[:5]
+        ),
+        incentive=inline(offers.incentive, MEDIUM),
+        gift=inline(offers.gift, MEDIUM),
+        compensation=money(offers.compensation),
+        choice=Choice(offers.choice).value if offers.choice else None,
+        today=when(now),
+    )

@@ -1,0 +1,80 @@
+"""Values templates print: dates in the customer's timezone and amounts in the workspace currency.
+
+They read naturally when printed as they are (`{{ order.new_date }}` -> "Friday 27 November at 2 pm",
+`{{ compensation }}` -> "£240") and offer other forms as attributes (`{{ order.new_date.date }}`,
+`{{ order.new_date.short }}`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$",
+                    "NZD": "NZ$", "HKD": "HK$", "SGD": "S$"}
+ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND"}
+
+
+@dataclass(frozen=True)
+class When:
+    """An instant as the customer lives it: already converted to their timezone."""
+
+    at: datetime
+    show_year: bool = False  # only when it isn't this year
+
+    @classmethod
+    def of(cls, instant: datetime, zone: ZoneInfo, *, now: datetime) -> When:
+        if instant.tzinfo is None:
+            raise ValueError("When needs an aware datetime")
+        local = instant.astimezone(zone)
+        return cls(local, show_year=local.year != now.astimezone(zone).year)
+
+    @property
+    def date(self) -> str:
+        """Friday 27 November"""
+        text = f"{self.at:%A} {self.at.day} {self.at:%B}"
+        return f"{text} {self.at.year}" if self.show_year else text
+
+    @property
+    def short(self) -> str:
+        """Fri 27 Nov (for SMS)"""
+        text = f"{self.at:%a} {self.at.day} {self.at:%b}"
+        return f"{text} {self.at.year}" if self.show_year else text
+
+    @property
+    def time(self) -> str:
+        """2 pm, 2:30 pm, noon, midnight"""
+        hour, minute = self.at.hour, self.at.minute
+        if minute == 0 and hour in (0, 12):
+            return "midnight" if hour == 0 else "noon"
+        suffix = "am" if hour < 12 else "pm"
+        hour12 = hour % 12 or 12
+        return f"{hour12} {suffix}" if minute == 0 else f"{hour12}:{minute:02d} {suffix}"
+
+    @property
+    def weekday(self) -> str:
+        return f"{self.at:%A}"
+
+    @property
+    def zone(self) -> str:
+        """The zone's abbreviation, e.g. GMT or EST (for internal notes; customers know their own zone)."""
+        return self.at.tzname() or ""
+
+    def __str__(self) -> str:
+        return f"{self.date} at {self.time}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """Money in the workspace currency."""
+
+    value: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        places = 0 if self.currency in ZERO_DECIMAL_CURRENCIES or self.value == self.value.to_integral() else 2
+        number = f"{self.value:,.{places}f}"
+        symbol = CURRENCY_SYMBOLS.get(self.currency)
+        return f"{symbol}{number}" if symbol else f"{number} {self.currency}"
