@@ -45,7 +45,13 @@ def playbooks_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     return result
 
 
-CHECKS: list[Check] = [managers_check, playbooks_check]
+def _drafting_check(settings: Settings, config: AmendsConfig) -> CheckResult:
+    from bot.drafting.checks import drafting_check  # drafting imports this module for CheckResult
+
+    return drafting_check(settings, config)
+
+
+CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check]
 
 
 def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:

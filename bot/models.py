@@ -2,3 +2,4 @@
 
 from bot.cases.models import Case, CaseEvent  # noqa: F401
 from bot.reminders.models import Reminder  # noqa: F401
+from bot.drafting.models import Draft  # noqa: F401

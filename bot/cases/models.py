@@ -43,6 +43,8 @@ class Case(Base):
     customer_name: Mapped[str] = mapped_column(Text)
     customer_contact: Mapped[str | None] = mapped_column(Text)
     customer_tier: Mapped[str | None] = mapped_column(String(40))
+    # IANA zone the customer lives in, when it isn't the workspace's: dates in customer messages use it.
+    customer_timezone: Mapped[str | None] = mapped_column(String(64))
     order_ref: Mapped[str] = mapped_column(Text)
     promise: Mapped[str] = mapped_column(Text)
     promised_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,46 @@
+"""`amends check` for drafting: every template renders for every sample case, and the tone rules load.
+
+Problems (which stop `amends run`) name the file and line. Tone hints a template earns on the samples are
+notes: worth a look by whoever wrote the template, never a reason to refuse to start.
+"""
+
+from __future__ import annotations
+
+from bot.checks import CheckResult
+from bot.drafting.composer import Drafting, template_folders
+from bot.drafting.environment import Target
+from bot.drafting.samples import samples
+from bot.drafting.templates import TemplateLibrary, TemplateProblem
+from bot.drafting.tone import ToneRules, load_rules
+from bot.errors import ConfigError
+from bot.settings import AmendsConfig, Settings
+
+
+def drafting_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
+    folders = template_folders(config)
+    library = TemplateLibrary(folders)
+    result = CheckResult(f"message templates ({len(library.refs())} in {', '.join(str(f) for f in folders)}) "
+                         "and tone rules")
+    result.problems += library.problems
+    try:
+        rules = load_rules(folders, case_prefix=config.cases.id_prefix)
+    except ConfigError as exc:
+        result.problems += exc.problems
+        rules = ToneRules([])
+    drafting = Drafting(library, rules)
+    contexts = [(sample.label, sample.context(config)) for sample in samples()]
+    for ref in library.refs():
+        hinted: dict[str, list[str]] = {}
+        try:
+            for label, context in contexts:
+                for target in Target:
+                    composed = drafting.compose(ref, context, target)
+                    for hint in composed.hints if target is Target.PLAIN else []:
+                        hinted.setdefault(hint.label, []).append(label)
+        except TemplateProblem as exc:
+            result.problems.append(exc.line if exc.syntax else f"{exc.line} (with the sample case “{label}”)")
+            continue
+        for rule_label, labels in hinted.items():
+            result.notes.append(f"{ref.path}: tone hint “{rule_label}” on {len(labels)} of {len(contexts)} "
+                                f"sample cases (e.g. “{labels[0]}”)")
+    return result

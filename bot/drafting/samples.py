@@ -1,0 +1,73 @@
+"""Sample cases every template must render for: `amends check` and the tests use them.
+
+Between them they cover what a template has to cope with: a new date or none, alternatives with and
+without an incentive, a gift, compensation, the customer's choice, an overdue promise, an associate
+without phone or email, and a customer in another timezone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from bot.cases.models import Case, CaseStatus, Outcome
+from bot.drafting.context import Alternative, Associate, Choice, DraftContext, OfferFacts, build_context
+from bot.settings import AmendsConfig
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+ADA = Associate("U0SAMPLE01", "Ada Lovelace", phone="+44 20 7946 0123", email="ada@example.com")
+NO_CONTACT = Associate("U0SAMPLE02", "Ben Okri")
+
+
+@dataclass(frozen=True)
+class Sample:
+    label: str
+    case: Case
+    offers: OfferFacts
+    associate: Associate = ADA
+
+    def context(self, config: AmendsConfig, *, now: datetime = NOW) -> DraftContext:
+        return build_context(self.case, config=config, associate=self.associate, offers=self.offers, now=now)
+
+
+def sample_case(**overrides: object) -> Case:
+    """A case as intake saves it (not persisted): 12 chairs for Northwind, due tomorrow, supplier late."""
+    fields: dict[str, object] = dict(
+        id=42, ref="AM-42", status=CaseStatus.OPEN, severity="high",
+        customer_name="Northwind Traders", customer_contact="+44 113 496 0000", customer_tier="preferred",
+        order_ref="SO-18342", promise="12 office chairs for the Leeds site",
+        promised_at=NOW + timedelta(days=1, hours=5), new_date=NOW + timedelta(days=4, hours=5),
+        cause="supplier-delay", order_value=Decimal("2400.00"), currency="GBP",
+        notes="Supplier says the fabric batch failed inspection.", owner_id=ADA.user_id, reporter_id=ADA.user_id,
+        created_at=NOW, updated_at=NOW, version=1,
+    )
+    fields.update(overrides)
+    return Case(**fields)
+
+
+GRAPHITE = Alternative("the same chair in graphite", available_at=NOW + timedelta(days=1, hours=5))
+PRO = Alternative("the Pro model", description="with adjustable arms", price=Decimal("2650.00"))
+FULL_OFFERS = OfferFacts(alternatives=(GRAPHITE, PRO), incentive="a free set of castors",
+                         gift="free delivery on your next order", compensation=Decimal("240.00"))
+
+
+def samples() -> list[Sample]:
+    return [
+        Sample("new date, alternatives, gift and compensation", sample_case(), FULL_OFFERS),
+        Sample("no new date and no offers yet", sample_case(new_date=None, order_value=None, cause="stock-out"),
+               OfferFacts(), associate=NO_CONTACT),
+        Sample("one alternative, no gift, customer in New York",
+               sample_case(cause="logistics", customer_timezone="America/New_York"),
+               OfferFacts(alternatives=(GRAPHITE,), incentive="a free set of castors")),
+        Sample("overdue, compensation only", sample_case(promised_at=NOW - timedelta(days=1), cause="capacity",
+                                                         customer_contacted_at=NOW - timedelta(hours=20)),
+               OfferFacts(compensation=Decimal("50.00"))),
+        Sample("customer chose the alternative", sample_case(customer_contacted_at=NOW - timedelta(hours=3)),
+               OfferFacts(alternatives=(GRAPHITE,), gift="free delivery on your next order",
+                          choice=Choice.ALTERNATIVE)),
+        Sample("customer cancelled", sample_case(status=CaseStatus.RESOLVED, outcome=Outcome.CANCELLED,
+                                                 cause="quality", customer_contacted_at=NOW),
+               OfferFacts(gift="10% off your next order", compensation=Decimal("100.00"), choice=Choice.CANCEL)),
+    ]

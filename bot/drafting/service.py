@@ -1,0 +1,139 @@
+"""Draft use cases: compose one for a case, save it, mark it as sent. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.cases import service as cases
+from bot.cases.models import Case, Outcome
+from bot.drafting.composer import Composed, Drafting, drafting_for
+from bot.drafting.context import Associate, build_context
+from bot.drafting.environment import Target
+from bot.drafting.models import Draft
+from bot.drafting.offers import offers_for
+from bot.drafting.templates import Channel
+from bot.drafting.tone import ToneHint
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.settings import AmendsConfig
+
+MAX_BODY = 3000    # what one Slack text box holds; a customer message is far shorter
+MAX_SUBJECT = 250
+MANAGER_SUMMARY = "manager_summary"
+
+
+class AlreadySent(Conflict):
+    def __init__(self, draft: Draft) -> None:
+        super().__init__(f"This draft was already marked as sent by <@{draft.sent_by}>.")
+        # Plain values: the transaction that raised this is rolled back, and the Draft with it.
+        self.draft_id = draft.id
+        self.sent_by = draft.sent_by
+        self.sent_at = draft.sent_at
+
+
+def suggested_template(case: Case) -> str:
+    """What the customer needs to hear next, from where the case stands."""
+    if not case.is_open:
+        return "cancellation" if case.outcome == Outcome.CANCELLED else "delivered"
+    return "first_notice" if case.customer_contacted_at is None else "status_update"
+
+
+def suggested_channel(session: Session, case_id: int) -> Channel:
+    """The channel last used with this customer; a call for the first contact (a call beats an email)."""
+    last = session.scalar(select(Draft.channel).where(Draft.case_id == case_id).order_by(Draft.id.desc()).limit(1))
+    return Channel(last) if last in {c.value for c in Channel} else Channel.PHONE
+
+
+def compose_for_case(session: Session, drafting: Drafting, case_id: int, *, config: AmendsConfig,
+                     associate: Associate, now: datetime, template: str | None = None,
+                     channel: Channel | None = None) -> tuple[Case, Composed]:
+    """Render the template (default: the suggested one) for a case, with the offers made so far."""
+    case = cases.get_case(session, case_id)
+    channel = channel or suggested_channel(session, case_id)
+    ref = drafting.choose(template or suggested_template(case), channel)
+    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case), now=now)
+    return case, drafting.compose(ref, context)
+
+
+def manager_summary(session: Session, case_id: int, *, config: AmendsConfig, now: datetime,
+                    associate: Associate | None = None) -> str:
+    """The manager escalation summary for a case, as Slack mrkdwn (person text escaped, mentions live).
+
+    `associate` defaults to the case owner (mentioned by Slack id; no profile lookup needed).
+    """
+    drafting = drafting_for(config)
+    case = cases.get_case(session, case_id)
+    ref = drafting.library.find(MANAGER_SUMMARY, Channel.SLACK)
+    if ref is None:
+        raise NotFound("There is no manager summary template (manager_summary.slack.j2).")
+    associate = associate or Associate(case.owner_id, "")
+    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case), now=now)
+    return drafting.compose(ref, context, Target.SLACK).rendered.body
+
+
+def save_draft(session: Session, case_id: int, *, template: str, channel: Channel, subject: str | None,
+               body: str, edited: bool, hints: Sequence[ToneHint], author_id: str, now: datetime) -> Draft:
+    """Keep the draft the associate settled on (edits and all), with the tone hints on that text."""
+    fields: dict[str, str] = {}
+    subject = (subject or "").strip() or None
+    if not body.strip():
+        fields["body"] = "Write the message before saving (or pick a template to start from)."
+    elif len(body) > MAX_BODY:
+        fields["body"] = f"Please keep the message under {MAX_BODY} characters."
+    if channel is Channel.EMAIL and subject is None:
+        fields["subject"] = "An email needs a subject."
+    elif subject is not None and len(subject) > MAX_SUBJECT:
+        fields["subject"] = f"Please keep the subject under {MAX_SUBJECT} characters."
+    if fields:
+        raise InvalidInput("The draft needs another look.", fields)
+    case = cases.get_case(session, case_id)
+    draft = Draft(case_id=case.id, template=template, channel=channel.value,
+                  subject=subject if channel is Channel.EMAIL else None, body=body.replace("\x00", ""),
+                  edited=edited, hints=[asdict(h) for h in hints], author_id=author_id, created_at=now)
+    session.add(draft)
+    session.flush()
+    cases.record_event(session, case, "draft_saved", author_id, now, draft_id=draft.id, template=template,
+                       channel=channel.value, edited=edited, hints=[h.rule for h in hints])
+    return draft
+
+
+def record_posted(session: Session, draft_id: int, *, channel_id: str, ts: str) -> Draft:
+    draft = get_draft(session, draft_id)
+    draft.posted_channel, draft.posted_ts = channel_id, ts
+    return draft
+
+
+def mark_sent(session: Session, draft_id: int, *, actor_id: str, now: datetime) -> Draft:
+    """The customer has the message: record it on the draft and the case (once, however many clicks)."""
+    claimed = session.execute(
+        update(Draft).where(Draft.id == draft_id, Draft.sent_at.is_(None))
+        .values(sent_at=now, sent_by=actor_id).execution_options(synchronize_session=False)
+    ).rowcount
+    draft = session.get(Draft, draft_id, populate_existing=True)
+    if draft is None:
+        raise NotFound("I can't find that draft any more; it may have been removed with its case.")
+    if not claimed:
+        raise AlreadySent(draft)
+    cases.get_case(session, draft.case_id, for_update=True)  # queue behind anyone else changing the case
+    cases.record_customer_contacted(session, draft.case_id, actor_id=actor_id, now=now, channel=draft.channel)
+    return draft
+
+
+def stored_hints(draft: Draft) -> list[ToneHint]:
+    """The tone hints saved with a draft."""
+    return [ToneHint(h["rule"], h["label"], h["advice"], tuple(h.get("excerpts", ()))) for h in draft.hints or []]
+
+
+def get_draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound("I can't find that draft any more; it may have been removed with its case.")
+    return draft
+
+
+def drafts_for(session: Session, case_id: int) -> Sequence[Draft]:
+    return session.scalars(select(Draft).where(Draft.case_id == case_id).order_by(Draft.id)).all()

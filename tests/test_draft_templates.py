@@ -1,0 +1,281 @@
+"""Shipped message templates: they render for every kind of case and follow the recovery structure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.drafting.composer import Drafting
+from bot.drafting.context import Alternative, OfferFacts, customer_zone
+from bot.drafting.environment import Target
+from bot.drafting.samples import ADA, FULL_OFFERS, NOW, Sample, sample_case, samples
+from bot.drafting.templates import CUSTOMER_CHANNELS, Channel, TemplateLibrary, TemplateProblem
+from bot.drafting.values import Amount, When
+from bot.paths import SHIPPED_TEMPLATES
+from bot.settings import AmendsConfig
+
+SHIPPED = TemplateLibrary([SHIPPED_TEMPLATES])
+SAMPLES = samples()
+
+
+@pytest.fixture(scope="module")
+def team_config() -> AmendsConfig:
+    return AmendsConfig.model_validate({
+        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
+        "cases": {"channel": "C0CASES01"},
+        "drafting": {"company": "Acme Office Supplies", "team_contact": "0800 123 4567"},
+    })
+
+
+@pytest.fixture(scope="module")
+def drafting(team_config: AmendsConfig) -> Drafting:
+    return Drafting.load(team_config)
+
+
+def render(drafting: Drafting, name: str, channel: Channel, sample: Sample, config: AmendsConfig,
+           target: Target = Target.PLAIN) -> str:
+    ref = drafting.library.find(name, channel)
+    assert ref is not None, f"{name}.{channel} is not shipped"
+    return drafting.compose(ref, sample.context(config), target).rendered.text
+
+
+def test_the_issue_s_templates_are_all_shipped() -> None:
+    keys = {ref.key for ref in SHIPPED.refs()}
+    for name in ("first_notice", "status_update", "delivered", "cancellation"):
+        assert {f"{name}.{c}" for c in CUSTOMER_CHANNELS} <= keys
+    assert "manager_summary.slack" in keys
+    assert SHIPPED.problems == []
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.label for s in SAMPLES])
+@pytest.mark.parametrize("ref", SHIPPED.refs(), ids=[r.key for r in SHIPPED.refs()])
+def test_every_template_renders_for_every_sample_case(drafting: Drafting, team_config: AmendsConfig, ref,
+                                                      sample: Sample) -> None:
+    for target in Target:
+        composed = drafting.compose(ref, sample.context(team_config), target)
+        text = composed.rendered.text
+        assert text.strip()
+        assert "None" not in text and "  " not in text.replace("\n  ", "\n")
+        if ref.channel is Channel.EMAIL:
+            assert composed.rendered.subject and "Subject:" not in composed.rendered.body
+        if ref.channel.customer_facing:
+            assert sample.case.customer_name in text
+            assert "fabric batch" not in text, "internal notes must never reach the customer"
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.label for s in SAMPLES])
+def test_shipped_customer_notices_earn_no_tone_hints(drafting: Drafting, team_config: AmendsConfig,
+                                                     sample: Sample) -> None:
+    for ref in drafting.library.refs():
+        if ref.channel.customer_facing:
+            composed = drafting.compose(ref, sample.context(team_config))
+            assert composed.hints == [], (ref.key, composed.hints, composed.rendered.text)
+
+
+# Each element of the recovery structure, as the shipped wording says it.
+HEADS_UP = r"hear (?:this|why) from me|heads-up|before you have to ask"
+WHAT_HAPPENED = (r"held up|not (?:to )?be in stock|out of stock|running late|in transit|short of people|enough people|"
+                 r"quality check|our (?:own )?system|outside anyone's control|severe weather|went wrong|"
+                 r"on track|no firm date")
+DONE = r"checked every way|tried every way|kept checking every way"
+CHOICE = r"choice is yours|your choice"
+APOLOGY = r"\bsorry\b"
+THANKS = r"\bthank(?:s\b|\s+you\b)"
+
+
+def positions(text: str, *patterns: str) -> list[int]:
+    found = []
+    for pattern in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
+        assert match, f"no {pattern!r} in:\n{text}"
+        found.append(match.start())
+    return found
+
+
+def advantage(sample: Sample) -> str:
+    offers = sample.offers
+    if offers.gift:
+        return re.escape(offers.gift)
+    if offers.compensation:
+        return re.escape(str(Amount(offers.compensation, "GBP")))
+    return r"look after your next order personally"
+
+
+@pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
+@pytest.mark.parametrize("sample", SAMPLES[:4], ids=[s.label for s in SAMPLES[:4]])
+def test_first_notice_follows_the_recovery_structure_in_order(drafting: Drafting, team_config: AmendsConfig,
+                                                              channel: Channel, sample: Sample) -> None:
+    text = render(drafting, "first_notice", channel, sample, team_config)
+    gift = advantage(sample) if channel is not Channel.SMS or sample.offers.gift else r"your choice"
+    order = positions(text, HEADS_UP, WHAT_HAPPENED, DONE, CHOICE, gift, APOLOGY, THANKS)
+    if channel is Channel.SMS and not sample.offers.gift:  # an SMS has room for the gift only
+        order.pop(4)
+    assert order == sorted(order), text
+    # The choice is the customer's: wait, the alternative, or cancel.
+    assert re.search(r"\bwait\b", text, re.I) and re.search(r"\bcancel\b", text, re.I)
+    for alt in sample.offers.alternatives[: 1 if channel is Channel.SMS else None]:
+        assert alt.title in text
+    if sample.case.new_date is not None:
+        new_date = When.of(sample.case.new_date, customer_zone(sample.case, team_config), now=NOW)
+        assert (new_date.short if channel is Channel.SMS else str(new_date)) in text
+    if channel is not Channel.SMS:
+        assert "Ada" in text or "Ben" in text
+
+
+@pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
+def test_first_notice_names_the_associate_and_a_direct_line(drafting: Drafting, team_config: AmendsConfig,
+                                                            channel: Channel) -> None:
+    text = render(drafting, "first_notice", channel, SAMPLES[0], team_config)
+    assert "Ada" in text and ADA.phone in text
+    bare = replace(SAMPLES[1])  # the associate has no phone or email in Slack: the team's line is used
+    assert "0800 123 4567" in render(drafting, "first_notice", channel, bare, team_config)
+
+
+@pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
+def test_status_update_keeps_the_structure(drafting: Drafting, team_config: AmendsConfig,
+                                           channel: Channel) -> None:
+    for sample in SAMPLES[:2]:
+        text = render(drafting, "status_update", channel, sample, team_config)
+        order = positions(text, HEADS_UP, WHAT_HAPPENED, DONE, CHOICE, APOLOGY, THANKS)
+        assert order == sorted(order), text
+
+
+@pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
+def test_delivered_brings_the_gift_and_asks_if_they_are_satisfied(drafting: Drafting, team_config: AmendsConfig,
+                                                                  channel: Channel) -> None:
+    text = render(drafting, "delivered", channel, SAMPLES[0], team_config)
+    order = positions(text, r"has been delivered", re.escape(FULL_OFFERS.gift), r"Is everything as you expected\?",
+                      THANKS)
+    assert order == sorted(order), text
+
+
+@pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
+def test_cancellation_lets_them_go_as_a_friend(drafting: Drafting, team_config: AmendsConfig,
+                                               channel: Channel) -> None:
+    cancelled = SAMPLES[-1]
+    text = render(drafting, "cancellation", channel, cancelled, team_config)
+    order = positions(text, r"cancelled", r"full refund", r"try us again", re.escape(cancelled.offers.gift),
+                      APOLOGY, THANKS)
+    assert order == sorted(order), text
+    assert "£100" in text  # the compensation, in the workspace currency
+
+
+def test_dates_are_in_the_customer_s_timezone_and_money_in_the_workspace_currency(drafting: Drafting) -> None:
+    config = AmendsConfig.model_validate({"workspace": {"timezone": "Europe/Paris", "currency": "EUR"},
+                                         "cases": {"channel": "C0CASES01"}})
+    # Promised for 14:00 UTC: 9 am in New York, where this customer is, whatever the team's zone.
+    sample = Sample("new york", sample_case(customer_timezone="America/New_York"), FULL_OFFERS)
+    text = render(drafting, "first_notice", Channel.EMAIL, sample, config)
+    assert "Tuesday 24 November at 9 am" in text
+    assert "€2,650" in text and "€240" in text
+    paris = render(drafting, "first_notice", Channel.EMAIL, replace(sample, case=sample_case()), config)
+    assert "Tuesday 24 November at 3 pm" in paris
+
+
+def test_values_read_naturally() -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    assert str(When.of(NOW, london, now=NOW)) == "Monday 23 November at 9 am"
+    assert When.of(NOW + timedelta(minutes=30), london, now=NOW).time == "9:30 am"
+    assert When.of(NOW + timedelta(hours=3), london, now=NOW).time == "noon"
+    assert When.of(NOW + timedelta(days=40), london, now=NOW).short == "Sat 2 Jan 2027"
+    assert str(Amount(Decimal("2400.00"), "GBP")) == "£2,400"
+    assert str(Amount(Decimal("12.50"), "USD")) == "$12.50"
+    assert str(Amount(Decimal("1000"), "SEK")) == "1,000 SEK"
+
+
+def test_manager_summary_is_slack_mrkdwn_with_the_owner_mentioned(drafting: Drafting,
+                                                                  team_config: AmendsConfig) -> None:
+    sample = Sample("summary", sample_case(permalink="https://x.slack.com/archives/C1/p1"), FULL_OFFERS)
+    text = render(drafting, "manager_summary", Channel.SLACK, sample, team_config, Target.SLACK)
+    assert f"<@{ADA.user_id}>" in text and "<https://x.slack.com/archives/C1/p1|AM-42>" in text
+    assert "the same chair in graphite" in text and "£240 back" in text
+    assert "fabric batch" in text  # notes are for the team
+
+
+# ---------------------------------------------------------------------- teams' own templates
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_team_folder_adds_and_overrides_templates_and_shared_pieces(tmp_path: Path,
+                                                                      team_config: AmendsConfig) -> None:
+    write(tmp_path, "first_notice.sms.j2", "Team SMS for {{ customer.name }}")
+    write(tmp_path, "apology_visit.phone.j2", "We'd like to visit you, {{ customer.name }}.")
+    write(tmp_path, "_recovery.j2", (SHIPPED_TEMPLATES / "_recovery.j2").read_text().replace(
+        "our supplier for your order has been held up", "our partner is late with your order"))
+    config = team_config.model_copy(update={"drafting": team_config.drafting.model_copy(
+        update={"templates": tmp_path})})
+    drafting = Drafting.load(config)
+    context = SAMPLES[0].context(config)
+
+    sms = drafting.library.find("first_notice", Channel.SMS)
+    assert sms.path.parent == tmp_path
+    assert drafting.compose(sms, context).rendered.body == "Team SMS for Northwind Traders"
+    visit = drafting.library.find("apology_visit", Channel.PHONE)
+    assert visit.label == "Apology visit" and visit in drafting.library.refs(Channel.PHONE)
+    email = drafting.compose(drafting.library.find("first_notice", Channel.EMAIL), context).rendered.body
+    assert "our partner is late with your order" in email
+    assert drafting.library.find("first_notice", Channel.EMAIL).path.parent == SHIPPED_TEMPLATES
+
+
+# ---------------------------------------------------------------------- what goes wrong in a template
+
+
+def library_with(tmp_path: Path, text: str, name: str = "broken.sms.j2") -> tuple[TemplateLibrary, object]:
+    write(tmp_path, name, text)
+    library = TemplateLibrary([SHIPPED_TEMPLATES, tmp_path])
+    return library, library.find(name.split(".")[0], Channel(name.split(".")[1]))
+
+
+@pytest.mark.parametrize(("text", "line", "detail"), [
+    ("Hi\n{{ customer.nmae }}", 2, "customer has no attribute 'nmae'"),
+    ("Hi\n\n{% if order.new_date %}\nno end", 4, "endif"),
+    ("{{ order.new_date }}", 1, "empty value"),
+    ("Hi {{ nobody }}", 1, "'nobody' is undefined"),
+    ("{{ customer.__class__.__mro__ }}", 1, "unsafe"),
+    ("{{ customer.name|safe }}", 1, "safe"),
+    ("{% for a in range(300) %}{% for b in range(300) %}x{% endfor %}{% endfor %}", 1, "range()"),
+    ("{% for a in range(90) %}{% for b in range(90) %}{{ customer.name }}{% endfor %}{% endfor %}", 1,
+     "longer than 20000"),
+    ("{{ 'x' * 10000000 }}", 1, "too long"),
+    ("{{ 10 ** 100000 }}", 1, "too large"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", 1, "calls itself"),
+])
+def test_template_errors_name_the_file_and_line(tmp_path: Path, team_config: AmendsConfig, text: str,
+                                                line: int, detail: str) -> None:
+    library, ref = library_with(tmp_path, text)
+    with pytest.raises(TemplateProblem) as problem:
+        library.render(ref, SAMPLES[1].context(team_config).as_mapping())
+    assert problem.value.where == f"{tmp_path / 'broken.sms.j2'}:{line}"
+    assert detail in problem.value.detail
+    assert "amends check" in problem.value.user_message  # what the associate is told
+
+
+def test_an_email_needs_a_subject_line(tmp_path: Path, team_config: AmendsConfig) -> None:
+    library, ref = library_with(tmp_path, "Dear {{ customer.name }}", "nosubject.email.j2")
+    with pytest.raises(TemplateProblem, match="Subject"):
+        library.render(ref, SAMPLES[0].context(team_config).as_mapping())
+
+
+def test_badly_named_files_are_reported(tmp_path: Path) -> None:
+    write(tmp_path, "First Notice.j2", "x")
+    write(tmp_path, "notice.fax.j2", "x")
+    library = TemplateLibrary([SHIPPED_TEMPLATES, tmp_path])
+    assert len(library.problems) == 2 and all("<name>.<channel>.j2" in p for p in library.problems)
+
+
+def test_alternatives_with_odd_values_still_read(drafting: Drafting, team_config: AmendsConfig) -> None:
+    offers = OfferFacts(alternatives=[Alternative("a loaner unit", price=Decimal("0"))] * 8)
+    text = render(drafting, "first_notice", Channel.EMAIL, Sample("many", sample_case(), offers), team_config)
+    assert text.count("a loaner unit") == 5  # at most five alternatives are offered at once
