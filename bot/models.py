@@ -1,5 +1,5 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from bot.cases.models import Case, CaseEvent  # noqa: F401
-from bot.reminders.models import Reminder  # noqa: F401
 from bot.drafting.models import Draft  # noqa: F401
+from bot.reminders.models import Reminder  # noqa: F401

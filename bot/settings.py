@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.datafile import load_model
+from bot.drafting.config import DraftingConfig
 from bot.errors import ConfigError
 from bot.playbooks.config import PlaybooksConfig
 from bot.reminders.config import RemindersConfig
@@ -134,26 +135,6 @@ class SeverityConfig(_Strict):
         if self.medium_value > self.high_value:
             raise ValueError("medium_value must not exceed high_value")
         return self
-
-
-class DraftingConfig(_Strict):
-    """Message drafts (see message_templates/README.md)."""
-
-    # The team's own folder of message templates (and tone_rules.yaml): files there add to the shipped
-    # ones, and a file with the same name replaces the shipped one. Relative to where amends runs.
-    templates: Path | None = None
-    company: str | None = Field(default=None, min_length=1, max_length=100,
-                                description="how messages name the company, e.g. Acme Office Supplies")
-    team_contact: str | None = Field(default=None, min_length=1, max_length=200,
-                                     description="how customers reach the team when the associate's Slack "
-                                                 "profile has no phone or email, e.g. 0800 123 4567")
-
-    @field_validator("templates")
-    @classmethod
-    def _folder(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_dir():
-            raise ValueError(f"{str(value)!r} is not a folder (relative paths start where amends runs)")
-        return value
 
 
 class AmendsConfig(_Strict):
@@ -274,4 +255,5 @@ def load_config(path: Path) -> AmendsConfig:
             raise ConfigError([f"AMENDS_CONFIG: {path} does not exist"])
         raise ConfigError([f"{path}: not found ({hint}), or point AMENDS_CONFIG at your file"])
     config = load_model(path, AmendsConfig)
-    return config.model_copy(update={"playbooks": config.playbooks.resolved_against(path.parent)})
+    return config.model_copy(update={"playbooks": config.playbooks.resolved_against(path.parent),
+                                     "drafting": config.drafting.resolved_against(path.parent)})

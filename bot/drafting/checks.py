@@ -7,6 +7,7 @@ notes: worth a look by whoever wrote the template, never a reason to refuse to s
 from __future__ import annotations
 
 from bot.checks import CheckResult
+from bot.datafile import read_yaml
 from bot.drafting.composer import Drafting, template_folders
 from bot.drafting.environment import Target
 from bot.drafting.samples import samples
@@ -16,12 +17,23 @@ from bot.errors import ConfigError
 from bot.settings import AmendsConfig, Settings
 
 
-def drafting_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
+def _config_problem(settings: Settings, loc: tuple[str, ...], message: str) -> str:
+    try:
+        return read_yaml(settings.config_path).problem(loc, message)
+    except ConfigError:
+        return f"{settings.config_path}: {'.'.join(loc)}: {message}"
+
+
+def drafting_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     folders = template_folders(config)
     library = TemplateLibrary(folders)
     result = CheckResult(f"message templates ({len(library.refs())} in {', '.join(str(f) for f in folders)}) "
                          "and tone rules")
     result.problems += library.problems
+    team = config.drafting.templates
+    if team is not None and not team.is_dir():
+        result.problems.append(_config_problem(settings, ("drafting", "templates"),
+                                               f"{str(team)!r} is not a folder (relative to amends.yaml)"))
     try:
         rules = load_rules(folders, case_prefix=config.cases.id_prefix)
     except ConfigError as exc:

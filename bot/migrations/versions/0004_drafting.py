@@ -1,7 +1,7 @@
 """drafts saved on cases; the customer's timezone on cases
 
 Revision ID: 0004_drafting
-Revises: 0001_foundation
+Revises: 0005_reminders
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004_drafting'
-down_revision = '0001_foundation'
+down_revision = '0005_reminders'
 branch_labels = None
 depends_on = None
 
