@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +28,8 @@ SUPPORT_CHANNEL = "C0SUPPORT1"
 
 
 def seed_workspace(fake: FakeSlack) -> None:
-    fake.add_user(ASSOCIATE, "ada", "Ada Lovelace", tz="Europe/London")
+    fake.add_user(ASSOCIATE, "ada", "Ada Lovelace", tz="Europe/London", phone="+44 20 7946 0123",
+                  email="ada@example.com")
     fake.add_user(COLLEAGUE, "ben", "Ben Okri", tz="Europe/London")
     fake.add_user(MANAGER, "maria", "Maria Garcia", tz="Europe/Madrid")
     fake.add_user(APPROVER, "sam", "Sam Approver", tz="Europe/London")
@@ -96,6 +98,14 @@ class Harness:
         if advance is not None:
             self.clock.advance(advance)
         self.amends.ticker.run_pending()
+
+    def modal(self, callback_id: str, *, user: str = ASSOCIATE,
+              until: Callable[[ViewRecord], bool] = lambda view: True) -> ViewRecord:
+        """Wait until `user` is looking at the modal `callback_id` (and `until` holds for it)."""
+        def shown() -> ViewRecord | None:
+            view = self.fake.open_view(user)
+            return view if view and view.view.get("callback_id") == callback_id and until(view) else None
+        return self.fake.wait_for(shown)
 
     def dms_containing(self, user: str, text: str) -> list[Message]:
         return [m for m in self.fake.dms(user) if text in m.text]

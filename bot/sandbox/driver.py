@@ -217,11 +217,12 @@ class SlackDriver:
 
     def click(self, user_id: str, action_id: str, *, message: Message | None = None,
               ephemeral: Ephemeral | None = None, view: ViewRecord | None = None, home: bool = False,
-              value: str | None = None, selected: Any = None) -> BotReply:
+              value: str | None = None, selected: Any = None, typed: dict[str, Any] | None = None) -> BotReply:
         """Click (or choose in) the element `action_id` on a message, ephemeral message, view or Home tab.
 
         `value` picks among several buttons sharing an action_id; `selected` is the option chosen in a
-        select, overflow or picker.
+        select, overflow or picker. `typed` is what the user has typed into a modal's inputs so far (by
+        block_id), which Slack sends in the view's state with the click.
         """
         payload: dict[str, Any] = {
             "type": "block_actions", "team": self._team(), "user": self._user(user_id),
@@ -247,8 +248,8 @@ class SlackDriver:
                 raise LookupError(f"{user_id} has no Home tab")
             blocks = record.view.get("blocks", [])
             api_view = record.to_api(self.fake.team_id, self.fake.app_id, self.fake.bot_id)
-            api_view["state"] = {"values": self.view_state(record, {})} if record.view.get("type") == "modal" \
-                else {"values": {}}
+            api_view["state"] = {"values": self.view_state(record, typed or {})} \
+                if record.view.get("type") == "modal" else {"values": {}}
             payload["container"] = {"type": "view", "view_id": record.id}
             payload["view"] = api_view
         else:

@@ -68,12 +68,17 @@ class User:
     is_bot: bool = False
     is_admin: bool = False
     deleted: bool = False
+    phone: str = ""  # profile fields people fill in; Slack sends "" for an empty phone
+    email: str = ""  # Slack sends the email only to apps with users:read.email (the fake always does)
 
     def to_api(self, team_id: str) -> dict[str, Any]:
+        profile = {"real_name": self.real_name, "display_name": self.name, "phone": self.phone}
+        if self.email:
+            profile["email"] = self.email
         return {
             "id": self.id, "team_id": team_id, "name": self.name, "real_name": self.real_name,
             "tz": self.tz, "is_bot": self.is_bot, "is_admin": self.is_admin, "deleted": self.deleted,
-            "profile": {"real_name": self.real_name, "display_name": self.name},
+            "profile": profile,
         }
 
 
