@@ -7,6 +7,7 @@ from enum import StrEnum
 
 class Callback(StrEnum):
     CASE_INTAKE = "case_intake"
+    DRAFT_MESSAGE = "draft_message"
 
 
 class Action(StrEnum):
@@ -16,6 +17,11 @@ class Action(StrEnum):
     REMINDER_CUSTOMER_TOLD = "reminder_customer_told"
     REMINDER_SNOOZE = "reminder_snooze"
     REMINDER_HANDOVER = "reminder_handover"
+    DRAFT_CHANNEL = "draft_channel"
+    DRAFT_TEMPLATE = "draft_template"
+    DRAFT_CHECK_TONE = "draft_check_tone"
+    DRAFT_MARK_SENT = "draft_mark_sent"
+    DRAFT_EDIT = "draft_edit"
 
 
 class IntakeField(StrEnum):
@@ -31,3 +37,14 @@ class IntakeField(StrEnum):
     ORDER_VALUE = "order_value"
     CUSTOMER_TIER = "customer_tier"
     NOTES = "notes"
+
+
+class DraftField(StrEnum):
+    """Block ids of the draft modal's inputs. A `.<revision>` suffix changes with every new rendering,
+    because Slack keeps what was typed in an input whose ids stay the same across views.update."""
+
+    SUBJECT = "draft_subject"
+    BODY = "draft_body"
+
+    def at(self, revision: int) -> str:
+        return f"{self.value}.{revision}"

@@ -1,0 +1,205 @@
+"""Drafting end to end, through signed requests and the strict fake Slack: draft, edit, save, mark as sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.drafting.models import Draft
+from bot.sandbox.fake_slack import Message, ViewRecord
+from bot.settings import AmendsConfig
+from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, Harness, all_text
+
+DRAFT = "draft_message"
+
+
+def element(view: ViewRecord, prefix: str) -> tuple[str, dict[str, Any]]:
+    """(block_id, element) of the modal's input whose block id starts with `prefix`."""
+    for block in view.view["blocks"]:
+        if block.get("type") == "input" and block["block_id"].startswith(prefix):
+            return block["block_id"], block["element"]
+    raise LookupError(prefix)
+
+
+def body_of(view: ViewRecord) -> str:
+    return element(view, "draft_body")[1].get("initial_value", "")
+
+
+def body_label(view: ViewRecord) -> str:
+    return next(b["label"]["text"] for b in view.view["blocks"] if b.get("block_id", "").startswith("draft_body"))
+
+
+def open_draft(harness: Harness, case: Any, user: str = ASSOCIATE) -> ViewRecord:
+    harness.driver.click(user, f"case_action:{DRAFT}", message=harness.case_message(case))
+    return harness.modal(DRAFT, user=user)
+
+
+def posted_drafts(harness: Harness, case: Any) -> list[Message]:
+    return [m for m in harness.thread(case) if "ready to copy" in m.text]
+
+
+def drafts(harness: Harness) -> list[Draft]:
+    with harness.amends.db.transaction() as session:
+        return list(session.scalars(select(Draft).order_by(Draft.id)))
+
+
+def test_draft_edit_save_and_mark_as_sent(harness: Harness) -> None:
+    case = harness.open_case()
+    assert "Draft message" in all_text(harness.case_message(case).blocks)
+
+    # The first draft is the first notice, as a phone script: a call beats an email.
+    view = open_draft(harness, case)
+    script = body_of(view)
+    assert body_label(view) == "Phone script"
+    assert "Northwind Traders" in script and "I wanted you to hear this from me" in script
+    assert "Ada" in script and "+44 20 7946 0123" in script  # the associate's name and direct line
+    assert "Tone check: nothing to flag" in all_text(view.view["blocks"])
+
+    # Switch to email: a subject and a body, rendered afresh.
+    harness.driver.click(ASSOCIATE, "draft_channel", view=view, selected="email")
+    view = harness.modal(DRAFT, until=lambda v: any(b["block_id"].startswith("draft_subject")
+                                                    for b in v.view["blocks"] if b["type"] == "input"))
+    subject_id, subject = element(view, "draft_subject")
+    body_id, body = element(view, "draft_body")
+    assert subject["initial_value"] == "Your order SO-18342: a change to your delivery, and your options"
+    assert body["initial_value"].startswith("Dear Northwind Traders,")
+
+    # The associate edits; the tone check reads the edit.
+    edited = body["initial_value"].replace("It will be with you on", "It is guaranteed to be with you on")
+    harness.driver.click(ASSOCIATE, "draft_check_tone", view=view, typed={body_id: edited})
+    view = harness.modal(DRAFT, until=lambda v: "Promises what we don't control" in all_text(v.view["blocks"]))
+    assert "“guaranteed”" in all_text(view.view["blocks"])
+    assert body_of(view) == edited  # the typed text stays
+
+    # Saving is never blocked by a hint; the saved view repeats them.
+    reply = harness.driver.submit(view.id, {subject_id: subject["initial_value"], body_id: edited})
+    assert reply.json()["response_action"] == "update"
+    saved = harness.fake.view(view.id)
+    assert "Saved on *AM-1*" in all_text(saved.view["blocks"])
+    assert "Promises what we don't control" in all_text(saved.view["blocks"])
+
+    # The draft is stored on the case and posted in its thread, ready to copy.
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    shown = all_text(posted.blocks)
+    assert "*Subject:* Your order SO-18342" in shown
+    assert "```\nDear Northwind Traders," in shown and "It is guaranteed to be with you on" in shown
+    assert "(edited)" in shown and "Tone hints: Promises what we don't control" in shown
+    [draft] = drafts(harness)
+    assert (draft.channel, draft.template, draft.edited, draft.body) == ("email", "first_notice", True, edited)
+    assert [h["rule"] for h in draft.hints] == ["overpromise"]
+    harness.fake.wait_for(lambda: drafts(harness)[0].posted_ts == posted.ts)
+
+    # Mark as sent: the case records the customer contact, the message shows who sent it.
+    harness.driver.click(COLLEAGUE, "draft_mark_sent", message=posted)
+    harness.fake.wait_for(lambda: "Sent by" in all_text(harness.fake.message(CASES_CHANNEL, posted.ts).blocks))
+    updated = harness.fake.message(CASES_CHANNEL, posted.ts)
+    assert f"Sent by <@{COLLEAGUE}>" in all_text(updated.blocks) and "draft_mark_sent" not in str(updated.blocks)
+    assert harness.case(case.id).customer_contacted_at == harness.clock.now()
+    contacts = [e for e in harness.events(case.id) if e.kind == "customer_contacted"]
+    assert [(e.actor_id, e.data) for e in contacts] == [(COLLEAGUE, {"channel": "email"})]
+
+    # A second click (an old copy of the message, a double click) changes nothing and says why.
+    harness.driver.click(ASSOCIATE, "draft_mark_sent", message=posted)
+    answer = harness.fake.wait_for(lambda: harness.fake.ephemerals(ASSOCIATE))[-1]
+    assert f"already marked as sent by <@{COLLEAGUE}>" in answer.text
+    assert len([e for e in harness.events(case.id) if e.kind == "customer_contacted"]) == 1
+
+
+def test_an_unchanged_sms_is_saved_as_drafted_and_the_next_draft_is_a_status_update(harness: Harness) -> None:
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    harness.driver.click(ASSOCIATE, "draft_channel", view=view, selected="sms")
+    view = harness.modal(DRAFT, until=lambda v: body_label(v) == "SMS or chat message")
+    assert "with a heads-up" in body_of(view) and len(body_of(view)) <= 320
+    harness.driver.submit(view.id)
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    assert "(edited)" not in all_text(posted.blocks) and drafts(harness)[0].edited is False
+    harness.driver.click(ASSOCIATE, "draft_mark_sent", message=posted)
+    harness.fake.wait_for(lambda: harness.case(case.id).customer_contacted_at)
+
+    # The customer has heard from us: next comes a status update, by the channel last used.
+    harness.fake.close_view(view.id)
+    view = open_draft(harness, case)
+    assert "before you have to ask" in body_of(view) and body_label(view) == "SMS or chat message"
+    chosen = next(b for b in view.view["blocks"] if b.get("block_id") == "draft_pick")["elements"][1]
+    assert chosen["initial_option"]["value"] == "status_update"
+
+
+def test_picking_another_template_replaces_the_draft(harness: Harness) -> None:
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    harness.driver.click(ASSOCIATE, "draft_template", view=view, selected="cancellation")
+    view = harness.modal(DRAFT, until=lambda v: "I've cancelled your order" in body_of(v))
+    assert element(view, "draft_body")[0] == "draft_body.1"  # new ids, so Slack shows the new text
+
+
+def test_an_empty_draft_is_refused_on_the_field(harness: Harness) -> None:
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    body_id, _ = element(view, "draft_body")
+    reply = harness.driver.submit(view.id, {body_id: "   "})
+    assert reply.json() == {"response_action": "errors",
+                            "errors": {body_id: "Write the message before saving (or pick a template to start from)."}}
+    assert drafts(harness) == []
+
+
+def test_hostile_fields_are_shown_as_typed_and_ping_nobody(harness: Harness) -> None:
+    case = harness.open_case(customer_name="<!here> {{ 7*7 }} {% import os %} שלום", order_ref="<@U0MANAGER1>")
+    view = open_draft(harness, case)
+    script = body_of(view)
+    assert "<!here> {{ 7*7 }} {% import os %} שלום" in script and "49" not in script
+    harness.driver.submit(view.id)
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    everything = posted.text + str(posted.blocks)
+    assert "<!here>" not in everything and f"<@{MANAGER}>" not in everything
+    assert "&lt;!here&gt; {{ 7*7 }} {% import os %} שלום" in all_text(posted.blocks)
+
+
+def test_reminder_update_sent_opens_the_status_update(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    case = harness.open_case()
+    harness.tick(datetime(2026, 11, 23, 13, tzinfo=UTC))
+    reminder = harness.dms_containing(ASSOCIATE, "Time to update")[-1]
+    harness.driver.click(ASSOCIATE, "reminder_update_sent", message=reminder)
+    view = harness.modal(DRAFT)
+    assert "here's where things stand before you have to ask" in body_of(view)
+    assert case.ref in all_text(view.view["blocks"])
+
+
+def test_edit_reopens_the_saved_text(harness: Harness) -> None:
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    body_id, _ = element(view, "draft_body")
+    harness.driver.submit(view.id, {body_id: "Hello Northwind, my own words."})
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    harness.driver.click(ASSOCIATE, "draft_edit", message=posted)
+    view = harness.modal(DRAFT, until=lambda v: body_of(v) == "Hello Northwind, my own words.")
+    body_id, _ = element(view, "draft_body")
+    harness.driver.submit(view.id, {body_id: "Hello Northwind, my own better words."})
+    harness.fake.wait_for(lambda: len(posted_drafts(harness, case)) == 2)
+    assert [d.body for d in drafts(harness)] == ["Hello Northwind, my own words.",
+                                                 "Hello Northwind, my own better words."]
+
+
+class TestWithABrokenTeamTemplate:
+    @pytest.fixture
+    def config(self, config: AmendsConfig, tmp_path: Path) -> AmendsConfig:
+        folder = tmp_path / "team"
+        folder.mkdir()
+        (folder / "first_notice.phone.j2").write_text("Hello\n{{ customer.nmae }}")
+        return config.model_copy(update={"drafting": config.drafting.model_copy(update={"templates": folder})})
+
+    def test_the_modal_still_opens_says_what_to_do_and_other_templates_work(self, harness: Harness) -> None:
+        case = harness.open_case()
+        view = open_draft(harness, case)
+        shown = all_text(view.view["blocks"])
+        assert "The phone script template “First notice” has a problem" in shown
+        assert "first_notice.phone.j2:2: customer has no attribute 'nmae'" in shown and "amends check" in shown
+        assert body_of(view) == ""
+        harness.driver.click(ASSOCIATE, "draft_channel", view=view, selected="email")
+        view = harness.modal(DRAFT, until=lambda v: body_of(v).startswith("Dear Northwind Traders"))
+        assert "has a problem" not in all_text(view.view["blocks"])
