@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot.cases.causes import Cause
+from bot.cases.timezones import resolve_timezone
 from bot.errors import InvalidInput
 from bot.settings import AmendsConfig
 
@@ -20,6 +21,7 @@ class CaseIntake(BaseModel):
 
     customer_name: str
     customer_contact: str | None = None
+    customer_timezone: str | None = None  # an IANA name; typed as a city or a zone (see timezones.py)
     order_ref: str
     promise: str
     promised_at: datetime
@@ -50,6 +52,13 @@ class CaseIntake(BaseModel):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("customer_timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return resolve_timezone(str(value))
 
     @field_validator("promised_at", "new_date")
     @classmethod

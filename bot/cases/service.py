@@ -48,6 +48,7 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
         severity=assessment.severity,
         customer_name=intake.customer_name,
         customer_contact=intake.customer_contact,
+        customer_timezone=intake.customer_timezone,
         customer_tier=intake.customer_tier,
         order_ref=intake.order_ref,
         promise=intake.promise,

@@ -45,10 +45,10 @@ class When:
 
     @property
     def time(self) -> str:
-        """2 pm, 2:30 pm, noon, midnight"""
+        """2 pm, 2:30 pm, noon, 12 am ("midnight" would leave the reader unsure which night)"""
         hour, minute = self.at.hour, self.at.minute
-        if minute == 0 and hour in (0, 12):
-            return "midnight" if hour == 0 else "noon"
+        if minute == 0 and hour == 12:
+            return "noon"
         suffix = "am" if hour < 12 else "pm"
         hour12 = hour % 12 or 12
         return f"{hour12} {suffix}" if minute == 0 else f"{hour12}:{minute:02d} {suffix}"

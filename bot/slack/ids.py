@@ -29,6 +29,7 @@ class IntakeField(StrEnum):
 
     CUSTOMER_NAME = "customer_name"
     CUSTOMER_CONTACT = "customer_contact"
+    CUSTOMER_TIMEZONE = "customer_timezone"
     ORDER_REF = "order_ref"
     PROMISE = "promise"
     PROMISED_AT = "promised_at"

@@ -68,6 +68,10 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
         _text_input(IntakeField.CUSTOMER_NAME, "Customer name", placeholder="Who was the promise made to?"),
         _text_input(IntakeField.CUSTOMER_CONTACT, "Customer contact", optional=True,
                     placeholder="Phone or email", hint="Only you see this; it is not posted in the channel."),
+        _text_input(IntakeField.CUSTOMER_TIMEZONE, "Customer's timezone", optional=True,
+                    placeholder="e.g. New York, or America/New_York",
+                    hint=f"Only if it isn't {config.workspace.timezone}: the nearest big city. Messages to the "
+                         "customer give dates in their time."),
         _text_input(IntakeField.ORDER_REF, "Order or reference", placeholder="e.g. SO-18342"),
         _text_input(IntakeField.PROMISE, "What was promised", multiline=True,
                     placeholder="e.g. 12 office chairs delivered to the Leeds site"),
@@ -128,7 +132,8 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     severity = Severity(case.severity)
     tier = config.tier(case.customer_tier)
     pairs: list[tuple[str, str]] = [
-        ("Customer", base.person_text(case.customer_name, 300)),
+        ("Customer", base.person_text(case.customer_name, 300)
+         + (f" ({case.customer_timezone})" if case.customer_timezone else "")),
         ("Order", base.person_text(case.order_ref, 300)),
         ("Promise", base.person_text(case.promise, 600)),
         ("Due", base.slack_date(case.promised_at, zone)),

@@ -146,9 +146,11 @@ def _channel_option(channel: Channel) -> Any:
 def _case_summary(case: Case, config: AmendsConfig) -> str:
     zone = config.workspace.zone
     new = f" · new date {base.slack_date(case.new_date, zone)}" if case.new_date else " · no new date yet"
+    where = f"\nDates in the message are in the customer's time ({case.customer_timezone})." \
+        if case.customer_timezone and case.customer_timezone != config.workspace.timezone else ""
     return (f"*{case.ref}* · {base.person_text(one_line(case.customer_name, 80), 300)} — "
             f"{base.person_text(one_line(case.promise, 100), 300)}\n"
-            f"Promised {base.slack_date(case.promised_at, zone)}{new}")
+            f"Promised {base.slack_date(case.promised_at, zone)}{new}{where}")
 
 
 def fit(text: str, limit: int) -> tuple[str, bool]:
