@@ -203,3 +203,21 @@ class TestWithABrokenTeamTemplate:
         harness.driver.click(ASSOCIATE, "draft_channel", view=view, selected="email")
         view = harness.modal(DRAFT, until=lambda v: body_of(v).startswith("Dear Northwind Traders"))
         assert "has a problem" not in all_text(view.view["blocks"])
+
+
+def test_other_areas_open_a_draft_and_without_a_thread_it_comes_by_dm(harness: Harness) -> None:
+    from bot.slack.drafting import open_draft_modal
+
+    harness.fake.channels[CASES_CHANNEL].members.discard(harness.fake.bot_user_id)  # the case can't be posted
+    case = harness.open_case(wait_posted=False)
+    harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, "couldn't post it"))
+    open_draft_modal(harness.amends.client, harness.amends.wiring, case.id, harness.fake.issue_trigger(ASSOCIATE),
+                     "delivered")
+    view = harness.modal(DRAFT)
+    assert "has been delivered" in body_of(view) and "Ada" in body_of(view)  # signed by the case owner
+    harness.driver.submit(view.id)
+    assert "your DMs with me" in all_text(harness.fake.view(view.id).view["blocks"])
+    dm = harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, "ready to copy"))[-1]
+    harness.driver.click(ASSOCIATE, "draft_mark_sent", message=dm)
+    harness.fake.wait_for(lambda: harness.case(case.id).customer_contacted_at)
+    harness.fake.wait_for(lambda: "Called by" in all_text(harness.fake.message(dm.channel, dm.ts).blocks))
