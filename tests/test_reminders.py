@@ -238,3 +238,23 @@ def test_a_permanent_error_fails_at_once_and_is_reported(harness: Harness) -> No
     assert deadline.state == ReminderState.FAILED and deadline.attempts == 1
     assert deadline.last_error == "channel_not_found"
     assert [t for t in thread_texts(harness, case) if "couldn't deliver" in t]
+
+
+def test_no_update_reminder_for_a_case_closed_while_the_batch_was_being_sent(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.slack.reminders import ReminderSender
+
+    case = harness.open_case()
+    real_prepare = ReminderSender._prepare
+
+    def prepare_then_close(self: ReminderSender, ids: list[int], token: str) -> Any:
+        prepared = real_prepare(self, ids, token)
+        with harness.amends.db.transaction() as session:
+            cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
+                               outcome=Outcome.PROMISE_KEPT, hooks=harness.amends.deps.hooks.__class__())
+        return prepared
+
+    monkeypatch.setattr(ReminderSender, "_prepare", prepare_then_close)
+    harness.tick(at(MON, 13))
+    assert harness.dms_containing(ASSOCIATE, UPDATE) == []
+    assert reminders(harness, "status_update")[0].closed_reason == "case resolved"

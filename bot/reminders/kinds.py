@@ -117,7 +117,7 @@ def answered(session: Session, reminder: Reminder) -> None:
     service.cancel_key(session, f"{Kind.UNANSWERED}:{reminder.id}", reason="answered")
 
 
-def snooze_status_updates(session: Session, case_id: int, until: datetime, now: datetime) -> Reminder:
+def snooze_status_updates(session: Session, case_id: int, until: datetime, now: datetime) -> int:
     """Snoozing moves the case's next status reminder; the deadline watch and others are untouched."""
     return service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case_id, now=now, due_at=until,
                             key=key(Kind.STATUS_UPDATE, case_id))

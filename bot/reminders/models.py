@@ -62,6 +62,10 @@ class Reminder(Base):
         Index("uq_reminders_live_key", "dedupe_key", unique=True,
               sqlite_where=text("state IN ('pending', 'sending')"),
               postgresql_where=text("state IN ('pending', 'sending')")),
+        # Lookups by key pass the states as parameters, which lets neither database prove they match the
+        # partial index above: without this index every lookup scanned the table (measured: 29% of the
+        # sender's time at 2,000 reminders, growing with every reminder sent).
+        Index("ix_reminders_key_state", "dedupe_key", "state"),
     )
 
     @property

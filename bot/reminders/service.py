@@ -19,44 +19,43 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, case, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.errors import Conflict, NotFound
 from bot.reminders.models import Audience, Reminder, ReminderState
 
 LIVE = (ReminderState.PENDING, ReminderState.SENDING)
+# The partial unique index's own predicate, word for word, so the databases match ON CONFLICT to it.
+LIVE_PREDICATE = text("state IN ('pending', 'sending')")
 
 
 def schedule(session: Session, *, kind: str, due_at: datetime, now: datetime, case_id: int | None = None,
              audience: Audience = Audience.OWNER, recipient_id: str | None = None, key: str | None = None,
-             payload: dict[str, Any] | None = None) -> Reminder:
-    """Create a reminder, or move the live one with the same key to `due_at` (keys make this idempotent)."""
-    if key is not None:
-        live = live_by_key(session, key)
-        if live is not None:
-            return _move(live, due_at, payload)
-    reminder = Reminder(kind=kind, case_id=case_id, audience=audience, recipient_id=recipient_id,
-                        dedupe_key=key, payload=payload or {}, state=ReminderState.PENDING, due_at=due_at,
-                        attempts=0, uncertain=False, created_at=now)
-    try:
-        with session.begin_nested():  # another replica may insert the same key at the same moment
-            session.add(reminder)
-    except IntegrityError:
-        live = live_by_key(session, key) if key else None
-        if live is None:
-            raise
-        return _move(live, due_at, payload)
-    return reminder
-
-
-def _move(reminder: Reminder, due_at: datetime, payload: dict[str, Any] | None) -> Reminder:
-    if reminder.state == ReminderState.PENDING:
-        reminder.due_at = due_at
-        if payload is not None:
-            reminder.payload = payload
-    return reminder
+             payload: dict[str, Any] | None = None) -> int:
+    """Create a reminder, or move the live one with the same key to `due_at` (keys make this idempotent,
+    across replicas too: the insert and the "someone already has it" check are one statement)."""
+    values = dict(kind=kind, case_id=case_id, audience=audience, recipient_id=recipient_id, dedupe_key=key,
+                  payload=payload or {}, state=ReminderState.PENDING, due_at=due_at, attempts=0, uncertain=False,
+                  created_at=now)
+    if key is None:
+        return int(session.execute(insert(Reminder).values(**values).returning(Reminder.id)).scalar_one())
+    dialect = session.get_bind().dialect.name
+    upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(Reminder).values(**values)
+    upsert = upsert.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=LIVE_PREDICATE)
+    created = session.execute(upsert.returning(Reminder.id)).scalar()
+    if created is not None:
+        return int(created)
+    moved = {"due_at": due_at} if payload is None else {"due_at": due_at, "payload": payload}
+    existing = session.execute(update(Reminder)
+                               .where(Reminder.dedupe_key == key, Reminder.state == ReminderState.PENDING)
+                               .values(**moved).returning(Reminder.id)
+                               .execution_options(synchronize_session=False)).scalar()
+    if existing is None:  # the live one is being sent right now; it stays as it is
+        existing = session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key, Reminder.state.in_(LIVE)))
+    return int(existing)
 
 
 def live_by_key(session: Session, key: str) -> Reminder | None:
@@ -123,16 +122,14 @@ def _claimed(session: Session, reminder_id: int, token: str) -> Reminder | None:
 def mark_sent(session: Session, reminder_id: int, *, token: str, now: datetime, channel_id: str | None,
               message_ts: str | None) -> Reminder | None:
     """Settle a send. None when the claim was lost meanwhile (another sweep took over and settles it)."""
-    reminder = _claimed(session, reminder_id, token)
-    if reminder is None:
-        return None
-    reminder.state = ReminderState.SENT
-    reminder.sent_at = now
-    reminder.channel_id = channel_id
-    reminder.message_ts = message_ts
-    reminder.uncertain = False
-    reminder.last_error = None
-    return reminder
+    settled = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.claim_token == token, Reminder.state == ReminderState.SENDING)
+        .values(state=ReminderState.SENT, sent_at=now, channel_id=channel_id, message_ts=message_ts,
+                uncertain=False, last_error=None)
+        .returning(Reminder.id)
+        .execution_options(synchronize_session=False)).scalar()
+    return session.get(Reminder, settled, populate_existing=True) if settled is not None else None
 
 
 def mark_cancelled(session: Session, reminder_id: int, *, token: str | None, reason: str) -> bool:

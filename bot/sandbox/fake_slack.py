@@ -427,6 +427,14 @@ class FakeSlack:
     def _find_message(self, channel_id: str, ts: str) -> Message | None:
         return next((m for m in self._messages.get(channel_id, []) if m.ts == ts), None)
 
+    def metadata_posts(self, event_type: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(channel, ts, event_payload) of every message posted with metadata of `event_type`; cheap enough
+        to poll while a benchmark runs (no deep copies of whole messages)."""
+        with self._changed:
+            return [(m.channel, m.ts, dict(m.metadata.get("event_payload") or {}))
+                    for messages in self._messages.values() for m in messages
+                    if m.metadata and m.metadata.get("event_type") == event_type]
+
     def dms(self, user_id: str) -> list[Message]:
         """Messages the bot sent to `user_id` in their DM (the app's Messages tab)."""
         return self.messages(self.im_channel(user_id).id, include_replies=True)

@@ -27,9 +27,10 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.cases import service as cases
-from bot.cases.models import Case
+from bot.cases.models import Case, CaseStatus
 from bot.errors import InvalidInput
 from bot.reminders import kinds, service
 from bot.reminders.kinds import Kind, Policy
@@ -62,20 +63,48 @@ class Destination:
         return f"<@{self.user_id}>" if self.user_id else f"<#{self.channel}>"
 
 
+@dataclass(frozen=True)
+class Job:
+    """A claimed reminder, decided and rendered, ready to post."""
+
+    reminder_id: int
+    kind: str
+    case_id: int | None
+    needs_open_case: bool
+    destination: Destination
+    rendered: Rendered
+    uncertain: bool
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job | None
+    reminder_id: int
+    outcome: str  # sent, cancelled, retry, failed
+    channel: str | None = None
+    ts: str | None = None
+    due_at: datetime | None = None
+    error: str = ""
+    uncertain: bool = False
+    counts: bool = True
+
+
 class ReminderSender:
-    """Claims due reminders and sends them; one per process, driven by the ticker."""
+    """Claims due reminders and sends them; one per process, driven by the ticker.
+
+    Each batch takes three steps: one transaction decides and renders the batch, the posts go out in
+    parallel (each re-checking its case right before posting), and one transaction settles the batch.
+    """
 
     def __init__(self, wiring: Wiring, client: WebClient) -> None:
         self.wiring = wiring
         self.deps = wiring.deps
         self.client = client
         self.config = wiring.deps.config.reminders
-        self.policy = Policy(self.config, wiring.deps.config.workspace.zone)
         self.pool = ThreadPoolExecutor(self.config.send_concurrency, thread_name_prefix="amends-reminders")
         self._held: dict[str, datetime] = {}  # channel -> not before (after a 429)
         self._held_lock = threading.Lock()
-
-    # ------------------------------------------------------------------ the sweep
 
     def sweep(self, now: datetime | None = None) -> Counter[str]:
         """Send everything due now. Returns how each claimed reminder ended (sent, cancelled, retry, ...)."""
@@ -88,58 +117,39 @@ class ReminderSender:
                                         lease=self.config.claim_lease, token=token)
             if not ids:
                 return outcomes
-            outcomes.update(self.pool.map(lambda rid: self._send_guarded(rid, token), ids))
+            jobs, settled = self._prepare(ids, token)
+            results = settled + list(self.pool.map(self._deliver_guarded, jobs))
+            outcomes.update(self._settle(results, token))
             if len(ids) < batch:
                 return outcomes
 
-    def _send_guarded(self, reminder_id: int, token: str) -> str:
-        try:
-            return self._send(reminder_id, token)
-        except Exception:  # noqa: BLE001 - one broken reminder must not stop the others
-            log.exception("reminder %s: unexpected error; it will be retried after its claim lease", reminder_id)
-            return "error"
+    # ------------------------------------------------------------------ 1. decide and render
 
-    def _send(self, reminder_id: int, token: str) -> str:
+    def _prepare(self, ids: list[int], token: str) -> tuple[list[Job], list[Result]]:
         now = self.deps.clock.now()
+        jobs: list[Job] = []
+        settled: list[Result] = []
         with self.deps.db.transaction() as session:
-            reminder = session.get(Reminder, reminder_id)
-            if reminder is None or reminder.claim_token != token:
-                return "lost"
-            case = session.get(Case, reminder.case_id) if reminder.case_id else None
-            kind = self.wiring.reminder_kinds.get(reminder.kind)
-            if kind is None:
-                service.mark_failed(session, reminder_id, token=token, error=f"unknown kind {reminder.kind}")
-                return "failed"
-            reason = self._why_not(session, reminder, case, now)
-            if reason:
-                service.mark_cancelled(session, reminder_id, token=token, reason=reason)
-                return "cancelled"
-            rendered = kind.render(reminder, case)
-            destination = self._destination(reminder, case)
-            uncertain = reminder.uncertain
-            attempts = reminder.attempts
-
-        held_until = self._held_until(destination.channel, now)
-        if held_until is not None:
-            return self._retry(reminder_id, token, held_until, "waiting out Slack's rate limit", uncertain=False,
-                               counts=False)
-        try:
-            if uncertain:
-                found = self._already_posted(destination, reminder_id)
-                if found is not None:
-                    return self._settle(reminder_id, token, found)
-            posted = self.client.chat_postMessage(
-                channel=destination.channel, thread_ts=destination.thread_ts, text=rendered.text,
-                blocks=rendered.blocks, unfurl_links=False,
-                metadata={"event_type": METADATA_EVENT,
-                          "event_payload": {"reminder_id": reminder_id, "kind": reminder.kind,
-                                            "case_id": reminder.case_id or 0}})
-        except SlackApiError as exc:
-            return self._slack_failure(reminder_id, token, destination, exc, attempts, uncertain)
-        except (URLError, TimeoutError, ConnectionError, OSError) as exc:
-            # The post may or may not have reached Slack: look before posting next time.
-            return self._transient(reminder_id, token, f"network: {exc}", attempts, uncertain=True)
-        return self._settle(reminder_id, token, (posted["channel"], posted["ts"]))
+            for reminder in session.scalars(select(Reminder).where(Reminder.id.in_(ids),
+                                                                   Reminder.claim_token == token)):
+                case = session.get(Case, reminder.case_id) if reminder.case_id else None
+                kind = self.wiring.reminder_kinds.get(reminder.kind)
+                if kind is None:
+                    settled.append(Result(None, reminder.id, "failed", error=f"unknown kind {reminder.kind}"))
+                    continue
+                reason = self._why_not(session, reminder, case, now)
+                if reason:
+                    service.mark_cancelled(session, reminder.id, token=token, reason=reason)
+                    settled.append(Result(None, reminder.id, "cancelled", error=reason))
+                    continue
+                try:
+                    jobs.append(Job(reminder.id, reminder.kind, reminder.case_id, kind.needs_open_case,
+                                    self._destination(reminder, case), kind.render(reminder, case),
+                                    reminder.uncertain, reminder.attempts))
+                except Exception as exc:  # noqa: BLE001 - a broken renderer fails its reminder, not the batch
+                    log.exception("reminder %s: could not render", reminder.id)
+                    settled.append(Result(None, reminder.id, "failed", error=f"rendering failed: {exc}"))
+        return jobs, settled
 
     def _why_not(self, session: Any, reminder: Reminder, case: Case | None, now: datetime) -> str | None:
         kind = self.wiring.reminder_kinds.get(reminder.kind)
@@ -160,65 +170,128 @@ class ReminderSender:
             raise ValueError(f"reminder {reminder.id} has no recipient")
         return Destination(user, user_id=user)
 
-    # ------------------------------------------------------------------ settling
+    # ------------------------------------------------------------------ 2. post
 
-    def _settle(self, reminder_id: int, token: str, posted: tuple[str, str]) -> str:
+    def _deliver_guarded(self, job: Job) -> Result:
+        try:
+            return self._deliver(job)
+        except Exception as exc:  # noqa: BLE001 - one broken reminder must not stop the others
+            log.exception("reminder %s: unexpected error", job.reminder_id)
+            return self._transient(job, f"unexpected: {exc}", uncertain=True)
+
+    def _deliver(self, job: Job) -> Result:
         now = self.deps.clock.now()
-        with self.deps.db.transaction() as session:
-            reminder = service.mark_sent(session, reminder_id, token=token, now=now, channel_id=posted[0],
-                                         message_ts=posted[1])
-            if reminder is None:
-                return "lost"
-            case = session.get(Case, reminder.case_id) if reminder.case_id else None
-            kind = self.wiring.reminder_kinds.get(reminder.kind)
-            if kind and kind.after_sent:
-                kind.after_sent(session, reminder, case, now)
-        return "sent"
+        held_until = self._held_until(job.destination.channel, now)
+        if held_until is not None:
+            return Result(job, job.reminder_id, "retry", due_at=held_until, error="waiting out Slack's rate limit",
+                          counts=False)
+        if job.needs_open_case and job.case_id is not None and not self._case_still_open(job.case_id):
+            # Closed after this batch was prepared: no "update your customer" for a case closed a moment ago.
+            return Result(job, job.reminder_id, "cancelled", error="case resolved")
+        try:
+            if job.uncertain:
+                found = self._already_posted(job.destination, job.reminder_id)
+                if found is not None:
+                    return Result(job, job.reminder_id, "sent", channel=found[0], ts=found[1])
+            posted = self.client.chat_postMessage(
+                channel=job.destination.channel, thread_ts=job.destination.thread_ts, text=job.rendered.text,
+                blocks=job.rendered.blocks, unfurl_links=False,
+                metadata={"event_type": METADATA_EVENT,
+                          "event_payload": {"reminder_id": job.reminder_id, "kind": job.kind,
+                                            "case_id": job.case_id or 0}})
+        except SlackApiError as exc:
+            return self._slack_failure(job, exc)
+        except (URLError, TimeoutError, ConnectionError, OSError) as exc:
+            # The post may or may not have reached Slack: look before posting next time.
+            return self._transient(job, f"network: {exc}", uncertain=True)
+        return Result(job, job.reminder_id, "sent", channel=posted["channel"], ts=posted["ts"])
 
-    def _retry(self, reminder_id: int, token: str, due_at: datetime, error: str, *, uncertain: bool,
-               counts: bool = True) -> str:
-        with self.deps.db.transaction() as session:
-            service.retry_later(session, reminder_id, token=token, due_at=due_at, error=error, uncertain=uncertain,
-                                counts_as_attempt=counts)
-        return "retry"
+    def _case_still_open(self, case_id: int) -> bool:
+        # A plain read outside the session machinery (and SQLite's writer lock): milliseconds before posting.
+        with self.deps.db.engine.connect() as conn:
+            status = conn.execute(select(Case.status).where(Case.id == case_id)).scalar()
+        return status == CaseStatus.OPEN
 
-    def _transient(self, reminder_id: int, token: str, error: str, attempts: int, *, uncertain: bool) -> str:
-        if attempts >= self.config.max_attempts:
-            return self._fail(reminder_id, token, error)
-        backoff = timedelta(seconds=30 * 2 ** (attempts - 1))
-        return self._retry(reminder_id, token, self.deps.clock.now() + backoff, error, uncertain=uncertain)
+    def _transient(self, job: Job, error: str, *, uncertain: bool) -> Result:
+        if job.attempts >= self.config.max_attempts:
+            return Result(job, job.reminder_id, "failed", error=error)
+        backoff = timedelta(seconds=30 * 2 ** (job.attempts - 1))
+        return Result(job, job.reminder_id, "retry", due_at=self.deps.clock.now() + backoff, error=error,
+                      uncertain=uncertain)
 
-    def _slack_failure(self, reminder_id: int, token: str, destination: Destination, exc: SlackApiError,
-                       attempts: int, uncertain: bool) -> str:
+    def _slack_failure(self, job: Job, exc: SlackApiError) -> Result:
         error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
         status = exc.response.status_code
         if status == 429 or error == "ratelimited":
             wait = timedelta(seconds=int(exc.response.headers.get("Retry-After", "1") or 1))
-            until = self._hold(destination.channel, self.deps.clock.now() + wait)
-            # Rate limits say nothing about the reminder itself: not an attempt, and nothing was posted.
-            return self._retry(reminder_id, token, until, "rate limited", uncertain=False, counts=False)
+            until = self._hold(job.destination.channel, self.deps.clock.now() + wait)
+            # A rate limit says nothing about the reminder itself: not an attempt, and nothing was posted.
+            return Result(job, job.reminder_id, "retry", due_at=until, error="rate limited", counts=False)
         if error in PERMANENT:
-            return self._fail(reminder_id, token, error)
-        return self._transient(reminder_id, token, error, attempts, uncertain=uncertain or status >= 500)
+            return Result(job, job.reminder_id, "failed", error=error)
+        return self._transient(job, error, uncertain=job.uncertain or status >= 500)
 
-    def _fail(self, reminder_id: int, token: str, error: str) -> str:
-        with self.deps.db.transaction() as session:
-            reminder = service.mark_failed(session, reminder_id, token=token, error=error)
+    # ------------------------------------------------------------------ 3. settle
+
+    def _settle(self, results: list[Result], token: str) -> Counter[str]:
+        now = self.deps.clock.now()
+        failed: list[tuple[Result, Case | None, str]] = []
+        try:
+            with self.deps.db.transaction() as session:
+                outcomes = Counter(self._settle_one(session, result, token, now, failed) for result in results)
+        except Exception:  # noqa: BLE001 - retried one by one below, so one bad row can't undo the batch
+            log.exception("settling a batch of %d reminders failed; settling them one by one", len(results))
+            failed, outcomes = [], Counter()
+            for result in results:
+                try:
+                    with self.deps.db.transaction() as session:
+                        outcomes[self._settle_one(session, result, token, now, failed)] += 1
+                except Exception:  # noqa: BLE001 - left `sending`: reclaimed after the lease, looked up first
+                    log.exception("reminder %s: could not settle", result.reminder_id)
+                    outcomes["error"] += 1
+        for result, case, recipient in failed:
+            self._report(result, case, recipient)
+        return outcomes
+
+    def _settle_one(self, session: Any, result: Result, token: str, now: datetime,
+                    failed: list[tuple[Result, Case | None, str]]) -> str:
+        rid = result.reminder_id
+        if result.outcome == "sent":
+            reminder = service.mark_sent(session, rid, token=token, now=now, channel_id=result.channel,
+                                         message_ts=result.ts)
             if reminder is None:
                 return "lost"
-            case = session.get(Case, reminder.case_id) if reminder.case_id else None
-            kind = reminder.kind
-            try:
-                recipient = self._destination(reminder, case).describe()
-            except ValueError:
-                recipient = "its recipient"
-        log.error("reminder %s (%s) failed for good: %s", reminder_id, kind, error)
+            kind = self.wiring.reminder_kinds.get(reminder.kind)
+            if kind and kind.after_sent:
+                case = session.get(Case, reminder.case_id) if reminder.case_id else None
+                kind.after_sent(session, reminder, case, now)
+            return "sent"
+        if result.outcome == "cancelled":
+            if result.job is not None:  # cancelled at delivery; those from step 1 are settled already
+                service.mark_cancelled(session, rid, token=token, reason=result.error)
+            return "cancelled"
+        if result.outcome == "retry":
+            assert result.due_at is not None
+            return "retry" if service.retry_later(session, rid, token=token, due_at=result.due_at,
+                                                  error=result.error, uncertain=result.uncertain,
+                                                  counts_as_attempt=result.counts) else "lost"
+        reminder = service.mark_failed(session, rid, token=token, error=result.error)
+        if reminder is None:
+            return "lost"
+        case = session.get(Case, reminder.case_id) if reminder.case_id else None
+        recipient = result.job.destination.describe() if result.job else "its recipient"
+        failed.append((result, case, recipient))
+        return "failed"
+
+    def _report(self, result: Result, case: Case | None, recipient: str) -> None:
+        kind = result.job.kind if result.job else "a"
+        log.error("reminder %s (%s) failed for good: %s", result.reminder_id, kind, result.error)
         if case is not None and case.has_thread:
             try:
-                post_in_thread(self.wiring.surface.app.client, case, blocks.delivery_failed(case, kind, recipient, error))
+                post_in_thread(self.wiring.surface.app.client, case,
+                               blocks.delivery_failed(case, kind, recipient, result.error))
             except SlackApiError as exc:
-                log.error("could not report the failed reminder %s: %s", reminder_id, exc.response.get("error"))
-        return "failed"
+                log.error("could not report failed reminder %s: %s", result.reminder_id, exc.response.get("error"))
 
     # ------------------------------------------------------------------ rate limits and dedupe
 

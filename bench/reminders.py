@@ -1,0 +1,136 @@
+"""Reminder throughput: 10,000 due reminders across 500 channels through the fake Slack, with Slack's
+per-channel posting limit on (1 message per second per channel, short bursts allowed), sent by a real
+`amends run` process.
+
+    python bench/reminders.py [--reminders 10000] [--channels 500] [--postgres URL] [--processes 1]
+
+Prints sends per second, lateness (time from due to posted) p50/p99, 429s seen, and duplicates (must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import free_port, percentile, start, wait_http  # noqa: E402
+from bot.cases import service as cases  # noqa: E402
+from bot.cases.intake import CaseIntake  # noqa: E402
+from bot.db import Base, Database, upgrade  # noqa: E402
+from bot.reminders import service  # noqa: E402
+from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
+from bot.settings import AmendsConfig  # noqa: E402
+
+SECRET = "bench-signing-secret"
+
+
+def seed(db_url: str, config: AmendsConfig, owners: list[str], count: int, due: datetime) -> None:
+    db = Database(db_url)
+    with db.transaction() as session:
+        for i in range(count):
+            intake = CaseIntake(customer_name=f"Customer {i}", order_ref=f"SO-{i}", promise="chairs",
+                                promised_at=due + timedelta(days=7), cause="stock-out")
+            case = cases.open_case(session, intake, reporter_id=owners[i % len(owners)], config=config, now=due)
+            service.schedule(session, kind="status_update", case_id=case.id, now=due, due_at=due,
+                             key=f"status_update:{case.id}")
+    db.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    import bot.models  # noqa: F401
+    from bot.db import normalize_url
+
+    upgrade(url)
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(t.name for t in Base.metadata.sorted_tables) +
+                          " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reminders", type=int, default=10_000)
+    parser.add_argument("--channels", type=int, default=500)
+    parser.add_argument("--processes", type=int, default=1, help="bot processes (PostgreSQL only for > 1)")
+    parser.add_argument("--postgres", help="PostgreSQL URL; default: a SQLite file")
+    parser.add_argument("--per-second", type=float, default=1.0, help="fake's posts per second per channel")
+    parser.add_argument("--burst", type=int, default=3)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="amends-bench-reminders-"))
+    fake = FakeSlack().start()
+    owners = [f"U0B{i:07d}" for i in range(args.channels)]
+    for owner in owners:
+        fake.add_user(owner, owner.lower())
+    fake.add_channel("C0BENCH01", "cases", members=owners)
+    fake.limit_posts_per_channel(args.per_second, burst=args.burst)
+    (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n")
+    config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
+
+    if args.postgres:
+        db_url = args.postgres
+        reset_postgres(db_url)
+    else:
+        db_url = f"sqlite:///{workdir / 'bench.db'}"
+        upgrade(db_url)
+    due = datetime.now(UTC)
+    started_seed = time.perf_counter()
+    seed(db_url, config, owners, args.reminders, due)
+    print(f"seeded {args.reminders} due reminders for {args.channels} owners in "
+          f"{time.perf_counter() - started_seed:.1f}s ({'PostgreSQL' if args.postgres else 'SQLite'})")
+
+    env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SECRET, "AMENDS_SLACK_API_URL": fake.api_url,
+           "AMENDS_DATABASE_URL": db_url, "AMENDS_CONFIG": str(workdir / "amends.yaml"),
+           "AMENDS_LOG_LEVEL": "WARNING"}
+    processes = []
+    began = time.time()  # every reminder is already due: from here on, the bot could send them
+    for _ in range(args.processes):
+        port = free_port()
+        process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir)
+        wait_http(f"http://127.0.0.1:{port}/healthz", process=process, timeout=60)
+        processes.append(process)
+
+    def posted() -> Counter[int]:
+        return Counter(payload["reminder_id"] for _, _, payload in fake.metadata_posts("amends_reminder"))
+
+    try:
+        deadline = time.monotonic() + 600
+        while len(posted()) < args.reminders and time.monotonic() < deadline:
+            time.sleep(0.5)  # the benchmark waits on another process's progress
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+
+    counts = posted()
+    times = sorted(float(ts) for _, ts, _ in fake.metadata_posts("amends_reminder"))
+    # Every reminder was due before the bot started: lateness counts from the moment it could send.
+    lateness = [t - began for t in times]
+    elapsed = times[-1] - began if times else float("nan")
+    rate_limited = sum(1 for c in fake.calls("chat.postMessage") if c.error == "ratelimited")
+    floor = args.reminders / args.channels / args.per_second
+    print(f"{len(counts)} of {args.reminders} reminders posted by {args.processes} process(es) in {elapsed:.1f}s "
+          f"(Slack's limit alone needs about {floor:.0f}s: {args.reminders // args.channels} a channel at "
+          f"{args.per_second:g}/s)")
+    print(f"sends per second: {len(times) / elapsed:.0f} (start-up included)")
+    if lateness:
+        print(f"lateness (due -> posted): p50 {percentile(lateness, 50):.1f}s, p99 {percentile(lateness, 99):.1f}s, "
+              f"max {max(lateness):.1f}s, mean {statistics.fmean(lateness):.1f}s")
+    print(f"429 answers from the fake: {rate_limited}")
+    print(f"duplicates: {sum(1 for n in counts.values() if n > 1)}")
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
