@@ -1,14 +1,14 @@
 """index reminders by dedupe key and state
 
 Revision ID: 0006_reminders_key_index
-Revises: 0005_reminders
+Revises: 0004_drafting
 Create Date: 2026-11-23
 """
 
 from alembic import op
 
 revision = '0006_reminders_key_index'
-down_revision = '0005_reminders'
+down_revision = '0004_drafting'
 branch_labels = None
 depends_on = None
 
