@@ -137,6 +137,18 @@ class SeverityConfig(_Strict):
         return self
 
 
+class KnowledgeConfig(_Strict):
+    """The best-practices index (see README "Best-practices search")."""
+
+    channels: tuple[ChannelId, ...] = ()   # every message here is indexed, with edits, deletions and threads
+    repost: bool = True                    # "Save as best practice" re-posts to channels[0] unless unticked
+    synonyms: Path | None = None           # a team's own synonym groups, added to the shipped ones
+
+    @property
+    def repost_channel(self) -> str | None:
+        return self.channels[0] if self.channels else None
+
+
 class AmendsConfig(_Strict):
     """The team's amends.yaml."""
 
@@ -148,6 +160,7 @@ class AmendsConfig(_Strict):
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
     playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
+    knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
 
     @field_validator("customer_tiers")
     @classmethod

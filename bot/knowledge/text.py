@@ -1,0 +1,82 @@
+"""Text as the index sees it: folded to lowercase ASCII words, the same way for entries and queries.
+
+Both full-text engines get this normalised text, so SQLite and PostgreSQL tokenise the same words, and
+the rerank compares like with like. `stem` is a light English suffix stripper used only for ranking
+("deliveries" and "delivered" count as a match for "delivery"); the engines stem with their own
+Porter/Snowball stemmers when they match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[a-z0-9]+")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+# Words too common to narrow a search. Dropped from queries (never from the index, so phrases still match).
+STOPWORDS = frozenset("""
+a about after again all also an and any are as at be because been before being but by can could did do
+does doing for from had has have having he her here him his how i if in into is it its just me more most my
+no nor not now of off on once only or other our out over own same she should so some such than that the
+their them then there these they this those through to too under until up very was we were what when
+where which while who whom why will with would you your
+""".split())
+
+# Terms the vocabulary keeps for typo correction: plain words, not numbers or order references.
+MIN_TERM, MAX_TERM = 3, 32
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII: accents removed (café -> cafe), everything else kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def normalize(text: str) -> str:
+    """Words separated by single spaces: what is indexed and what the rerank compares."""
+    return _NOT_WORD.sub(" ", fold(text)).strip()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def vocabulary_terms(normalized: str) -> set[str]:
+    """The distinct words of an entry that typo correction may suggest."""
+    return {w for w in normalized.split() if MIN_TERM <= len(w) <= MAX_TERM and w.isalpha()}
+
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
+
+
+def stem(word: str) -> str:
+    """A light, deterministic stem for ranking: delivery/deliveries/delivered -> deliver."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith(("y", "e")) and len(word) > 4:
+        word = word[:-1]
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # stopped -> stopp -> stop
+    return word
+
+
+def stems(normalized: str) -> set[str]:
+    return {stem(w) for w in normalized.split()}
+
+
+def significant(tokens: Iterable[str]) -> list[str]:
+    """Tokens that narrow a search, in order, without repeats."""
+    seen: set[str] = set()
+    out = []
+    for token in tokens:
+        if token in STOPWORDS or token in seen:
+            continue
+        seen.add(token)
+        out.append(token)
+    return out
