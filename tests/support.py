@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -109,6 +110,18 @@ class Harness:
 
     def dms_containing(self, user: str, text: str) -> list[Message]:
         return [m for m in self.fake.dms(user) if text in m.text]
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until all the work the bot queued after its acks so far has finished.
+
+        Every worker thread is given a task that waits for the others; when all of them are waiting, no
+        earlier task can still be running or queued (the pool takes work in order)."""
+        workers = self.amends.wiring.surface.workers
+        count = workers._max_workers  # type: ignore[attr-defined]
+        barrier = threading.Barrier(count + 1, timeout=timeout)
+        for _ in range(count):
+            workers.submit(barrier.wait)
+        barrier.wait()
 
     # ------------------------------------------------------------------ reading state
 

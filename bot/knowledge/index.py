@@ -132,7 +132,7 @@ def tombstoned(session: Session, key: str) -> bool:
     return session.get(Tombstone, key) is not None
 
 
-def _locked_entry(session: Session, key: str) -> Entry | None:
+def locked_entry(session: Session, key: str) -> Entry | None:
     return session.scalar(select(Entry).where(Entry.source_key == key).with_for_update())
 
 
@@ -148,7 +148,7 @@ def _index_text(entry: Entry, replies: Sequence[str]) -> tuple[str, str]:
     return normalize(entry.title or ""), normalize("\n".join(extras))
 
 
-def _terms(entry: Entry) -> set[str]:
+def entry_terms(entry: Entry) -> set[str]:
     return vocabulary_terms(f"{entry.index_title} {entry.index_body}")
 
 
@@ -156,9 +156,9 @@ def reindex(session: Session, entry: Entry, *, before: set[str] | None = None) -
     """Recompute what the full-text index reads for `entry`, and the vocabulary counts with it."""
     replies = session.scalars(select(Reply.text).where(Reply.entry_id == entry.id).order_by(Reply.posted_at,
                                                                                             Reply.id)).all()
-    before = _terms(entry) if before is None else before
+    before = entry_terms(entry) if before is None else before
     entry.index_title, entry.index_body = _index_text(entry, replies)
-    after = _terms(entry)
+    after = entry_terms(entry)
     deltas: Counter[str] = Counter()
     deltas.update(after - before)
     deltas.subtract(before - after)
@@ -166,8 +166,8 @@ def reindex(session: Session, entry: Entry, *, before: set[str] | None = None) -
     session.flush()
 
 
-def _forget(session: Session, entry: Entry) -> None:
-    apply_term_counts(session, Counter({term: -1 for term in _terms(entry)}))
+def forget(session: Session, entry: Entry) -> None:
+    apply_term_counts(session, Counter({term: -1 for term in entry_terms(entry)}))
     session.delete(entry)
     session.flush()
 
@@ -188,9 +188,9 @@ def index_message(session: Session, message: SourceMessage, *, now: datetime,
         "body": "", "index_title": "", "index_body": "", "version": "", "posted_at": message.posted_at,
         "updated_at": now,
     }, "source_key")
-    entry = _locked_entry(session, message.key)
+    entry = locked_entry(session, message.key)
     assert entry is not None
-    before = set() if created else _terms(entry)
+    before = set() if created else entry_terms(entry)
     changed = False
     if is_newer(message.version, entry.version):
         entry.body = message.text
@@ -217,7 +217,7 @@ def index_reply(session: Session, message: SourceMessage, *, now: datetime) -> E
     parent_key = message.parent_key
     if parent_key is None or tombstoned(session, message.key):
         return None
-    entry = _locked_entry(session, parent_key)
+    entry = locked_entry(session, parent_key)
     if entry is None:
         return None
     created = insert_ignore(session, Reply, {
@@ -234,29 +234,34 @@ def index_reply(session: Session, message: SourceMessage, *, now: datetime) -> E
     return entry
 
 
-def is_indexed(session: Session, key: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Entry).where(Entry.source_key == key))) or bool(
-        session.scalar(select(func.count()).select_from(Reply).where(Reply.source_key == key)))
+def has_entry(session: Session, key: str) -> bool:
+    return session.scalar(select(func.count()).select_from(Entry).where(Entry.source_key == key)) > 0
+
+
+def has_reply(session: Session, key: str) -> bool:
+    return session.scalar(select(func.count()).select_from(Reply).where(Reply.source_key == key)) > 0
 
 
 def remove_message(session: Session, channel_id: str, ts: str, *, now: datetime) -> bool:
-    """A Slack message was deleted: drop it (an entry with its thread, or one reply) and remember that."""
+    """A Slack message was deleted: drop its entry (with the thread) and its place in a parent's thread,
+    and remember the deletion."""
     key = message_key(channel_id, ts)
     insert_ignore(session, Tombstone, {"source_key": key, "deleted_at": now}, "source_key")
-    entry = _locked_entry(session, key)
+    removed = False
+    entry = locked_entry(session, key)
     if entry is not None:
-        _forget(session, entry)
-        return True
+        forget(session, entry)
+        removed = True
     reply = session.scalar(select(Reply).where(Reply.source_key == key))
-    if reply is None:
-        return False
-    parent = session.scalar(select(Entry).where(Entry.id == reply.entry_id).with_for_update())
-    session.delete(reply)
-    session.flush()
-    if parent is not None:
-        parent.updated_at = now
-        reindex(session, parent)
-    return True
+    if reply is not None:
+        parent = session.scalar(select(Entry).where(Entry.id == reply.entry_id).with_for_update())
+        session.delete(reply)
+        session.flush()
+        if parent is not None:
+            parent.updated_at = now
+            reindex(session, parent)
+        removed = True
+    return removed
 
 
 def index_history(session: Session, messages: Iterable[SourceMessage], *, now: datetime) -> int:

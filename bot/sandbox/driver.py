@@ -300,6 +300,36 @@ class SlackDriver:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         return self.post(json.dumps(envelope).encode(), content_type="application/json", headers=headers)
 
+    def _message_event(self, channel_id: str, **fields: Any) -> dict[str, Any]:
+        channel = self.fake.channels[channel_id]
+        kind = "im" if channel.is_im else "group" if channel.is_private else "channel"
+        return {"type": "message", "channel": channel_id, "channel_type": kind, **fields}
+
+    def message_posted(self, message: Message, *, event_id: str | None = None, retry_num: int | None = None
+                       ) -> BotReply:
+        """The message.channels / message.groups event for a message already in the fake (post_as_user)."""
+        data = message.to_api()
+        if message.thread_ts and message.thread_ts != message.ts:
+            data["parent_user_id"] = (self.fake.message(message.channel, message.thread_ts) or message).user
+        data.update({"team": self.fake.team_id, "event_ts": message.ts})
+        if not message.bot_id and not message.subtype:
+            data["client_msg_id"] = f"msg-{message.ts}"
+        return self.event(self._message_event(message.channel, **data), event_id=event_id, retry_num=retry_num)
+
+    def message_changed(self, before: Message, after: Message, *, event_id: str | None = None) -> BotReply:
+        """Slack's message_changed event: the new message nested, the old one as previous_message."""
+        event_ts = after.edited_ts or after.ts
+        return self.event(self._message_event(after.channel, subtype="message_changed", hidden=True,
+                                              message=after.to_api(), previous_message=before.to_api(),
+                                              ts=event_ts, event_ts=event_ts), event_id=event_id)
+
+    def message_deleted(self, deleted: Message, *, event_id: str | None = None) -> BotReply:
+        """Slack's message_deleted event for a message removed with delete_as_user."""
+        event_ts = f"{time.time():.6f}"
+        return self.event(self._message_event(deleted.channel, subtype="message_deleted", hidden=True,
+                                              deleted_ts=deleted.ts, previous_message=deleted.to_api(),
+                                              ts=event_ts, event_ts=event_ts), event_id=event_id)
+
     def app_home_opened(self, user_id: str) -> BotReply:
         return self.event({"type": "app_home_opened", "user": user_id, "channel": self.fake.im_channel(user_id).id,
                            "tab": "home"})

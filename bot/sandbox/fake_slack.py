@@ -330,6 +330,27 @@ class FakeSlack:
             self._touch()
             return message
 
+    def edit_as_user(self, channel_id: str, ts: str, text: str) -> tuple[Message, Message]:
+        """The author edits their message; returns (before, after) for building a message_changed event."""
+        with self._changed:
+            message = self._find_message(channel_id, ts)
+            if message is None:
+                raise LookupError(f"no message {ts} in {channel_id}")
+            before = copy.deepcopy(message)
+            message.text, message.edited_ts = text, self._next_ts()
+            self._touch()
+            return before, copy.deepcopy(message)
+
+    def delete_as_user(self, channel_id: str, ts: str) -> Message:
+        """The author deletes their message (its replies stay, as on Slack); returns what was deleted."""
+        with self._changed:
+            message = self._find_message(channel_id, ts)
+            if message is None:
+                raise LookupError(f"no message {ts} in {channel_id}")
+            self._messages[channel_id].remove(message)
+            self._touch()
+            return message
+
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(self, method: str, error: str = "internal_error", *, status: int = 500,

@@ -8,6 +8,7 @@ from enum import StrEnum
 class Callback(StrEnum):
     CASE_INTAKE = "case_intake"
     DRAFT_MESSAGE = "draft_message"
+    KNOWLEDGE_SAVE = "knowledge_save"
 
 
 class Action(StrEnum):
@@ -22,6 +23,8 @@ class Action(StrEnum):
     DRAFT_CHECK_TONE = "draft_check_tone"
     DRAFT_MARK_SENT = "draft_mark_sent"
     DRAFT_EDIT = "draft_edit"
+    KNOWLEDGE_MORE = "knowledge_more"
+    KNOWLEDGE_LINK = "knowledge_link"
 
 
 class IntakeField(StrEnum):
@@ -49,3 +52,10 @@ class DraftField(StrEnum):
 
     def at(self, revision: int) -> str:
         return f"{self.value}.{revision}"
+class KnowledgeField(StrEnum):
+    """Block ids of the "Save as best practice" modal."""
+
+    TITLE = "knowledge_title"
+    CAUSE = "knowledge_cause"
+    TAGS = "knowledge_tags"
+    REPOST = "knowledge_repost"

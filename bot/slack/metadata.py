@@ -49,3 +49,20 @@ class CaseRef(Metadata):
 
     case_id: int
     version: int | None = None
+
+
+class SearchPageRef(Metadata):
+    """The "More results" button: the search as typed, where the next page starts, and the newest entry
+    the first page saw (so later pages are of the same results even if new entries arrive)."""
+
+    query: str
+    offset: int
+    upto_id: int
+
+
+class SaveBestPractice(Metadata):
+    """The message being saved with the shortcut, and where to confirm."""
+
+    channel_id: str
+    ts: str
+    response_url: str | None = None

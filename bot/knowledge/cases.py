@@ -1,0 +1,110 @@
+"""Resolved cases in the index, and "similar past cases" for a new one.
+
+`index_case` is a plain function, safe to call again at any time in the caller's transaction: it
+rebuilds the case's entry from the case row and its event log (what was tried, what the customer chose,
+and anything later areas record there, e.g. the final cost and the lesson). It runs from the
+on_resolved hook; call it again after adding to a resolved case and the entry follows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from math import log
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.causes import Cause
+from bot.cases.models import Case, CaseEvent, Outcome
+from bot.knowledge.backends import Alternative, Filters, Group, latest
+from bot.knowledge.index import case_key, entry_terms, forget, insert_ignore, locked_entry, reindex
+from bot.knowledge.models import Entry, EntryKind
+from bot.knowledge.search import SearchEngine
+from bot.knowledge.text import STOPWORDS, normalize, stem
+from bot.text import one_line
+
+# Lifecycle events that say nothing about what was tried.
+_QUIET_EVENTS = {"opened", "posted", "post_failed", "resolved", "reopened"}
+SIMILAR_WORDS = 12
+SIMILAR_POOL = 100
+SAME_CAUSE_BONUS = 2.0
+
+
+def _describe(event: CaseEvent) -> str:
+    what = event.kind.replace("_", " ")
+    details = [f"{key.replace('_', ' ')} {value}" for key, value in sorted((event.data or {}).items())
+               if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip()]
+    return f"{what} ({', '.join(details)})" if details else what
+
+
+def case_text(case: Case, events: Iterable[CaseEvent]) -> tuple[str, str]:
+    """(title, body) of a resolved case's entry: the first body line is the promise, then what worked."""
+    cause = Cause(case.cause).label if case.cause in Cause._value2member_map_ else case.cause
+    title = f"{case.ref} · {cause}: {one_line(case.promise, 100)}"
+    lines = [f"Promise: {case.promise}"]
+    if case.outcome:
+        label = Outcome(case.outcome).label if case.outcome in Outcome._value2member_map_ else case.outcome
+        lines.append(f"Customer chose: {label}")
+    tried = [_describe(e) for e in events if e.kind not in _QUIET_EVENTS]
+    if tried:
+        lines.append("What was tried: " + "; ".join(dict.fromkeys(tried)))
+    if case.notes:
+        lines.append(f"Notes: {case.notes}")
+    lines.append(f"Customer: {case.customer_name} · order {case.order_ref}")
+    return title, "\n".join(lines)
+
+
+def index_case(session: Session, case: Case, now: datetime) -> Entry:
+    """Index (or re-index) a resolved case. Same signature as a case hook."""
+    key = case_key(case.id)
+    posted_at = case.resolved_at or now
+    created = insert_ignore(session, Entry, {
+        "source_key": key, "kind": EntryKind.CASE, "case_id": case.id, "body": "", "index_title": "",
+        "index_body": "", "version": "", "posted_at": posted_at, "updated_at": now,
+    }, "source_key")
+    entry = locked_entry(session, key)
+    assert entry is not None
+    before = set() if created else entry_terms(entry)
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    entry.title, entry.body = case_text(case, events)
+    entry.channel_id, entry.message_ts, entry.permalink = case.channel_id, case.message_ts, case.permalink
+    entry.author_id, entry.cause, entry.outcome = case.owner_id, case.cause, case.outcome
+    entry.posted_at, entry.updated_at = posted_at, now
+    reindex(session, entry, before=before)
+    return entry
+
+
+def withdraw_case(session: Session, case: Case, now: datetime) -> None:
+    """A reopened case is no longer a past fix; it comes back when resolved again."""
+    entry = locked_entry(session, case_key(case.id))
+    if entry is not None:
+        forget(session, entry)
+
+
+def similar_cases(session: Session, engine: SearchEngine, case: Case, *, limit: int = 3) -> list[Entry]:
+    """The resolved cases closest to `case`: shared words weighted by rarity, plus the same cause."""
+    text = normalize(" ".join(filter(None, [case.promise, case.notes, case.customer_name])))
+    words = [w for w in dict.fromkeys(text.split()) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
+    counts = engine.speller.counts(session, words)
+    total = max(session.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1)) or 1, 1)
+    weight = {w: log(1 + total / (1 + counts.get(w, 0))) for w in words if counts.get(w, 0) > 0}
+    chosen = sorted(weight, key=weight.get, reverse=True)[:SIMILAR_WORDS]
+    filters = Filters(kind=EntryKind.CASE, exclude_ids=())
+    ids: list[int] = []
+    if chosen:
+        groups = [Group((w,), (Alternative((w,), 1.0, "typed"),)) for w in chosen]
+        ids += engine.full_text.match(session, groups, mode="any", filters=filters, limit=SIMILAR_POOL)
+    ids += latest(session, Filters(kind=EntryKind.CASE, cause=case.cause), 30)
+    entries = session.scalars(select(Entry).where(Entry.id.in_(set(ids)), Entry.case_id != case.id)).all()
+    stems_weight: Counter[str] = Counter()
+    for word, w in weight.items():
+        stems_weight[stem(word)] = max(stems_weight[stem(word)], w)
+
+    def closeness(entry: Entry) -> tuple[float, float]:
+        have = {stem(w) for w in f"{entry.index_title} {entry.index_body}".split()}
+        shared = sum(w for s, w in stems_weight.items() if s in have)
+        return shared + (SAME_CAUSE_BONUS if entry.cause == case.cause else 0.0), entry.posted_at.timestamp()
+
+    return sorted(entries, key=closeness, reverse=True)[:limit]
