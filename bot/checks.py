@@ -51,7 +51,22 @@ def _drafting_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     return drafting_check(settings, config)
 
 
-CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check]
+def knowledge_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
+    from bot.errors import ConfigError
+    from bot.knowledge.synonyms import load_synonyms
+
+    extra = config.knowledge.synonyms
+    result = CheckResult("best-practices search (synonyms" + (f", {extra})" if extra else ")"))
+    try:
+        load_synonyms(extra)
+    except ConfigError as exc:
+        result.problems += exc.problems
+    if not config.knowledge.channels:
+        result.notes.append("no knowledge.channels; only saved messages and resolved cases are searchable")
+    return result
+
+
+CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check]
 
 
 def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:

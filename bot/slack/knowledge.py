@@ -175,7 +175,8 @@ class Knowledge:
         reposted = None
         if repost_to and repost_to != meta.channel_id and KnowledgeField.REPOST in values and \
                 values[KnowledgeField.REPOST]:
-            text, rendered = blocks.repost(entry, neutralise(message.get("text") or "", directory.name_of), user_id)
+            markup = neutralise(message.get("text") or "", directory.name_of)
+            text, rendered = blocks.repost(entry, markup, directory.name_of(user_id) or "someone")
             client.chat_postMessage(channel=repost_to, text=text, blocks=rendered, unfurl_links=False)
             reposted = repost_to
         self._confirm(client, user_id, meta, blocks.saved_confirmation(entry, reposted))
@@ -238,7 +239,7 @@ def register(wiring: Wiring) -> None:
     surface.event("message.channels", matchers=[is_channel_type("channel")])(knowledge.on_message)
     surface.event("message.groups", matchers=[is_channel_type("group")])(knowledge.on_message)
 
-    surface.message_shortcut(Callback.KNOWLEDGE_SAVE, name="Save as best practice",
+    surface.message_shortcut(Callback.KNOWLEDGE_SAVE.value, name="Save as best practice",
                              description="Add this message to the best practices /recover search finds"
                              )(knowledge.open_save)
 

@@ -1,0 +1,74 @@
+"""Resolved cases in the index, and "Similar past cases" in a new case's thread."""
+
+from __future__ import annotations
+
+from bot.cases import service
+from bot.cases.models import Case, Outcome
+from tests import test_knowledge as shared
+from tests.support import ASSOCIATE, Harness, all_text
+
+# The knowledge tests' workspace: best-practices channels configured and created.
+config = shared.config
+harness = shared.harness
+entries, results = shared.entries, shared.results
+
+
+
+def resolve(harness: Harness, case: Case, outcome: Outcome = Outcome.TOOK_ALTERNATIVE) -> None:
+    with harness.amends.db.transaction() as session:
+        service.record_customer_contacted(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
+                                          channel="phone")
+        service.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(), outcome=outcome,
+                             hooks=harness.amends.deps.hooks)
+
+
+def test_a_resolved_case_is_searchable_with_what_was_tried_and_what_the_customer_chose(harness: Harness) -> None:
+    case = harness.open_case(promise="12 ergonomic chairs for the Leeds office", cause="stock-out",
+                             notes="Offered the mesh model at the same price.")
+    assert "Nothing found" in results(harness, "ergonomic chairs")
+    resolve(harness, case)
+
+    shown = results(harness, "ergonomik chairs cause:stock-out")
+    assert "AM-1 · Stock-out: 12 ergonomic chairs for the Leeds office" in shown
+    assert "Took an alternative" in shown and "Resolved case" in shown
+    assert case.permalink in shown
+    [entry] = entries(harness)
+    assert "customer contacted (channel phone)" in entry.body
+
+    with harness.amends.db.transaction() as session:
+        service.reopen_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(), reason="customer called",
+                            hooks=harness.amends.deps.hooks)
+    assert entries(harness) == []
+    resolve(harness, case, Outcome.CUSTOMER_WAITED)
+    assert "Customer waited" in results(harness, "ergonomic")
+
+    with harness.amends.db.transaction() as session:
+        session.delete(session.get(Case, case.id))
+    assert entries(harness) == []
+    assert "Nothing found" in results(harness, "ergonomic")
+
+
+def test_a_new_case_shows_similar_past_cases_and_what_worked(harness: Harness) -> None:
+    chairs = harness.open_case(customer_name="Northwind Traders", promise="12 office chairs for the Leeds site",
+                               cause="supplier-delay", notes="Fabric batch failed inspection.")
+    resolve(harness, chairs)
+    desks = harness.open_case(customer_name="Fabrikam", promise="4 office desks", cause="logistics",
+                              notes="Courier lost the pallet.")
+    resolve(harness, desks, Outcome.CUSTOMER_WAITED)
+    harness.settle()
+
+    new = harness.open_case(customer_name="Contoso", promise="20 office chairs for the Bristol site",
+                            cause="supplier-delay", notes="Supplier says the fabric is late.")
+    similar = harness.fake.wait_for(lambda: [m for m in harness.thread(new) if "Similar past cases" in m.text])[0]
+    shown = all_text(similar.blocks, similar.text)
+    assert shown.index("AM-1") < shown.index("AM-2")          # the closest first (same cause, more words)
+    assert "Customer chose: Took an alternative" in shown
+    assert "What was tried: customer contacted (channel phone)" in shown
+    assert "<@" not in shown                                  # nobody is pinged
+    assert "AM-3" not in shown                                # never itself
+
+
+def test_no_similar_cases_posts_nothing(harness: Harness) -> None:
+    case = harness.open_case()
+    harness.settle()
+    assert not [m for m in harness.thread(case) if "Similar past cases" in m.text]
