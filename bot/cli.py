@@ -126,6 +126,25 @@ def cmd_check(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        if args.index_command == "status":
+            from bot.knowledge.status import index_status
+
+            with db.transaction() as session:
+                for line in index_status(session):
+                    print(line)
+            return 0
+        from bot.slack.knowledge_import import run_import
+
+        return run_import(settings, load_config(settings.config_path), db, args.channel, full=args.full)
+    finally:
+        db.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amends", description="Amends: recover broken promises to customers, in Slack.")
     parser.add_argument("--version", action="version", version=f"amends {__version__}")
@@ -149,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("db_command", choices=["upgrade", "current"])
     db.set_defaults(handler=cmd_db)
+
+    index = sub.add_parser("index", help="the best-practices index behind /recover search")
+    index_sub = index.add_subparsers(dest="index_command", required=True, metavar="INDEX_COMMAND")
+    status = index_sub.add_parser("status", help="what the index holds and how typo correction runs")
+    status.set_defaults(handler=cmd_index)
+    importer = index_sub.add_parser("import", help="index a channel's history (resumes where it stopped)")
+    importer.add_argument("channel", help="channel ID (C0123ABCD) or #name; invite the bot to it first")
+    importer.add_argument("--full", action="store_true", help="read the whole history again, not only what is new")
+    importer.set_defaults(handler=cmd_index)
 
     check = sub.add_parser("check", help="validate amends.yaml and the other data files")
     check.set_defaults(handler=cmd_check)

@@ -90,10 +90,12 @@ class Channel:
     is_im: bool = False
     is_archived: bool = False
     members: set[str] = field(default_factory=set)
+    created: int = field(default_factory=lambda: int(time.time()))
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "is_channel": not self.is_private and not self.is_im,
+            "id": self.id, "name": self.name, "created": self.created,
+            "is_channel": not self.is_private and not self.is_im,
             "is_group": self.is_private, "is_im": self.is_im, "is_private": self.is_private or self.is_im,
             "is_archived": self.is_archived, "num_members": len(self.members),
         }
