@@ -52,6 +52,8 @@ class DraftField(StrEnum):
 
     def at(self, revision: int) -> str:
         return f"{self.value}.{revision}"
+
+
 class KnowledgeField(StrEnum):
     """Block ids of the "Save as best practice" modal."""
 
