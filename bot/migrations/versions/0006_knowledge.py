@@ -1,7 +1,7 @@
 """best-practices index: entries, replies, vocabulary, tombstones, seen events, imports; full-text indexes
 
 Revision ID: 0006_knowledge
-Revises: 0004_drafting
+Revises: 0006_reminders_key_index
 Create Date: 2026-11-24
 
 SQLite: an external-content FTS5 table over (index_title, index_body), kept in step by triggers (so a
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_knowledge'
-down_revision = '0004_drafting'
+down_revision = '0006_reminders_key_index'
 branch_labels = None
 depends_on = None
 
