@@ -218,6 +218,13 @@ def test_other_areas_open_a_draft_and_without_a_thread_it_comes_by_dm(harness: H
     harness.driver.submit(view.id)
     assert "your DMs with me" in all_text(harness.fake.view(view.id).view["blocks"])
     dm = harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, "ready to copy"))[-1]
+    # The DM's ts is recorded just after it is posted; a click in between finds nothing to refresh.
+    harness.fake.wait_for(lambda: _draft_posted_at(harness, dm.ts))
     harness.driver.click(ASSOCIATE, "draft_mark_sent", message=dm)
     harness.fake.wait_for(lambda: harness.case(case.id).customer_contacted_at)
     harness.fake.wait_for(lambda: "Called by" in all_text(harness.fake.message(dm.channel, dm.ts).blocks))
+
+
+def _draft_posted_at(harness: Harness, ts: str) -> bool:
+    with harness.amends.db.transaction() as session:
+        return session.scalar(select(Draft.id).where(Draft.posted_ts == ts)) is not None
