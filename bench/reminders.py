@@ -20,11 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import String  # noqa: E402
+
 from bench.common import free_port, percentile, start, wait_http  # noqa: E402
-from bot.cases import service as cases  # noqa: E402
-from bot.cases.intake import CaseIntake  # noqa: E402
 from bot.db import Base, Database, upgrade  # noqa: E402
-from bot.reminders import service  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.settings import AmendsConfig  # noqa: E402
 
@@ -32,14 +31,27 @@ SECRET = "bench-signing-secret"
 
 
 def seed(db_url: str, config: AmendsConfig, owners: list[str], count: int, due: datetime) -> None:
+    """`count` open cases with a status-update reminder each, all due at `due` (bulk inserts: set-up, not
+    the thing measured)."""
+    from sqlalchemy import insert, select, update
+
+    from bot.cases.models import Case
+    from bot.reminders.models import Reminder
+
     db = Database(db_url)
     with db.transaction() as session:
-        for i in range(count):
-            intake = CaseIntake(customer_name=f"Customer {i}", order_ref=f"SO-{i}", promise="chairs",
-                                promised_at=due + timedelta(days=7), cause="stock-out")
-            case = cases.open_case(session, intake, reporter_id=owners[i % len(owners)], config=config, now=due)
-            service.schedule(session, kind="status_update", case_id=case.id, now=due, due_at=due,
-                             key=f"status_update:{case.id}")
+        session.execute(insert(Case), [
+            dict(status="open", severity="medium", customer_name=f"Customer {i}", order_ref=f"SO-{i}",
+                 promise="12 office chairs", promised_at=due + timedelta(days=7), cause="stock-out",
+                 currency=config.workspace.currency, owner_id=owners[i % len(owners)],
+                 reporter_id=owners[i % len(owners)], created_at=due, updated_at=due, version=1)
+            for i in range(count)])
+        session.execute(update(Case).values(ref="AM-" + Case.id.cast(String)))
+        case_ids = session.scalars(select(Case.id).order_by(Case.id)).all()
+        session.execute(insert(Reminder), [
+            dict(kind="status_update", case_id=case_id, audience="owner", dedupe_key=f"status_update:{case_id}",
+                 payload={}, state="pending", due_at=due, attempts=0, uncertain=False, created_at=due)
+            for case_id in case_ids])
     db.dispose()
 
 

@@ -130,9 +130,10 @@ class ReminderSender:
         jobs: list[Job] = []
         settled: list[Result] = []
         with self.deps.db.transaction() as session:
-            for reminder in session.scalars(select(Reminder).where(Reminder.id.in_(ids),
-                                                                   Reminder.claim_token == token)):
-                case = session.get(Case, reminder.case_id) if reminder.case_id else None
+            claimed = session.scalars(select(Reminder).where(Reminder.id.in_(ids), Reminder.claim_token == token)).all()
+            _load_cases(session, {r.case_id for r in claimed})
+            for reminder in claimed:
+                case = session.get(Case, reminder.case_id) if reminder.case_id else None  # loaded above
                 kind = self.wiring.reminder_kinds.get(reminder.kind)
                 if kind is None:
                     settled.append(Result(None, reminder.id, "failed", error=f"unknown kind {reminder.kind}"))
@@ -238,6 +239,7 @@ class ReminderSender:
         failed: list[tuple[Result, Case | None, str]] = []
         try:
             with self.deps.db.transaction() as session:
+                _load_cases(session, {r.job.case_id for r in results if r.job is not None})
                 outcomes = Counter(self._settle_one(session, result, token, now, failed) for result in results)
         except Exception:  # noqa: BLE001 - retried one by one below, so one bad row can't undo the batch
             log.exception("settling a batch of %d reminders failed; settling them one by one", len(results))
@@ -325,6 +327,13 @@ class ReminderSender:
                     (metadata.get("event_payload") or {}).get("reminder_id") == reminder_id:
                 return channel, message["ts"]
         return None
+
+
+def _load_cases(session: Any, case_ids: set[int | None]) -> None:
+    """One query for a batch's cases; session.get() then finds them without asking the database again."""
+    wanted = [case_id for case_id in case_ids if case_id is not None]
+    if wanted:
+        session.scalars(select(Case).where(Case.id.in_(wanted))).all()
 
 
 # ---------------------------------------------------------------------- registration
