@@ -74,6 +74,9 @@ class HttpServer:
                 for channel in list(self._server._map.values()):  # noqa: SLF001 - waitress has no public way
                     channel.close()
 
-            self._server.trigger.pull_trigger(close_all)
+            try:
+                self._server.trigger.pull_trigger(close_all)
+            except OSError:  # the loop already lost its wake-up pipe; close from here as a last resort
+                self._server.close()
             self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown(timeout=5)
