@@ -279,3 +279,20 @@ def purge(session: Session, now: datetime, *, keep: timedelta = KEEP_TOMBSTONES)
     cutoff = now - keep
     session.execute(delete(Tombstone).where(Tombstone.deleted_at < cutoff))
     session.execute(delete(SeenEvent).where(SeenEvent.seen_at < cutoff))
+
+
+def index_new_messages(session: Session, messages: Sequence[tuple[SourceMessage, str | None]], *,
+                       now: datetime) -> None:
+    """Bulk-add top-level messages (with a cause each) known to be new: one multi-row insert and one
+    vocabulary update. For benchmarks and first loads; live indexing goes through index_message."""
+    rows, counts = [], Counter[str]()
+    for message, cause in messages:
+        entry = Entry(body=message.text, cause=cause)
+        title, body = _index_text(entry, ())
+        counts.update(vocabulary_terms(f"{title} {body}"))
+        rows.append({"source_key": message.key, "kind": EntryKind.MESSAGE, "channel_id": message.channel_id,
+                     "message_ts": message.ts, "author_id": message.author_id, "permalink": message.permalink,
+                     "body": message.text, "cause": cause, "index_title": title, "index_body": body,
+                     "version": message.version, "posted_at": message.posted_at, "updated_at": now})
+    session.execute(_insert(session)(Entry), rows)
+    apply_term_counts(session, counts)

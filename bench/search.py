@@ -1,0 +1,184 @@
+"""Search latency at 10k, 100k and 1M entries, on SQLite and PostgreSQL, next to a rapidfuzz scan of
+every entry (the naive baseline), with recall@5 on the labelled query set planted among the entries.
+
+    python bench/search.py [--sizes 10000 100000 1000000] [--postgres postgresql://...] [--queries 200]
+
+Prints, per database and size: build time, database size, process memory, p50/p95 query latency for a
+mix of exact, misspelled and filtered queries, the naive scan's latency and the ratio, and recall@5.
+Target: p95 under 20 ms at 1M on one core; recall@5 no worse than the naive scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from bench.knowledge_corpus import messages  # noqa: E402
+from bench.search_eval import filters_of, load_labelled, naive_top5, recall_at_5  # noqa: E402
+from bot.db import Database, normalize_url, upgrade  # noqa: E402
+from bot.knowledge.index import SourceMessage, index_new_messages  # noqa: E402
+from bot.knowledge.models import Entry  # noqa: E402
+from bot.knowledge.query import parse_query  # noqa: E402
+from bot.knowledge.search import SearchEngine  # noqa: E402
+from bot.knowledge.synonyms import load_synonyms  # noqa: E402
+from bot.knowledge.text import normalize  # noqa: E402
+
+ZONE = ZoneInfo("UTC")
+BATCH = 5000
+BASE_TS = 1_600_000_000
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(db: Database, size: int) -> tuple[float, dict[str, str], list[str]]:
+    labelled = load_labelled()
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    texts: list[str] = []
+    names: dict[str, str] = {}
+    batch: list[tuple[SourceMessage, str | None]] = []
+    planted = {size * (i + 1) // (len(labelled.entries) + 1): name for i, name in enumerate(labelled.entries)}
+
+    def flush() -> None:
+        with db.transaction() as session:
+            index_new_messages(session, batch, now=now)
+        batch.clear()
+
+    for n, (body, cause) in enumerate(messages(size)):
+        if n in planted:
+            body, cause = labelled.entries[planted[n]]
+        message = SourceMessage(f"C0BENCH{n % 4}", f"{BASE_TS + n * 30}.000000", f"U0BENCH{n % 50:03d}", body)
+        if n in planted:
+            names[message.key] = planted[n]
+        batch.append((message, cause))
+        texts.append(body)
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return time.perf_counter() - started, names, texts
+
+
+def query_mix(texts: list[str], count: int) -> list[str]:
+    rng = random.Random(3)
+    out = []
+    for i in range(count):
+        words = [w for w in normalize(rng.choice(texts)).split() if len(w) > 3]
+        picked = rng.sample(words, k=min(len(words), rng.randint(1, 3)))
+        if i % 3 == 1:  # a typo: drop a letter from the longest word
+            longest = max(picked, key=len)
+            j = rng.randrange(1, len(longest) - 1)
+            picked[picked.index(longest)] = longest[:j] + longest[j + 1:]
+        query = " ".join(picked)
+        if i % 3 == 2:
+            query += f" cause:{rng.choice(['stock-out', 'logistics', 'quality'])}"
+        out.append(query)
+    return out
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(label: str, url: str, size: int, queries: int, naive_queries: int) -> None:
+    upgrade(url)
+    db = Database(url)
+    before = rss_mb()
+    seconds, names, texts = build(db, size)
+    with db.transaction() as session:
+        engine, note = SearchEngine.for_session(session, load_synonyms())
+        if db.dialect == "postgresql":
+            session.execute(text("ANALYZE knowledge_entries"))
+            session.execute(text("ANALYZE knowledge_terms"))
+            size_on_disk = session.scalar(text("SELECT pg_total_relation_size('knowledge_entries') + "
+                                               "pg_total_relation_size('knowledge_terms')"))
+        else:
+            size_on_disk = Path(url.removeprefix("sqlite:///")).stat().st_size
+
+    def ours(query: str) -> list[Entry]:
+        parsed = parse_query(query, zone=ZONE)
+        with db.transaction() as session:
+            return [h.entry for h in engine.search(session, parsed, filters_of(parsed), limit=5).hits]
+
+    mix = query_mix(texts, queries)
+    ours(mix[0])  # warm the vocabulary
+    latencies = []
+    for query in mix:
+        started = time.perf_counter()
+        ours(query)
+        latencies.append((time.perf_counter() - started) * 1000)
+    memory = rss_mb() - before
+
+    with db.transaction() as session:
+        rows = session.execute(select(Entry.source_key, Entry.body, Entry.cause)).all()
+    normalized = [normalize(body) for _, body, _ in rows]
+    causes = [cause for _, _, cause in rows]
+    row_names = [names.get(key) for key, _, _ in rows]
+
+    def naive(query: str) -> list[str]:
+        parsed = parse_query(query, zone=ZONE)
+        words = " ".join(parsed.words + tuple(w for p in parsed.phrases for w in p))
+        return naive_top5(words, parsed.cause, normalized, causes, row_names)
+
+    naive_ms = []
+    for query in mix[:naive_queries]:
+        started = time.perf_counter()
+        naive(query)
+        naive_ms.append((time.perf_counter() - started) * 1000)
+    labelled = load_labelled()
+    ours_recall, _ = recall_at_5(labelled, lambda q: [names.get(e.source_key, "") for e in ours(q)])
+    naive_recall, _ = recall_at_5(labelled, naive) if size <= 100_000 else (float("nan"), [])
+    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+    naive_p50 = statistics.median(naive_ms)
+    print(f"{label:10} {size:>9,} build {seconds:7.1f}s  db {size_on_disk / 2**20:7.1f} MB  mem +{memory:6.0f} MB  "
+          f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  naive p50 {naive_p50:8.0f} ms ({naive_p50 / p50:5.0f}x)  "
+          f"recall@5 {ours_recall:.2f} (naive {naive_recall:.2f})  [{note}]", flush=True)
+    db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--postgres", default=os.environ.get("AMENDS_TEST_POSTGRES_URL"))
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--naive-queries", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs (shared); one query at a time on one thread")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            run("SQLite", f"sqlite:///{folder}/bench.db", size, args.queries, args.naive_queries)
+        if args.postgres:
+            schema = f"amends_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(normalize_url(args.postgres), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                sep = "&" if "?" in args.postgres else "?"
+                run("PostgreSQL", f"{args.postgres}{sep}options=-csearch_path%3D{schema}", size, args.queries,
+                    args.naive_queries)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
