@@ -15,6 +15,7 @@ See README ("Best-practices search") for the measurements behind these choices.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ from bot.knowledge.synonyms import Synonyms
 from bot.knowledge.text import STOPWORDS, fold, stem
 from bot.knowledge.vocabulary import MemorySpeller, Speller, TrigramSpeller, corrections, trigram_status
 
-CANDIDATES = 300
+CANDIDATES = 200
 ENOUGH = 20
 SYNONYM_WEIGHT = 0.9
 CORRECTION_WEIGHT = 0.8
@@ -154,8 +155,6 @@ class SearchEngine:
 def score(groups: Sequence[Group], entry_id: int, title: str, body: str, posted_at: datetime) -> _Scored:
     """How well one candidate answers the query; a larger key ranks first (see module docs)."""
     text = f" {title} {body} "
-    doc_stems = {stem(w) for w in text.split()}
-    title_stems = {stem(w) for w in title.split()}
     typed_words = [w for g in groups for w in g.typed]
     phrase = len(typed_words) > 1 and f" {' '.join(typed_words)} " in text
     phrase = phrase or any(len(g.typed) > 1 and f" {' '.join(g.typed)} " in text for g in groups)
@@ -165,11 +164,11 @@ def score(groups: Sequence[Group], entry_id: int, title: str, body: str, posted_
     for group in groups:
         best = 0.0
         for alt in group.alternatives:
-            if _found(alt.words, text, doc_stems):
+            if _found(alt.words, text):
                 if alt.weight > best:
                     best = alt.weight
                 matched.update(stem(w) for w in alt.words)
-                if _found(alt.words, f" {title} ", title_stems):
+                if _found(alt.words, f" {title} "):
                     title_cover += alt.weight / len(groups)
         exact = exact and best == 1.0
         cover += best
@@ -181,9 +180,15 @@ def score(groups: Sequence[Group], entry_id: int, title: str, body: str, posted_
     return _Scored(entry_id, key, frozenset(matched), exact)
 
 
-def _found(words: tuple[str, ...], text: str, doc_stems: set[str]) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _word_form(word: str) -> re.Pattern[str]:
+    """The word or another form of it (same light stem, a short ending): deliver, delivery, deliveries."""
+    return re.compile(r"(?<![a-z0-9])" + re.escape(stem(word)) + r"[a-z]{0,5}(?![a-z0-9])")
+
+
+def _found(words: tuple[str, ...], text: str) -> bool:
     if len(words) == 1:
-        return stem(words[0]) in doc_stems
+        return _word_form(words[0]).search(text) is not None
     return f" {' '.join(words)} " in text
 
 
