@@ -228,3 +228,26 @@ def test_other_areas_open_a_draft_and_without_a_thread_it_comes_by_dm(harness: H
 def _draft_posted_at(harness: Harness, ts: str) -> bool:
     with harness.amends.db.transaction() as session:
         return session.scalar(select(Draft.id).where(Draft.posted_ts == ts)) is not None
+
+
+def test_mark_as_sent_between_posting_and_saving_the_post_still_shows(harness: Harness,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click on "Mark as sent" that lands while the draft's position is being saved is not lost."""
+    from bot.drafting import service
+
+    real_record_posted = service.record_posted
+
+    def click_lands_first(session: Any, draft_id: int, **kwargs: Any) -> Draft:
+        # The race: the colleague's click commits just before the post's position does, so the click
+        # found no message to update.
+        with harness.amends.db.transaction() as other:
+            service.mark_sent(other, draft_id, actor_id=COLLEAGUE, now=harness.clock.now())
+        return real_record_posted(session, draft_id, **kwargs)
+
+    monkeypatch.setattr(service, "record_posted", click_lands_first)
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    harness.driver.submit(view.id, {})
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    harness.fake.wait_for(lambda: "Called by" in all_text(harness.fake.message(CASES_CHANNEL, posted.ts).blocks)
+                          or "Sent by" in all_text(harness.fake.message(CASES_CHANNEL, posted.ts).blocks))

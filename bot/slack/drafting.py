@@ -154,7 +154,12 @@ def post_draft(client: WebClient, wiring: Wiring, draft_id: int) -> None:
     else:
         posted = dm(client, draft.author_id, text, blocks=rendered)
     with deps.db.transaction() as session:
-        service.record_posted(session, draft_id, channel_id=posted["channel"], ts=posted["ts"])
+        draft = service.record_posted(session, draft_id, channel_id=posted["channel"], ts=posted["ts"])
+        marked_meanwhile = draft.sent_at is not None
+    # "Mark as sent" may have been clicked between the post and the line above; it could not update a
+    # message whose place wasn't saved yet, so show it now. Whichever of the two commits last sees both.
+    if marked_meanwhile:
+        refresh_draft_message(client, wiring, draft_id)
 
 
 def refresh_draft_message(client: WebClient, wiring: Wiring, draft_id: int) -> None:
