@@ -4,12 +4,17 @@ Every request is built from what the fake workspace really holds (the view a use
 they click on), so a test cannot click a button the bot never rendered or fill a field that does not
 exist: both raise LookupError. Trigger ids and response URLs are issued by the fake and behave like
 Slack's (expiry, single use).
+
+Blocks sent without a `block_id` get one from Slack; the driver derives the same stable id for a block
+at a given position (`with_block_ids`), so payloads always name their block as Slack's do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -21,6 +26,15 @@ from typing import Any
 
 from bot.sandbox.fake_slack import Ephemeral, FakeSlack, Message, ViewRecord
 from bot.sandbox.signing import signed_headers
+
+# Elements whose value Slack keeps in `state.values` (buttons, overflow menus and images have none).
+STATEFUL_ELEMENTS = frozenset({
+    "plain_text_input", "number_input", "email_text_input", "url_text_input", "static_select", "radio_buttons",
+    "external_select", "multi_static_select", "checkboxes", "datetimepicker", "datepicker", "timepicker",
+    "users_select", "multi_users_select", "conversations_select", "multi_conversations_select",
+    "channels_select", "multi_channels_select",
+})
+_BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass
@@ -37,6 +51,22 @@ class BotReply:
         return json.loads(self.body) if self.body.strip() else None
 
 
+def generated_block_id(index: int) -> str:
+    """The id Slack gives the block at `index` when the app sent none (stable, Slack-looking)."""
+    digest = int.from_bytes(hashlib.sha1(f"block-{index}".encode()).digest()[:4], "big")
+    chars = []
+    for _ in range(5):
+        digest, rest = divmod(digest, 62)
+        chars.append(_BASE62[rest])
+    return "".join(chars)
+
+
+def with_block_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`blocks` (shallow copies) with every block_id filled in, as Slack stores and sends them."""
+    return [block if block.get("block_id") else {**block, "block_id": generated_block_id(index)}
+            for index, block in enumerate(blocks)]
+
+
 def iter_elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(block, element) for every interactive element in `blocks`."""
     for block in blocks:
@@ -49,12 +79,14 @@ def iter_elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any]
             yield block, block["element"]
 
 
-def find_element(blocks: list[dict[str, Any]], action_id: str, value: str | None = None
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    for block, element in iter_elements(blocks):
-        if element.get("action_id") == action_id and (value is None or element.get("value") == value):
+def find_element(blocks: list[dict[str, Any]], action_id: str, value: str | None = None, *,
+                 block_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    for block, element in iter_elements(with_block_ids(blocks)):
+        if element.get("action_id") == action_id and (value is None or element.get("value") == value) \
+                and (block_id is None or block["block_id"] == block_id):
             return block, element
-    raise LookupError(f"no element with action_id={action_id!r}" + (f" and value={value!r}" if value else ""))
+    raise LookupError(f"no element with action_id={action_id!r}" + (f" and value={value!r}" if value else "")
+                      + (f" in block {block_id!r}" if block_id else ""))
 
 
 def _find_option(element: dict[str, Any], value: str) -> dict[str, Any]:
@@ -91,8 +123,12 @@ def state_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
         state["selected_users"] = list(value or [])
     elif kind == "conversations_select":
         state["selected_conversation"] = value
+    elif kind == "multi_conversations_select":
+        state["selected_conversations"] = list(value or [])
     elif kind == "channels_select":
         state["selected_channel"] = value
+    elif kind == "multi_channels_select":
+        state["selected_channels"] = list(value or [])
     else:
         raise LookupError(f"the driver cannot fill a {kind!r} element")
     return state
@@ -109,9 +145,51 @@ def initial_value(element: dict[str, Any]) -> Any:
                 "initial_conversation", "initial_channel"):
         if key in element:
             return element[key]
-    if kind in {"multi_static_select", "checkboxes", "multi_users_select"}:
+    if kind in {"multi_static_select", "checkboxes", "multi_users_select", "multi_conversations_select",
+                "multi_channels_select"}:
         return []
     return None
+
+
+def blocks_state(blocks: list[dict[str, Any]], values: dict[str, Any], *, all_stateful: bool = False
+                 ) -> dict[str, dict[str, Any]]:
+    """`state.values` for `blocks`: `values` by block_id, initial values elsewhere.
+
+    A block's entry in `values` is the value of its element, or, for a block with several stateful
+    elements (an actions block), a dict of values by action_id. Input blocks are always included; other
+    blocks when named in `values` or when `all_stateful` (Slack sends every stateful element's state).
+    """
+    blocks = with_block_ids(blocks)
+    unknown = set(values) - {b["block_id"] for b in blocks}
+    if unknown:
+        raise LookupError(f"there are no blocks {sorted(unknown)}")
+    state: dict[str, dict[str, Any]] = {}
+    for block, element in iter_elements(blocks):
+        block_id = block["block_id"]
+        if element.get("type") not in STATEFUL_ELEMENTS or not element.get("action_id"):
+            continue
+        if block.get("type") != "input" and block_id not in values and not all_stateful:
+            continue
+        given = values.get(block_id, _UNSET)
+        if isinstance(given, dict) and given.keys() <= _action_ids(block):
+            given = given.get(element["action_id"], _UNSET)
+        value = initial_value(element) if given is _UNSET else given
+        state.setdefault(block_id, {})[element["action_id"]] = state_value(element, value)
+    return state
+
+
+_UNSET: Any = object()
+
+
+def _action_ids(block: dict[str, Any]) -> set[str]:
+    return {e.get("action_id", "") for _, e in iter_elements([block])}
+
+
+def _has_state(blocks: list[dict[str, Any]]) -> bool:
+    return any(e.get("type") in STATEFUL_ELEMENTS for _, e in iter_elements(blocks))
+
+
+_MENTION = re.compile(r"(?<![\w<])([@#])([a-z0-9][a-z0-9._-]*)", re.IGNORECASE)
 
 
 class SlackDriver:
@@ -164,23 +242,19 @@ class SlackDriver:
             "response_url": self.fake.issue_response_url(channel_id, user_id),
             "trigger_id": self.fake.issue_trigger(user_id),
         }
-        return self.post(urllib.parse.urlencode(form).encode())
+        reply = self.post(urllib.parse.urlencode(form).encode())
+        answer = _command_answer(reply)
+        if answer:
+            # Slack shows a command's immediate answer like a post to its response_url.
+            self.fake.handle_response_url(form["response_url"].rsplit("/", 1)[-1], answer)
+        return reply
 
     # ------------------------------------------------------------------ modals
 
     def view_state(self, record: ViewRecord, values: dict[str, Any]) -> dict[str, Any]:
-        """state.values for the view's input blocks: `values` by block_id, initial values elsewhere."""
-        unknown = set(values) - {b.get("block_id") for b in record.view.get("blocks", [])}
-        if unknown:
-            raise LookupError(f"the view has no blocks {sorted(unknown)}")
-        state: dict[str, dict[str, Any]] = {}
-        for block, element in iter_elements(record.view.get("blocks", [])):
-            if block.get("type") != "input" and block.get("block_id") not in values:
-                continue
-            block_id = block["block_id"]
-            value = values[block_id] if block_id in values else initial_value(element)
-            state.setdefault(block_id, {})[element["action_id"]] = state_value(element, value)
-        return state
+        """state.values for the view's input blocks: `values` by block_id, initial values elsewhere
+        (see `blocks_state` for blocks with several elements)."""
+        return blocks_state(record.view.get("blocks", []), values)
 
     def submit(self, view_id: str, values: dict[str, Any] | None = None, *, user_id: str | None = None
                ) -> BotReply:
@@ -203,26 +277,43 @@ class SlackDriver:
         return reply
 
     def close(self, view_id: str) -> BotReply | None:
-        """The user presses Cancel or the X; the bot hears of it only if the view asked to be notified."""
+        """The user presses the X: the whole modal goes. The bot hears of it (`view_closed`, `is_cleared`
+        when a stack of views went) only if the view asked to be notified."""
         record = self.fake.view(view_id)
+        depth = len(self.fake.view_stack(record.user))
         self.fake.close_view(view_id)
+        return self._view_closed(record, cleared=depth > 1)
+
+    def cancel(self, view_id: str) -> BotReply | None:
+        """The user presses the view's close button (Cancel, or Back on a pushed view): a pushed view goes
+        back to the one below it; a root view, or a view with `clear_on_close`, closes the modal."""
+        record = self.fake.view(view_id)
+        if record.previous_view_id and not record.view.get("clear_on_close"):
+            self.fake.pop_view(view_id)
+            return self._view_closed(record, cleared=False)
+        return self.close(view_id)
+
+    def _view_closed(self, record: ViewRecord, *, cleared: bool) -> BotReply | None:
         if not record.view.get("notify_on_close"):
             return None
         view = record.to_api(self.fake.team_id, self.fake.app_id, self.fake.bot_id)
         payload = {"type": "view_closed", "team": self._team(), "user": self._user(record.user),
-                   "api_app_id": self.fake.app_id, "view": view, "is_cleared": False}
+                   "api_app_id": self.fake.app_id, "view": view, "is_cleared": cleared}
         return self._post_payload(payload)
 
     # ------------------------------------------------------------------ clicks
 
     def click(self, user_id: str, action_id: str, *, message: Message | None = None,
               ephemeral: Ephemeral | None = None, view: ViewRecord | None = None, home: bool = False,
-              value: str | None = None, selected: Any = None, typed: dict[str, Any] | None = None) -> BotReply:
+              value: str | None = None, selected: Any = None, block_id: str | None = None,
+              state: dict[str, Any] | None = None, typed: dict[str, Any] | None = None) -> BotReply:
         """Click (or choose in) the element `action_id` on a message, ephemeral message, view or Home tab.
 
-        `value` picks among several buttons sharing an action_id; `selected` is the option chosen in a
-        select, overflow or picker. `typed` is what the user has typed into a modal's inputs so far (by
-        block_id), which Slack sends in the view's state with the click.
+        `value` picks among several buttons sharing an action_id, `block_id` among elements in different
+        blocks; `selected` is the option chosen in a select, overflow or picker. `state` holds what the
+        person has filled in elsewhere on the surface, by block_id as in `blocks_state` (untouched
+        elements send their initial values). `typed` is what the user has typed into a modal's inputs so
+        far (by block_id), which Slack sends in the view's state with the click.
         """
         payload: dict[str, Any] = {
             "type": "block_actions", "team": self._team(), "user": self._user(user_id),
@@ -236,32 +327,44 @@ class SlackDriver:
             payload["channel"] = {"id": message.channel, "name": self.fake.channels[message.channel].name}
             payload["message"] = message.to_api()
             payload["response_url"] = self.fake.issue_response_url(message.channel, user_id, message.ts)
+            if state or _has_state(blocks):
+                payload["state"] = {"values": blocks_state(blocks, state or {}, all_stateful=True)}
         elif ephemeral is not None:
             blocks = ephemeral.blocks
             payload["container"] = {"type": "message", "message_ts": ephemeral.ts,
                                     "channel_id": ephemeral.channel, "is_ephemeral": True}
             payload["channel"] = {"id": ephemeral.channel, "name": self.fake.channels[ephemeral.channel].name}
             payload["response_url"] = self.fake.issue_response_url(ephemeral.channel, user_id, ephemeral.ts)
+            if state or _has_state(blocks):
+                payload["state"] = {"values": blocks_state(blocks, state or {}, all_stateful=True)}
         elif view is not None or home:
             record = view or self.fake.home_record(user_id)
             if record is None:
                 raise LookupError(f"{user_id} has no Home tab")
             blocks = record.view.get("blocks", [])
             api_view = record.to_api(self.fake.team_id, self.fake.app_id, self.fake.bot_id)
-            api_view["state"] = {"values": self.view_state(record, typed or {})} \
-                if record.view.get("type") == "modal" else {"values": {}}
+            if record.view.get("type") == "modal":
+                given = state if state is not None else (typed or {})
+                api_view["state"] = {"values": blocks_state(blocks, given, all_stateful=state is not None)}
+            else:
+                api_view["state"] = {"values": blocks_state(blocks, state, all_stateful=True) if state else {}}
             payload["container"] = {"type": "view", "view_id": record.id}
             payload["view"] = api_view
         else:
             raise ValueError("click needs a message, ephemeral, view or home")
 
-        block, element = find_element(blocks, action_id, value if element_is_button(blocks, action_id) else None)
+        is_button = element_is_button(blocks, action_id)
+        block, element = find_element(blocks, action_id, value if is_button else None, block_id=block_id)
         action: dict[str, Any] = {"action_id": action_id, "block_id": block.get("block_id", ""),
                                   "type": element["type"], "action_ts": f"{time.time():.6f}"}
         if element["type"] == "button":
             action["text"] = element["text"]
             if "value" in element:
                 action["value"] = element["value"]
+            if "url" in element:
+                action["url"] = element["url"]
+            if "style" in element:
+                action["style"] = element["style"]
         elif element["type"] == "overflow":
             action["selected_option"] = _find_option(element, str(selected))
         else:
@@ -330,9 +433,87 @@ class SlackDriver:
                                               deleted_ts=deleted.ts, previous_message=deleted.to_api(),
                                               ts=event_ts, event_ts=event_ts), event_id=event_id)
 
-    def app_home_opened(self, user_id: str) -> BotReply:
-        return self.event({"type": "app_home_opened", "user": user_id, "channel": self.fake.im_channel(user_id).id,
-                           "tab": "home"})
+    def global_shortcut(self, user_id: str, callback_id: str) -> BotReply:
+        """A shortcut from the composer's shortcut menu (not tied to a message)."""
+        payload = {
+            "type": "shortcut", "callback_id": callback_id, "team": self._team(), "user": self._user(user_id),
+            "action_ts": f"{time.time():.6f}", "api_app_id": self.fake.app_id,
+            "token": "verification-token-unused", "trigger_id": self.fake.issue_trigger(user_id),
+            "is_enterprise_install": False, "enterprise": None,
+        }
+        return self._post_payload(payload)
+
+    def app_home_opened(self, user_id: str, *, tab: str = "home") -> BotReply:
+        """The user opens the app's Home tab (or its Messages tab, `tab="messages"`)."""
+        event: dict[str, Any] = {"type": "app_home_opened", "user": user_id,
+                                 "channel": self.fake.im_channel(user_id).id, "tab": tab}
+        record = self.fake.home_record(user_id) if tab == "home" else None
+        if record is not None:
+            event["view"] = record.to_api(self.fake.team_id, self.fake.app_id, self.fake.bot_id)
+        return self.event(event)
+
+    # ------------------------------------------------------------------ people writing in channels
+
+    def message(self, user_id: str, channel_id: str, typed: str, *, thread_ts: str | None = None,
+                deliver: bool = True) -> tuple[Message, BotReply | None]:
+        """`user_id` sends `typed` (as typed in Slack's composer: `@name` and `#channel` become mentions)
+        in a channel, DM or thread; the bot gets the Events API `message` event when `deliver`."""
+        text, blocks = self.typed_text(typed)
+        posted = self.fake.post_as_user(user_id, channel_id, text, thread_ts=thread_ts, blocks=blocks)
+        return posted, self.message_posted(posted) if deliver else None
+
+    def edit(self, user_id: str, channel_id: str, ts: str, typed: str, *, deliver: bool = True
+             ) -> BotReply | None:
+        """`user_id` edits their own message; the bot gets a `message_changed` event when `deliver`."""
+        text, blocks = self.typed_text(typed)
+        before, after = self.fake.edit_as_user(channel_id, ts, text, blocks=blocks, user_id=user_id)
+        return self.message_changed(before, after) if deliver else None
+
+    def delete(self, user_id: str, channel_id: str, ts: str, *, deliver: bool = True) -> BotReply | None:
+        """`user_id` deletes their own message; the bot gets a `message_deleted` event when `deliver`."""
+        gone = self.fake.delete_as_user(channel_id, ts, user_id=user_id)
+        return self.message_deleted(gone) if deliver else None
+
+    def typed_text(self, typed: str) -> tuple[str, list[dict[str, Any]]]:
+        """What Slack's composer sends for `typed`: mrkdwn-escaped text with mentions, and rich_text."""
+        handles = {u.name.lower(): u.id for u in self.fake.users.values() if not u.deleted}
+        channels = {c.name.lower(): c.id for c in self.fake.channels.values() if not c.is_im}
+        text: list[str] = []
+        elements: list[dict[str, Any]] = []
+        position = 0
+
+        def plain(chunk: str) -> None:
+            if chunk:
+                text.append(chunk.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+                elements.append({"type": "text", "text": chunk})
+
+        for match in _MENTION.finditer(typed):
+            sigil, name = match.group(1), match.group(2).lower()
+            target = handles.get(name) if sigil == "@" else channels.get(name)
+            if target is None:
+                continue
+            plain(typed[position:match.start()])
+            if sigil == "@":
+                text.append(f"<@{target}>")
+                elements.append({"type": "user", "user_id": target})
+            else:
+                text.append(f"<#{target}>")
+                elements.append({"type": "channel", "channel_id": target})
+            position = match.end()
+        plain(typed[position:])
+        blocks = [{"type": "rich_text", "block_id": generated_block_id(0),
+                   "elements": [{"type": "rich_text_section", "elements": elements}]}] if elements else []
+        return "".join(text), blocks
+
+
+def _command_answer(reply: BotReply) -> dict[str, Any] | None:
+    """A slash command's immediate answer (text or blocks in the 200 body), if it gave one."""
+    if reply.status != 200 or not reply.body.strip():
+        return None
+    if "json" in reply.headers.get("Content-Type", reply.headers.get("content-type", "")):
+        answer = reply.json()
+        return answer if isinstance(answer, dict) and (answer.get("text") or answer.get("blocks")) else None
+    return {"text": reply.text}
 
 
 def element_is_button(blocks: list[dict[str, Any]], action_id: str) -> bool:

@@ -332,26 +332,38 @@ class FakeSlack:
             self._touch()
             return message
 
-    def edit_as_user(self, channel_id: str, ts: str, text: str) -> tuple[Message, Message]:
-        """The author edits their message; returns (before, after) for building a message_changed event."""
+    def edit_as_user(self, channel_id: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None,
+                     user_id: str | None = None) -> tuple[Message, Message]:
+        """The author edits their message; returns (before, after) for building a message_changed event.
+
+        `blocks` replaces the message's blocks (the rich_text Slack's composer makes); with `user_id`, only
+        that person's own message can be edited (LookupError otherwise), as on Slack.
+        """
         with self._changed:
-            message = self._find_message(channel_id, ts)
-            if message is None:
-                raise LookupError(f"no message {ts} in {channel_id}")
+            message = self._authored(channel_id, ts, user_id)
             before = copy.deepcopy(message)
             message.text, message.edited_ts = text, self._next_ts()
+            if blocks is not None:
+                message.blocks = blocks
             self._touch()
             return before, copy.deepcopy(message)
 
-    def delete_as_user(self, channel_id: str, ts: str) -> Message:
-        """The author deletes their message (its replies stay, as on Slack); returns what was deleted."""
+    def delete_as_user(self, channel_id: str, ts: str, *, user_id: str | None = None) -> Message:
+        """The author deletes their message (its replies stay, as on Slack); returns what was deleted.
+        With `user_id`, only that person's own message can be deleted."""
         with self._changed:
-            message = self._find_message(channel_id, ts)
-            if message is None:
-                raise LookupError(f"no message {ts} in {channel_id}")
+            message = self._authored(channel_id, ts, user_id)
             self._messages[channel_id].remove(message)
             self._touch()
             return message
+
+    def _authored(self, channel_id: str, ts: str, user_id: str | None) -> Message:
+        message = self._find_message(channel_id, ts)
+        if message is None:
+            raise LookupError(f"no message {ts} in {channel_id}")
+        if user_id is not None and message.user != user_id:
+            raise LookupError(f"{user_id} did not write message {ts} in {channel_id}")
+        return message
 
     # ------------------------------------------------------------------ fault injection
 
@@ -432,6 +444,20 @@ class FakeSlack:
                 record.closed = True
             self._touch()
 
+    def pop_view(self, view_id: str) -> None:
+        """The user pressed a pushed view's close button (Back): only that view goes, the one below shows."""
+        with self._changed:
+            record = self._views.get(view_id)
+            if record:
+                record.closed = True
+                self._touch()
+
+    def dismiss_ephemeral(self, user_id: str, ts: str) -> None:
+        """The user pressed "Dismiss" under an ephemeral message (only they saw it)."""
+        with self._changed:
+            self._ephemerals = [e for e in self._ephemerals if not (e.user == user_id and e.ts == ts)]
+            self._touch()
+
     # ------------------------------------------------------------------ queries for tests and the sandbox
 
     def messages(self, channel_id: str, *, include_replies: bool = False) -> list[Message]:
@@ -479,6 +505,15 @@ class FakeSlack:
         with self._changed:
             open_views = [v for v in self._views.values() if v.user == user_id and not v.closed]
             return copy.deepcopy(open_views[-1]) if open_views else None
+
+    def view_stack(self, user_id: str) -> list[ViewRecord]:
+        """The views of the user's open modal, bottom first (the last one is showing); empty if none."""
+        with self._changed:
+            top = self.open_view(user_id)
+            if top is None:
+                return []
+            return [copy.deepcopy(v) for v in self._views.values()
+                    if v.root_view_id == top.root_view_id and not v.closed]
 
     def home(self, user_id: str) -> dict[str, Any] | None:
         with self._changed:
@@ -927,6 +962,9 @@ class FakeSlack:
                 original = self._find_message(hook.channel, hook.message_ts)
                 if original is not None:
                     self._messages[hook.channel].remove(original)
+                else:
+                    self._ephemerals = [e for e in self._ephemerals
+                                        if not (e.user == hook.user and e.ts == hook.message_ts)]
             elif payload.get("replace_original") and hook.message_ts:
                 original = self._find_message(hook.channel, hook.message_ts)
                 if original is not None:
