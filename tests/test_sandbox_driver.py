@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.sandbox.driver import SlackDriver, blocks_state, generated_block_id, with_block_ids
 from bot.sandbox.fake_slack import FakeSlack
-from tests.support import ASSOCIATE, CASES_CHANNEL, MANAGER, SIGNING_SECRET, seed_workspace
+from tests.support import ASSOCIATE, CASES_CHANNEL, MANAGER, SIGNING_SECRET
 
 
 @dataclass
@@ -70,10 +70,8 @@ def recorder() -> Iterator[Recorder]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        seed_workspace(fake)
-        yield fake
+def fake(fake_slack: FakeSlack) -> FakeSlack:
+    return fake_slack
 
 
 @pytest.fixture
@@ -150,8 +148,9 @@ def test_cancel_on_a_pushed_view_goes_back_and_the_x_clears_the_stack(fake: Fake
     again = client.views_push(trigger_id=fake.issue_trigger(ASSOCIATE), view=modal("Again", notify=True))["view"]
     driver.close(again["id"])
     assert fake.view_stack(ASSOCIATE) == []
-    closed = recorder.payloads()[-1]
-    assert closed["type"] == "view_closed" and closed["is_cleared"] is True and closed["view"]["id"] == again["id"]
+    top, bottom = recorder.payloads()[-2:]
+    assert [top["view"]["id"], bottom["view"]["id"]] == [again["id"], root["id"]]
+    assert top["type"] == bottom["type"] == "view_closed" and top["is_cleared"] is bottom["is_cleared"] is True
 
 
 def test_cancel_on_a_root_view_closes_it_and_only_notifies_when_asked(fake: FakeSlack, driver: SlackDriver,

@@ -277,12 +277,13 @@ class SlackDriver:
         return reply
 
     def close(self, view_id: str) -> BotReply | None:
-        """The user presses the X: the whole modal goes. The bot hears of it (`view_closed`, `is_cleared`
-        when a stack of views went) only if the view asked to be notified."""
+        """The user presses the X: the whole modal goes. Each view of it that asked to be notified gets a
+        `view_closed` (top first; `is_cleared` when a stack of views went). Returns the first reply."""
         record = self.fake.view(view_id)
-        depth = len(self.fake.view_stack(record.user))
+        stack = self.fake.view_stack(record.user) or [record]
         self.fake.close_view(view_id)
-        return self._view_closed(record, cleared=depth > 1)
+        replies = [self._view_closed(view, cleared=len(stack) > 1) for view in reversed(stack)]
+        return next((reply for reply in replies if reply is not None), None)
 
     def cancel(self, view_id: str) -> BotReply | None:
         """The user presses the view's close button (Cancel, or Back on a pushed view): a pushed view goes
