@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 from sqlalchemy.exc import OperationalError
@@ -45,6 +46,12 @@ def _fail(problems: Sequence[str], heading: str = "configuration problem") -> in
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.has_no_slack_credentials():
+        from bot.sandbox.launch import run_sandbox
+
+        return run_sandbox(settings, port=args.port, why="no Slack tokens are set (SLACK_BOT_TOKEN, "
+                           "SLACK_SIGNING_SECRET, SLACK_APP_TOKEN),\n  so Amends runs on a local fake Slack "
+                           "workspace instead of a real one.")
     missing = settings.missing_for_slack()
     if missing:
         print(NO_SLACK_HELP.format(missing=", ".join(missing)), file=sys.stderr)
@@ -77,6 +84,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         amends.close()
     return 0
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox.launch import run_sandbox
+
+    return run_sandbox(settings, host=args.host, port=args.port, demo=args.demo, folder=args.dir)
 
 
 def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
@@ -150,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"amends {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
+    run = sub.add_parser("run", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP; "
+                                     "with no Slack tokens at all, the sandbox)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000); path /slack/events")
     run.add_argument("--threads", type=int, default=8, help="HTTP mode: server threads (default 8)")
@@ -158,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="threads for work after Slack is answered: posting, opening modals (default 8)")
     run.add_argument("--no-migrate", action="store_true", help="don't upgrade the database schema at start")
     run.set_defaults(handler=cmd_run)
+
+    sandbox = sub.add_parser("sandbox", help="try Amends without Slack: a local workspace in your browser "
+                                                "running the real bot")
+    sandbox.add_argument("--port", type=int, default=3000, help="port of the page (default 3000; 0 picks one)")
+    sandbox.add_argument("--host", default="127.0.0.1",
+                         help="address of the page (default 127.0.0.1; anyone who reaches it can act as anyone)")
+    sandbox.add_argument("--demo", action="store_true", help="start with a few cases and best practices")
+    sandbox.add_argument("--dir", type=Path, default=Path("amends-sandbox"),
+                         help="working folder for its amends.yaml and database (default ./amends-sandbox)")
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     manifest = sub.add_parser("manifest", help="print the Slack app manifest for what this code handles")
     manifest.add_argument("--url", help="HTTP mode request URL, e.g. https://amends.example.com/slack/events; "

@@ -236,6 +236,10 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    def has_no_slack_credentials(self) -> bool:
+        """None of the Slack tokens is set: `amends run` starts the sandbox instead of connecting."""
+        return self.slack_bot_token is None and self.slack_signing_secret is None and self.slack_app_token is None
+
     def missing_for_slack(self) -> list[str]:
         """Environment variables still needed to talk to a real Slack workspace."""
         missing = []

@@ -20,14 +20,6 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
                           capture_output=True, text=True, timeout=60)
 
 
-def test_run_without_tokens_explains_what_to_set(tmp_path: Path) -> None:
-    result = run_cli("run", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
-    assert "amends manifest" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_invalid_setting_is_one_clear_line(tmp_path: Path) -> None:
     result = run_cli("check", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "nope"})
     assert result.returncode == 2

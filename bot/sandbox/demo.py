@@ -1,0 +1,129 @@
+"""`amends sandbox --demo`: a workspace with a few realistic cases at different stages and best practices.
+
+Nothing is written to the database directly: people in the fake workspace use the real bot through
+SlackDriver, exactly as on the page, so the demo shows whatever the code can do. Each stage after
+opening the cases uses a feature only when the bot offers it (a button on the case message, a
+subcommand), and is skipped otherwise, so the demo keeps working as features land.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.sandbox.fake_slack import Message
+from bot.sandbox.runtime import Sandbox
+from bot.sandbox.workspace import ASSOCIATE, BEST_PRACTICES, COLLEAGUE, MANAGER, SUPPORT
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoCase:
+    owner: str
+    values: dict[str, Any]
+    message: Message | None = None
+
+
+@dataclass
+class DemoRun:
+    sandbox: Sandbox
+    cases: list[DemoCase] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+
+
+def _cases(now: datetime) -> list[DemoCase]:
+    return [
+        DemoCase(ASSOCIATE.id, {
+            "customer_name": "Northwind Traders", "customer_contact": "+44 20 7946 0000", "order_ref": "SO-18342",
+            "promise": "12 office chairs delivered to the Leeds site", "promised_at": now + timedelta(hours=20),
+            "cause": "supplier-delay", "new_date": now + timedelta(days=4), "order_value": "2400.00",
+            "customer_tier": "preferred", "notes": "Supplier says the fabric batch failed inspection.",
+        }),
+        DemoCase(COLLEAGUE.id, {
+            "customer_name": "Harbour Dental Clinic", "customer_contact": "reception@harbourdental.example",
+            "order_ref": "SV-2291", "promise": "Field engineer on site to service the X-ray unit, 9:00–11:00",
+            "promised_at": now - timedelta(hours=2), "cause": "capacity", "order_value": "860.00",
+            "customer_tier": "key", "notes": "Engineer called in sick; clinic has patients booked from 11:30.",
+        }),
+        DemoCase(ASSOCIATE.id, {
+            "customer_name": "Siobhan O'Brien", "customer_contact": "07700 900123", "order_ref": "WEB-55120",
+            "promise": "Washing machine delivered and installed Saturday morning",
+            "promised_at": now + timedelta(days=2), "cause": "logistics", "order_value": "649.00",
+            "customer_tier": "standard", "notes": "Carrier lost the van slot; next free slot is Tuesday.",
+        }),
+        DemoCase(COLLEAGUE.id, {
+            "customer_name": "Contoso Labs", "order_ref": "PO-7781",
+            "promise": "3 replacement centrifuge rotors shipped before the audit",
+            "promised_at": now + timedelta(days=6), "cause": "stock-out", "order_value": "8200.00",
+            "customer_tier": "key",
+        }),
+    ]
+
+
+BEST_PRACTICE_POSTS = [
+    (MANAGER.id, "Supplier delay on upholstered chairs: call the customer the same day and offer the in-stock "
+                 "grey model at the same price with free delivery; 9 of 10 took it. Don't promise a new date "
+                 "until the supplier confirms it in writing."),
+    (COLLEAGUE.id, "Missed installation slot: ring before the window ends, never after. Offer the first slot "
+                   "the next morning and waive the install fee. A call from the store manager turned a "
+                   "1-star review into 5 stars."),
+    (ASSOCIATE.id, "Stock-out on spare parts: check the Bristol and Glasgow warehouses and the demo fleet "
+                   "before telling the customer; last month a demo unit went out the same day."),
+    (MANAGER.id, "Carrier lost the slot? Book our own van for key accounts: it costs less than the credit "
+                 "we'd give, and the customer sees us keep our word."),
+]
+
+
+def seed_demo(sandbox: Sandbox) -> str:
+    """Drive the bot to a realistic state; returns one line saying what was made."""
+    run = DemoRun(sandbox)
+    _open_cases(run)
+    _post_best_practices(run)
+    for stage in STAGES:
+        try:
+            note = stage(run)
+        except (LookupError, TimeoutError, AssertionError) as exc:  # a feature changed shape: skip, say why
+            log.warning("demo stage %s skipped: %s", stage.__name__, exc)
+            continue
+        if note:
+            run.done.append(note)
+    return "; ".join(run.done)
+
+
+def _open_cases(run: DemoRun) -> None:
+    sandbox = run.sandbox
+    fake, driver = sandbox.fake, sandbox.driver
+    cases_channel = sandbox.config.cases.channel
+    now = sandbox.amends.clock.now()
+    for case in _cases(now):
+        before = len(fake.messages(cases_channel))
+        driver.command(case.owner, "", channel_id=SUPPORT.id)
+        view = fake.wait_for(lambda owner=case.owner: fake.open_view(owner))
+        values = {k: v for k, v in case.values.items() if k in _block_ids(view.view)}
+        reply = driver.submit(view.id, values)
+        if reply.status != 200:
+            raise RuntimeError(f"the bot refused a demo case: HTTP {reply.status} {reply.text}")
+        if fake.open_view(case.owner) is not None:
+            driver.cancel(view.id)  # "Done" on the confirmation
+        case.message = fake.wait_for(lambda n=before: len(fake.messages(cases_channel)) > n
+                                     and fake.messages(cases_channel)[-1], timeout=10)
+        run.cases.append(case)
+    run.done.append(f"{len(run.cases)} cases in #cases")
+
+
+def _block_ids(view: dict[str, Any]) -> set[str]:
+    return {b.get("block_id", "") for b in view.get("blocks", [])}
+
+
+def _post_best_practices(run: DemoRun) -> None:
+    for user_id, text in BEST_PRACTICE_POSTS:
+        run.sandbox.driver.message(user_id, BEST_PRACTICES.id, text,
+                                   deliver="message.channels" in run.sandbox.app_features()["events"])
+    run.done.append(f"{len(BEST_PRACTICE_POSTS)} posts in #best-practices")
+
+
+# Later stages, one per feature; each returns a note, or None when the bot doesn't offer the feature.
+STAGES: list[Any] = []

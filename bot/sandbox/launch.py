@@ -1,0 +1,87 @@
+"""`amends sandbox`, and `amends run` with no Slack tokens: start the sandbox and say what it is.
+
+The sandbox keeps its files in a working folder (default ./amends-sandbox): a generated amends.yaml,
+unless AMENDS_CONFIG names the team's own, and a SQLite database that starts empty at every start (the
+fake workspace lives in memory, so cases from an earlier run would point at messages that no longer
+exist). It never touches AMENDS_DATABASE_URL: a sandbox must not write practice cases into a real
+database.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from bot.errors import ConfigError
+from bot.settings import Settings, load_config
+
+DEFAULT_FOLDER = Path("amends-sandbox")
+
+BANNER = """\
+Amends sandbox: {why}
+  Open {url} in your browser: a small Slack workspace with #cases, #best-practices and #support,
+  where you act as an associate, a manager or an approver. The bot is the real Amends; every click
+  reaches it as a signed Slack request.
+  Configuration: {config}
+  Database: {database} (starts empty each time)
+{demo}  To connect a real Slack workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
+  (or SLACK_APP_TOKEN); `amends manifest` creates the Slack app. Press Ctrl+C to stop.
+"""
+
+
+def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000, demo: bool = False,
+                folder: Path = DEFAULT_FOLDER, why: str = "a local Slack workspace in your browser.",
+                out: TextIO = sys.stderr, stop: threading.Event | None = None) -> int:
+    from bot.checks import run_checks
+    from bot.sandbox.runtime import Sandbox
+    from bot.sandbox.workspace import sandbox_yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if "config_path" in settings.model_fields_set:
+        config_path = settings.config_path
+        if not config_path.exists():
+            raise ConfigError([f"AMENDS_CONFIG: {config_path} does not exist"])
+        config_note = f"{config_path} (from AMENDS_CONFIG)"
+    else:
+        config_path = folder / "amends.yaml"
+        config_path.write_text(sandbox_yaml())
+        config_note = f"{config_path} (generated; copy it and set AMENDS_CONFIG to try your own)"
+    config = load_config(config_path)
+    problems = [p for result in run_checks(settings, config) for p in result.problems]
+    if problems:
+        raise ConfigError(problems)
+
+    database = folder / "amends.db"
+    database.unlink(missing_ok=True)
+    sandbox = Sandbox(config, database_url=f"sqlite:///{database}", host=host, port=port,
+                      log_level=settings.log_level)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise ConfigError([f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                           "pick another port with --port"]) from None
+    stop = stop or threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) \
+        if threading.current_thread() is threading.main_thread() else None
+    try:
+        demo_note = ""
+        if demo:
+            from bot.sandbox.demo import seed_demo
+
+            print("Seeding demo cases and best practices through the bot…", file=out, flush=True)
+            summary = seed_demo(sandbox)
+            demo_note = f"  Demo: {summary}\n"
+        print(BANNER.format(why=why, url=sandbox.url, config=config_note, database=database, demo=demo_note),
+              file=out, flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        sandbox.stop()
+    return 0
