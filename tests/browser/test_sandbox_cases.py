@@ -1,0 +1,99 @@
+"""Opening a case in the sandbox page, as an associate would, on the real bot."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import expect
+
+from bot.sandbox.workspace import ASSOCIATE, CASES, MANAGER, SUPPORT
+from tests.browser.support import SandboxPage
+
+
+def test_recover_modal_field_error_then_case_posted_with_manager_alert(ui: SandboxPage) -> None:
+    ui.open(SUPPORT.id)
+    ui.send("/recover")
+    expect(ui.modal).to_contain_text("A promise is at risk")
+    ui.shot("intake-modal")
+
+    # Slack's own check first: a required field left empty never reaches the bot.
+    ui.modal.get_by_role("button", name="Save case").click()
+    expect(ui.field("customer_name")).to_contain_text("Please fill out this field.")
+
+    # Then the bot's: a new date in the past comes back as a field error, and everything typed stays.
+    ui.fill_intake(new_date=datetime(2020, 1, 6, 9, 30, tzinfo=ZoneInfo("Europe/London")))
+    ui.modal.get_by_role("button", name="Save case").click()
+    expect(ui.field("new_date")).to_contain_text("This date has already passed")
+    expect(ui.field("customer_name").locator("input")).to_have_value("Northwind Traders")
+    ui.shot("field-error")
+
+    later = datetime.now(ZoneInfo("Europe/London")) + timedelta(days=5)
+    ui.modal.get_by_label("New realistic date (date)").fill(later.strftime("%Y-%m-%d"))
+    ui.modal.get_by_role("button", name="Save case").click()
+    expect(ui.modal).to_contain_text("Saved as AM-1 for Northwind Traders")
+    expect(ui.field("new_date")).to_have_count(0)
+    ui.shot("saved")
+    ui.modal.get_by_role("button", name="Done").click()
+    expect(ui.modal).to_have_count(0)
+
+    ui.channel(CASES.id)
+    case = ui.messages("AM-1 · Promise at risk")
+    expect(case).to_contain_text("Northwind Traders")
+    expect(case).to_contain_text("12 office chairs delivered to the Leeds site")
+    expect(case).to_contain_text("Supplier delay")
+    expect(case.locator(".mk-mention")).to_contain_text(["@Ada Lovelace"])
+    case.get_by_role("button", name="1 reply").click()
+    alert = ui.thread_messages("heads-up")
+    expect(alert.locator(".mk-mention").first).to_have_text("@Maria Garcia")
+    ui.shot("case-and-thread")
+
+    ui.app("messages")
+    expect(ui.messages("is saved and posted in")).to_contain_text("AM-1")
+    expect(ui.messages("is saved and posted in").locator(".mk-channel")).to_have_text("#cases")
+
+
+def test_ephemeral_answers_are_seen_only_by_the_person_who_asked(ui: SandboxPage) -> None:
+    ui.open(SUPPORT.id)
+    ui.send("/recover list")
+    answer = ui.page.locator("#main .msg-ephemeral")
+    expect(answer).to_contain_text("You have no open cases")
+    expect(answer).to_contain_text("Only visible to you")
+    ui.shot("ephemeral")
+
+    ui.act_as(MANAGER.id)
+    ui.channel(SUPPORT.id)
+    expect(ui.page.locator("#main .intro")).to_be_visible()
+    expect(ui.page.locator("#main .msg-ephemeral")).to_have_count(0)
+
+    ui.act_as(ASSOCIATE.id)
+    ui.channel(SUPPORT.id)
+    expect(answer).to_have_count(1)
+    answer.get_by_role("button", name="Dismiss message").click()
+    expect(answer).to_have_count(0)
+
+
+def test_unknown_commands_are_refused_like_slack_does(ui: SandboxPage) -> None:
+    ui.open(SUPPORT.id)
+    ui.send("/recovr")
+    expect(ui.page.locator("#toasts")).to_contain_text("/recovr is not a valid command")
+    expect(ui.page.locator("#main .composer-input")).to_have_value("/recovr")
+
+
+def test_the_command_menu_and_the_requests_panel_show_what_slack_sends(ui: SandboxPage) -> None:
+    ui.open(SUPPORT.id)
+    ui.page.locator("#main .composer-input").fill("/re")
+    menu = ui.page.locator("#main .command-menu")
+    expect(menu).to_contain_text("/recover")
+    menu.get_by_role("option").first.click()
+    expect(ui.page.locator("#main .composer-input")).to_have_value("/recover ")
+    ui.page.locator("#main .composer-input").press("Enter")
+    expect(ui.modal).to_be_visible()
+    ui.modal.get_by_role("button", name="Close").click()
+    expect(ui.modal).to_have_count(0)
+
+    ui.page.get_by_role("button", name="Requests").click()
+    panel = ui.page.locator("#traffic")
+    expect(panel.locator(".traffic-item").filter(has_text="slash_command")).to_contain_text("/recover")
+    expect(panel.locator(".traffic-calls")).to_contain_text("views.open")
+    ui.shot("requests-panel")
