@@ -91,4 +91,8 @@ cases:
 
 managers:
   users: [{MANAGER.id}]        # {MANAGER.real_name}
+
+drafting:
+  company: Acme Office Supplies
+  team_contact: 0800 123 4567
 """
