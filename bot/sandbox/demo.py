@@ -125,5 +125,22 @@ def _post_best_practices(run: DemoRun) -> None:
     run.done.append(f"{len(BEST_PRACTICE_POSTS)} posts in #best-practices")
 
 
-# Later stages, one per feature; each returns a note, or None when the bot doesn't offer the feature.
-STAGES: list[Any] = []
+def _due_work_now(run: DemoRun) -> str | None:
+    """Reminders already due for the demo cases (an overdue promise, say) go out now, not at the next tick."""
+    fake = run.sandbox.fake
+    before = _bot_posts(fake)
+    run.sandbox.amends.ticker.run_pending()
+    sent = _bot_posts(fake) - before
+    return f"{sent} reminders already due sent" if sent else None
+
+
+def _bot_posts(fake: Any) -> int:
+    with fake.locked():
+        conversations = list(fake.channels)
+        return sum(1 for channel in conversations for m in fake.messages(channel, include_replies=True)
+                   if m.user == fake.bot_user_id)
+
+
+# Stages after opening the cases, one per feature; each returns a note, or None when the bot doesn't offer
+# the feature.
+STAGES: list[Any] = [_due_work_now]
