@@ -125,6 +125,42 @@ def _post_best_practices(run: DemoRun) -> None:
     run.done.append(f"{len(BEST_PRACTICE_POSTS)} posts in #best-practices")
 
 
+def _case_action(run: DemoRun, case: DemoCase, action: str) -> bool:
+    """The case owner presses the case action `action` on the case message, if the bot offers it."""
+    fake = run.sandbox.fake
+    assert case.message is not None
+    message = fake.message(case.message.channel, case.message.ts)
+    if message is None or not _has_action(message.blocks, "case_action:" + action):
+        return False
+    run.sandbox.driver.click(case.owner, "case_action:" + action, message=message)
+    return True
+
+
+def _has_action(blocks: list[dict[str, Any]], action_id: str) -> bool:
+    return any(e.get("action_id") == action_id for b in blocks for e in b.get("elements", []))
+
+
+def _drafts(run: DemoRun) -> str | None:
+    """The first two owners draft their first notice; the first one has called the customer already."""
+    fake, driver = run.sandbox.fake, run.sandbox.driver
+    drafted = 0
+    for index, case in enumerate(run.cases[:2]):
+        if not _case_action(run, case, "draft_message"):
+            return None
+        view = fake.wait_for(lambda owner=case.owner: (v := fake.open_view(owner))
+                             and v.view.get("callback_id") == "draft_message" and v)
+        driver.submit(view.id, {})
+        driver.cancel(view.id)  # "Done"
+        assert case.message is not None
+        posted = fake.wait_for(lambda c=case: next(
+            (m for m in fake.thread(c.message.channel, c.message.ts) if _has_action(m.blocks, "draft_mark_sent")),
+            None))
+        if index == 0:
+            driver.click(case.owner, "draft_mark_sent", message=posted)
+        drafted += 1
+    return f"{drafted} message drafts"
+
+
 def _due_work_now(run: DemoRun) -> str | None:
     """Reminders already due for the demo cases (an overdue promise, say) go out now, not at the next tick."""
     fake = run.sandbox.fake
@@ -143,4 +179,4 @@ def _bot_posts(fake: Any) -> int:
 
 # Stages after opening the cases, one per feature; each returns a note, or None when the bot doesn't offer
 # the feature.
-STAGES: list[Any] = [_due_work_now]
+STAGES: list[Any] = [_drafts, _due_work_now]

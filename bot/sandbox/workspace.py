@@ -24,6 +24,8 @@ class Person:
     role: str  # associate, manager, approver: what the "acting as" switch shows
     title: str
     tz: str = "Europe/London"
+    phone: str = ""  # profile fields; customer messages give the associate's direct line
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,14 @@ class Room:
     purpose: str
 
 
-ASSOCIATE = Person("U0ASSOC01", "ada", "Ada Lovelace", "associate", "Customer service associate")
-COLLEAGUE = Person("U0ASSOC02", "ben", "Ben Okri", "associate", "Field service engineer")
-MANAGER = Person("U0MANAGER1", "maria", "Maria Garcia", "manager", "Store manager", "Europe/Madrid")
-APPROVER = Person("U0APPROVE1", "sam", "Sam Okafor", "approver", "Regional director")
+ASSOCIATE = Person("U0ASSOC01", "ada", "Ada Lovelace", "associate", "Customer service associate",
+                   phone="+44 20 7946 0123", email="ada@acme-office.example")
+COLLEAGUE = Person("U0ASSOC02", "ben", "Ben Okri", "associate", "Field service engineer",
+                   phone="+44 20 7946 0456", email="ben@acme-office.example")
+MANAGER = Person("U0MANAGER1", "maria", "Maria Garcia", "manager", "Store manager", "Europe/Madrid",
+                 email="maria@acme-office.example")
+APPROVER = Person("U0APPROVE1", "sam", "Sam Okafor", "approver", "Regional director",
+                  email="sam@acme-office.example")
 
 CASES = Room("C0CASES01", "cases", "Every promise at risk, one thread per case")
 BEST_PRACTICES = Room("C0BESTPRAC", "best-practices", "Fixes that worked, worth repeating")
@@ -67,7 +73,8 @@ class SandboxWorkspace:
     def seed(self, fake: FakeSlack) -> None:
         """Add everyone and every channel to `fake`; everyone and the bot are members of every channel."""
         for person in self.people:
-            fake.add_user(person.id, person.handle, person.real_name, tz=person.tz)
+            fake.add_user(person.id, person.handle, person.real_name, tz=person.tz, phone=person.phone,
+                          email=person.email)
         members = [p.id for p in self.people]
         for room in self.rooms:
             fake.add_channel(room.id, room.name, members=members)
