@@ -102,4 +102,7 @@ managers:
 drafting:
   company: Acme Office Supplies
   team_contact: 0800 123 4567
+
+knowledge:
+  channels: [{BEST_PRACTICES.id}]     # #{BEST_PRACTICES.name}: every message is indexed
 """

@@ -932,6 +932,25 @@ async function refreshTraffic() {
     el("h2", "", "Web API calls the bot made"), calls);
 }
 
+// Links to messages of this workspace (chat.getPermalink) open the message here, not on slack.com.
+function openPermalink(href) {
+  if (!page.data) return false;
+  const match = new RegExp(`^https://${page.data.workspace.domain}\\.slack\\.com/archives/([A-Z0-9]+)/p(\\d+)$`)
+    .exec(href);
+  if (!match) return false;
+  const [, channel, digits] = match;
+  const ts = `${digits.slice(0, -6)}.${digits.slice(-6)}`;
+  const message = (page.data.messages[channel] ?? []).find((m) => m.ts === ts);
+  if (!message) {
+    toast("That message is not there any more.", "error");
+    return true;
+  }
+  const parent = message.thread_ts && message.thread_ts !== message.ts ? message.thread_ts : message.ts;
+  go(channel === page.data.bot.dm ? "messages" : channel);
+  openThread(channel, parent);
+  return true;
+}
+
 // ---------------------------------------------------------------------------- start
 
 function actAs(userId) {
@@ -963,6 +982,8 @@ function start() {
   });
   window.addEventListener("hashchange", onRoute);
   document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("a.mk-link");
+    if (link && openPermalink(link.href)) event.preventDefault();
     // Close open menus when clicking elsewhere.
     for (const menu of document.querySelectorAll(".bk-menu:not([hidden]), .msg-menu:not([hidden])")) {
       if (!menu.parentElement.contains(event.target)) menu.hidden = true;
