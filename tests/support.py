@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Amends
+from bot.cases.hooks import CaseHooks
 from bot.cases.models import Case, CaseEvent
 from bot.clock import FrozenClock
 from bot.sandbox.driver import SlackDriver
@@ -88,9 +90,19 @@ class Harness:
         assert answer and answer.get("response_action") == "update", answer
         case = self.latest_case()
         if wait_posted:
-            self.fake.wait_for(lambda: self.case(case.id).message_ts)
+            self.fake.wait_for(lambda: self.settled(case.id))
             case = self.case(case.id)
         return case
+
+    def hooks_without_guards(self) -> CaseHooks:
+        """The bot's case hooks minus the resolve guards, for tests that resolve a case directly and are not
+        about what blocks resolution (a new case's required playbook steps are open)."""
+        return dataclasses.replace(self.amends.deps.hooks, resolve_guards=[])
+
+    def settled(self, case_id: int) -> bool:
+        """The case is posted and everything that follows it is done (manager alert, DM, checklist)."""
+        kinds = {e.kind for e in self.events(case_id)}
+        return "posted" in kinds and ("playbook_attached" not in kinds or "checklist_posted" in kinds)
 
     def tick(self, to: datetime | None = None, *, advance: timedelta | None = None) -> None:
         """Move the clock (to a time, or forward) and run the periodic tasks, as the ticker would."""

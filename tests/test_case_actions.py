@@ -9,18 +9,18 @@ from tests.support import ASSOCIATE, MANAGER, Harness, all_text
 def test_registered_actions_appear_on_the_case_message_and_dispatch(harness: Harness) -> None:
     calls: list[CaseActionCall] = []
 
-    @harness.amends.wiring.case_actions.add("escalate", label="Escalate", on_case_message=True)
-    def escalate(call: CaseActionCall) -> None:
+    @harness.amends.wiring.case_actions.add("call_back", label="Call back", on_case_message=True)
+    def call_back(call: CaseActionCall) -> None:
         calls.append(call)
-        call.reply(f"Escalated case #{call.case_id}")
+        call.reply(f"Calling back for case #{call.case_id}")
 
     case = harness.open_case()
     message = harness.case_message(case)
-    assert "Escalate" in all_text(message.blocks)
+    assert "Call back" in all_text(message.blocks)
 
-    harness.driver.click(MANAGER, "case_action:escalate", message=message)
+    harness.driver.click(MANAGER, "case_action:call_back", message=message)
     answer = harness.fake.wait_for(lambda: harness.fake.ephemerals(MANAGER))[-1]
-    assert answer.text == f"Escalated case #{case.id}"
+    assert answer.text == f"Calling back for case #{case.id}"
     assert calls[0].case_id == case.id and calls[0].source == "case_message" and calls[0].user_id == MANAGER
     assert calls[0].trigger_id  # so the action can open a modal
 
@@ -47,6 +47,6 @@ def test_refreshing_the_case_message_shows_the_outcome(harness: Harness) -> None
     case = harness.open_case()
     with harness.amends.db.transaction() as session:
         service.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
-                             outcome=Outcome.PROMISE_KEPT, hooks=harness.amends.deps.hooks)
+                             outcome=Outcome.PROMISE_KEPT, hooks=harness.hooks_without_guards())
     refresh_case_message(harness.amends.client, harness.amends.wiring, case.id)
     assert "Promise kept after all" in all_text(harness.case_message(case).blocks)

@@ -150,7 +150,7 @@ def test_bot_outside_the_cases_channel_tells_the_associate_how_to_fix_it(harness
     dm = harness.fake.wait_for(lambda: harness.fake.dms(ASSOCIATE))[-1]
     assert case.ref in dm.text and "/invite @Amends" in dm.text
     assert harness.case(case.id).message_ts is None  # saved, not posted
-    assert [e.kind for e in harness.events(case.id)] == ["opened", "post_failed"]
+    assert [e.kind for e in harness.events(case.id)] == ["opened", "playbook_attached", "post_failed"]
 
     # The associate invites the bot and presses the button.
     harness.fake.channels[CASES_CHANNEL].members.add(harness.fake.bot_user_id)

@@ -29,3 +29,5 @@ class SlackDeps:
     ticker: Ticker | None = None
     # Slack-side follow-ups once a new case is posted and the managers alerted (e.g. post the checklist).
     after_case_posted: list[CasePosted] = field(default_factory=list)
+    # Slack-side follow-ups once a case is resolved and its message refreshed (e.g. close the checklist).
+    after_case_resolved: list[CasePosted] = field(default_factory=list)

@@ -1,0 +1,413 @@
+"""Playbook use cases: attach a playbook to a case, record progress, answer what is open or due.
+
+Plain values in, plain values out; the caller owns the transaction. Every change is written to the case
+event log in the same transaction.
+
+Concurrency. Progress changes lock the case row, then the checklist row (always in that order, like
+resolving a case does, so two transactions never wait on each other in a circle), and bump the
+checklist's revision; on SQLite, where FOR UPDATE does nothing, the revision check makes a lost update
+fail with StaleDataError instead, and the Slack layer runs the interaction again. A change names the
+revision of the checklist the person was looking at (`seen_revision`):
+
+* the step or check is already as they want it (a double click, two people ticking the same step):
+  nothing changes, and `Change.unchanged` says who did it and when;
+* it was changed by someone else after the copy they clicked on (a stale message): nothing changes,
+  and `Change.unchanged` says what it is now, so the person can look again rather than overwrite a
+  decision they never saw;
+* otherwise the change is applied, even if *other* parts of the checklist changed meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases import service as cases
+from bot.cases.models import Case, CaseEvent, CaseStatus
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.playbooks import engine
+from bot.playbooks.engine import Checklist
+from bot.playbooks.loader import Library
+from bot.playbooks.models import (
+    CasePath,
+    CasePlaybook,
+    CheckOutcome,
+    PlaybookEvent,
+    StepNote,
+    StepProgress,
+    StepStatus,
+    Track,
+)
+from bot.playbooks.schema import StepAction
+
+REASON_LIMIT = 1000
+NOTE_LIMIT = 2000
+# A second escalation this soon is a double click (or two people at once), not news for the managers.
+ESCALATION_REPEAT_AFTER = timedelta(minutes=2)
+
+
+class UnchangedKind(StrEnum):
+    ALREADY = "already"                    # it already was as asked (double click, two people)
+    CHANGED_MEANWHILE = "changed"          # someone changed it after the copy the person clicked on
+    NOT_NEEDED = "not_needed"              # the step is not on the case's path any more
+    CASE_CLOSED = "case_closed"            # the case is resolved
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """Why a change was not applied, and the state the person should know about instead."""
+
+    kind: UnchangedKind
+    subject: str         # the step's or check's title
+    state: str | None    # its status or outcome now
+    by: str | None       # who set it (None: Amends, or nobody yet)
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Change:
+    checklist: Checklist
+    unchanged: Unchanged | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.unchanged is None
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """An open step that falls due, for reminders."""
+
+    case_id: int
+    case_ref: str | None
+    owner_id: str
+    step_id: str
+    title: str
+    required: bool
+    action: str | None
+    due_at: datetime
+
+
+# ---------------------------------------------------------------------- attaching and reading
+
+
+def attach(session: Session, case: Case, *, library: Library, now: datetime) -> CasePlaybook:
+    """Give a new case the playbook its cause selects, with every step's due time fixed now."""
+    playbook_id, playbook = library.for_cause(case.cause)
+    steps, checks = engine.new_progress(playbook, case)
+    checklist = CasePlaybook(case_id=case.id, playbook_id=playbook_id, title=playbook.title,
+                             definition=playbook.model_dump(mode="json", exclude_none=True),
+                             path=CasePath.RECOVERY, attached_at=now, updated_at=now, revision=1,
+                             steps=steps, checks=checks)
+    session.add(checklist)
+    cases.record_event(session, case, PlaybookEvent.ATTACHED, None, now, playbook=playbook_id,
+                       title=playbook.title, steps=len(steps))
+    return checklist
+
+
+def checklist(session: Session, case_id: int, *, now: datetime) -> Checklist | None:
+    """The case's checklist as of `now`, or None when the case has no playbook."""
+    row = session.get(CasePlaybook, case_id)
+    if row is None:
+        return None
+    return engine.build(row, cases.get_case(session, case_id), now)
+
+
+def record_posted(session: Session, case_id: int, *, channel_id: str, message_ts: str, now: datetime) -> None:
+    case, row = _lock(session, case_id)
+    row.channel_id, row.message_ts = channel_id, message_ts
+    _bump(row, now)
+    cases.record_event(session, case, PlaybookEvent.CHECKLIST_POSTED, None, now, channel_id=channel_id,
+                       message_ts=message_ts)
+
+
+# ---------------------------------------------------------------------- progress
+
+
+def complete_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
+                  seen_revision: int | None = None) -> Change:
+    case, row = _lock(session, case_id)
+    step = _step(row, step_id)
+    unchanged = _unchanged(case, row, step, StepStatus.DONE, seen_revision)
+    if unchanged:
+        return _result(row, case, now, unchanged)
+    if _is_checks_step(row, step):
+        _require_checks_recorded(row)
+    _set_status(session, case, row, step, StepStatus.DONE, actor_id=actor_id, now=now)
+    return _result(row, case, now)
+
+
+def skip_step(session: Session, case_id: int, step_id: str, *, reason: str, actor_id: str, now: datetime,
+              seen_revision: int | None = None) -> Change:
+    reason = _text(reason, REASON_LIMIT, field="reason", what="why you are skipping it")
+    case, row = _lock(session, case_id)
+    step = _step(row, step_id)
+    unchanged = _unchanged(case, row, step, StepStatus.SKIPPED, seen_revision)
+    if unchanged:
+        return _result(row, case, now, unchanged)
+    if step.required:
+        raise NotAllowed(f"“{step.title}” is required, so it can't be skipped. If it really doesn't apply to "
+                         "this case, a manager can waive it.")
+    _set_status(session, case, row, step, StepStatus.SKIPPED, actor_id=actor_id, now=now, reason=reason)
+    return _result(row, case, now)
+
+
+def waive_step(session: Session, case_id: int, step_id: str, *, reason: str, actor_id: str, by_manager: bool,
+               now: datetime, seen_revision: int | None = None) -> Change:
+    """A manager decides a step doesn't apply; a waived required step no longer blocks resolution."""
+    if not by_manager:
+        raise NotAllowed("Only a manager can waive a step. Ask your manager to press *Waive* on it.")
+    reason = _text(reason, REASON_LIMIT, field="reason", what="why it can be waived")
+    case, row = _lock(session, case_id)
+    step = _step(row, step_id)
+    unchanged = _unchanged(case, row, step, StepStatus.WAIVED, seen_revision)
+    if unchanged:
+        return _result(row, case, now, unchanged)
+    _set_status(session, case, row, step, StepStatus.WAIVED, actor_id=actor_id, now=now, reason=reason)
+    return _result(row, case, now)
+
+
+def reopen_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
+                seen_revision: int | None = None) -> Change:
+    case, row = _lock(session, case_id)
+    step = _step(row, step_id)
+    unchanged = _unchanged(case, row, step, StepStatus.OPEN, seen_revision)
+    if unchanged:
+        return _result(row, case, now, unchanged)
+    _set_status(session, case, row, step, StepStatus.OPEN, actor_id=actor_id, now=now)
+    return _result(row, case, now)
+
+
+def record_check(session: Session, case_id: int, check_id: str, outcome: CheckOutcome, *, actor_id: str,
+                 now: datetime, seen_revision: int | None = None) -> Change:
+    """Record how one way of keeping the promise turned out. One that worked puts the case on the
+    promise-kept path (and completes the keep-the-promise step); if none works any more, it goes back."""
+    case, row = _lock(session, case_id)
+    check = next((c for c in row.checks if c.check_id == check_id), None)
+    if check is None:
+        raise NotFound("That check is not part of this case's playbook any more.")
+    title = _check_title(row, check_id)
+    unchanged = None
+    if not case.is_open:
+        unchanged = Unchanged(UnchangedKind.CASE_CLOSED, title, check.outcome, check.recorded_by, check.recorded_at)
+    elif check.outcome == outcome:
+        unchanged = Unchanged(UnchangedKind.ALREADY, title, check.outcome, check.recorded_by, check.recorded_at)
+    elif seen_revision is not None and check.changed_rev > seen_revision:
+        unchanged = Unchanged(UnchangedKind.CHANGED_MEANWHILE, title, check.outcome, check.recorded_by,
+                              check.recorded_at)
+    if unchanged:
+        return _result(row, case, now, unchanged)
+    revision = _bump(row, now)
+    previous = check.outcome
+    check.outcome, check.recorded_by, check.recorded_at, check.changed_rev = outcome, actor_id, now, revision
+    cases.record_event(session, case, PlaybookEvent.CHECK_RECORDED, actor_id, now, check=check_id, title=title,
+                       outcome=outcome, previous=previous)
+    path = engine.path_of(c.outcome for c in row.checks)
+    if path != row.path:
+        row.path = path
+        cases.record_event(session, case, PlaybookEvent.PATH_CHANGED, actor_id, now, path=path, check=check_id)
+    checks_step = next((s for s in row.steps if _is_checks_step(row, s)), None)
+    if outcome == CheckOutcome.WORKED and checks_step is not None and checks_step.status == StepStatus.OPEN:
+        _set_status(session, case, row, checks_step, StepStatus.DONE, actor_id=actor_id, now=now,
+                    reason=f"{title}: worked")
+    return _result(row, case, now)
+
+
+def add_note(session: Session, case_id: int, step_id: str, *, text: str, actor_id: str, now: datetime) -> Change:
+    """Notes only ever add, so they never conflict."""
+    text = _text(text, NOTE_LIMIT, field="note", what="the note")
+    case, row = _lock(session, case_id)
+    step = _step(row, step_id)
+    _bump(row, now)
+    row.notes.append(StepNote(step_id=step.step_id, author_id=actor_id, at=now, text=text))
+    cases.record_event(session, case, PlaybookEvent.NOTE_ADDED, actor_id, now, step=step.step_id, title=step.title,
+                       text=text)
+    return _result(row, case, now)
+
+
+def action_performed(session: Session, case_id: int, action: StepAction, *, actor_id: str | None,
+                     now: datetime) -> list[str]:
+    """Something a step asks for was done (e.g. the managers were alerted): complete the open steps on the
+    case's path that name `action`. Returns their titles; a case without a playbook has none."""
+    if session.get(CasePlaybook, case_id) is None:
+        return []
+    case, row = _lock(session, case_id)
+    if not case.is_open:
+        return []
+    done = []
+    for step in row.steps:
+        if step.action == action and step.status == StepStatus.OPEN and engine.on_path(step.track, row.path):
+            _set_status(session, case, row, step, StepStatus.DONE, actor_id=actor_id, now=now)
+            done.append(step.title)
+    return done
+
+
+def claim_escalation(session: Session, case_id: int, *, actor_id: str, now: datetime) -> CaseEvent | None:
+    """Record that the managers are being alerted, unless they just were: then return that escalation
+    (a double click, or two people at once) and record nothing. The caller posts the alert after this
+    commits, and calls `escalation_failed` if it couldn't."""
+    case = cases.get_case(session, case_id, for_update=True)
+    if not case.is_open:
+        raise Conflict(f"{case.ref} is resolved; there is nothing to escalate.")
+    last = session.scalar(select(CaseEvent).where(
+        CaseEvent.case_id == case_id,
+        CaseEvent.kind.in_([PlaybookEvent.ESCALATED, PlaybookEvent.ESCALATION_FAILED]),
+    ).order_by(CaseEvent.id.desc()).limit(1))
+    if last is not None and last.kind == PlaybookEvent.ESCALATED and now - last.at < ESCALATION_REPEAT_AFTER:
+        return last
+    row = session.get(CasePlaybook, case_id)
+    checks = {c.check_id: c.outcome for c in row.checks} if row else {}
+    cases.record_event(session, case, PlaybookEvent.ESCALATED, actor_id, now, checks=checks)
+    return None
+
+
+def escalation_failed(session: Session, case_id: int, *, actor_id: str, now: datetime, error: str) -> None:
+    cases.record_event(session, cases.get_case(session, case_id), PlaybookEvent.ESCALATION_FAILED, actor_id, now,
+                       error=error)
+
+
+# ---------------------------------------------------------------------- lifecycle hooks (bot/cases/hooks.py)
+
+
+def resolve_blockers(session: Session, case: Case) -> list[str]:
+    row = session.get(CasePlaybook, case.id)
+    return engine.blockers(row.steps, row.path) if row else []
+
+
+def close_with_case(session: Session, case: Case, now: datetime) -> None:
+    """The case was resolved: its closing step is done (by Amends, so reopening the case reopens it)."""
+    row = _lock_checklist(session, case.id)
+    if row is None:
+        return
+    for step in row.steps:
+        if step.action == StepAction.CLOSE and step.status == StepStatus.OPEN and engine.on_path(step.track, row.path):
+            _set_status(session, case, row, step, StepStatus.DONE, actor_id=None, now=now)
+
+
+def reopen_with_case(session: Session, case: Case, now: datetime) -> None:
+    row = _lock_checklist(session, case.id)
+    if row is None:
+        return
+    for step in row.steps:
+        if step.action == StepAction.CLOSE and step.status == StepStatus.DONE and step.status_by is None:
+            _set_status(session, case, row, step, StepStatus.OPEN, actor_id=None, now=now)
+
+
+# ---------------------------------------------------------------------- for other areas
+
+
+def open_steps_due_before(session: Session, before: datetime, *, limit: int = 500) -> list[DueStep]:
+    """Open steps of open cases, on each case's path, due before `before`: soonest first (for reminders)."""
+    rows = session.execute(
+        select(StepProgress, Case.ref, Case.owner_id)
+        .join(CasePlaybook, CasePlaybook.case_id == StepProgress.case_id)
+        .join(Case, Case.id == StepProgress.case_id)
+        .where(StepProgress.status == StepStatus.OPEN, StepProgress.due_at < before,
+               Case.status == CaseStatus.OPEN,
+               StepProgress.track.in_([Track.COMMON.value, CasePlaybook.path]))
+        .order_by(StepProgress.due_at, StepProgress.case_id, StepProgress.position)
+        .limit(limit)
+    ).all()
+    return [DueStep(case_id=step.case_id, case_ref=ref, owner_id=owner, step_id=step.step_id, title=step.title,
+                    required=step.required, action=step.action, due_at=step.due_at)
+            for step, ref, owner in rows]
+
+
+# ---------------------------------------------------------------------- internals
+
+
+def _lock_checklist(session: Session, case_id: int) -> CasePlaybook | None:
+    return session.scalar(select(CasePlaybook).where(CasePlaybook.case_id == case_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def _lock(session: Session, case_id: int) -> tuple[Case, CasePlaybook]:
+    case = cases.get_case(session, case_id, for_update=True)  # the case first, as resolve_case does
+    row = _lock_checklist(session, case_id)
+    if row is None:
+        raise NotFound(f"{case.ref} has no checklist.")
+    return case, row
+
+
+def _bump(row: CasePlaybook, now: datetime) -> int:
+    row.revision += 1
+    row.updated_at = now
+    return row.revision
+
+
+def _step(row: CasePlaybook, step_id: str) -> StepProgress:
+    step = next((s for s in row.steps if s.step_id == step_id), None)
+    if step is None:
+        raise NotFound("That step is not part of this case's playbook any more.")
+    return step
+
+
+def _unchanged(case: Case, row: CasePlaybook, step: StepProgress, wanted: StepStatus,
+               seen_revision: int | None) -> Unchanged | None:
+    def because(kind: UnchangedKind) -> Unchanged:
+        return Unchanged(kind, step.title, step.status, step.status_by, step.status_at)
+
+    if not case.is_open:
+        return because(UnchangedKind.CASE_CLOSED)
+    if step.status == wanted:
+        return because(UnchangedKind.ALREADY)
+    if seen_revision is not None and step.changed_rev > seen_revision:
+        return because(UnchangedKind.CHANGED_MEANWHILE)
+    if not engine.on_path(step.track, row.path):
+        return because(UnchangedKind.NOT_NEEDED)
+    if wanted != StepStatus.OPEN and step.status != StepStatus.OPEN:
+        return because(UnchangedKind.CHANGED_MEANWHILE)  # closed another way (only from an old message)
+    return None
+
+
+def _set_status(session: Session, case: Case, row: CasePlaybook, step: StepProgress, status: StepStatus, *,
+                actor_id: str | None, now: datetime, reason: str | None = None) -> None:
+    previous = step.status
+    step.status, step.status_by, step.status_at = status, actor_id, now
+    step.reason = reason if status in (StepStatus.SKIPPED, StepStatus.WAIVED) else None
+    step.changed_rev = _bump(row, now)
+    kind = {StepStatus.DONE: PlaybookEvent.STEP_DONE, StepStatus.SKIPPED: PlaybookEvent.STEP_SKIPPED,
+            StepStatus.WAIVED: PlaybookEvent.STEP_WAIVED, StepStatus.OPEN: PlaybookEvent.STEP_REOPENED}[status]
+    data = {"step": step.step_id, "title": step.title, "previous": previous}
+    if reason:
+        data["reason"] = reason
+    cases.record_event(session, case, kind, actor_id, now, **data)
+
+
+def _is_checks_step(row: CasePlaybook, step: StepProgress) -> bool:
+    definition = next((s for s in row.definition.get("steps", []) if s.get("id") == step.step_id), None)
+    return bool(definition and definition.get("checks"))
+
+
+def _check_title(row: CasePlaybook, check_id: str) -> str:
+    for step in row.definition.get("steps", []):
+        for check in step.get("checks", []):
+            if check.get("id") == check_id:
+                return str(check.get("title", check_id))
+    return check_id
+
+
+def _require_checks_recorded(row: CasePlaybook) -> None:
+    missing = [_check_title(row, c.check_id) for c in row.checks if c.outcome is None]
+    if missing:
+        listed = ", ".join(f"“{t}”" for t in missing)
+        raise NotAllowed(f"Record an outcome for every check first ({listed}). “Not possible” is a fine answer "
+                         "when a check doesn't apply.")
+
+
+def _text(value: str | None, limit: int, *, field: str, what: str) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if not value:
+        raise InvalidInput(f"Please write {what}.", fields={field: f"Please write {what}."})
+    if len(value) > limit:
+        message = f"Please keep it under {limit} characters."
+        raise InvalidInput(message, fields={field: message})
+    return value
+
+
+def _result(row: CasePlaybook, case: Case, now: datetime, unchanged: Unchanged | None = None) -> Change:
+    return Change(engine.build(row, case, now), unchanged)

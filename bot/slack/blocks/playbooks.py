@@ -1,0 +1,321 @@
+"""Block Kit for playbooks: the case's checklist message, its modals, the escalation and the notices.
+
+The checklist is one message, updated in place. Worst case, with a playbook at every schema limit
+(bot/playbooks/schema.py): header, summary, banner, 15 open steps of 2 blocks, 10 checks and the
+not-needed line = 45 blocks of Slack's 50 (tests/test_playbook_blocks.py renders it).
+
+Every element carries the checklist revision it was rendered from (button values, and the block ids of
+selects and menus), so a click on an outdated copy is recognised (see bot/playbooks/service.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InputBlock,
+    OverflowMenuElement,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+
+from bot.cases.models import Case, Outcome
+from bot.cases.severity import Severity
+from bot.playbooks.engine import Checklist, CheckView, NoteView, StepView
+from bot.playbooks.models import CasePath, CheckOutcome, StepStatus
+from bot.playbooks.service import NOTE_LIMIT, REASON_LIMIT, Unchanged, UnchangedKind
+from bot.slack.blocks import base
+from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
+from bot.text import escape_fit, escape_mrkdwn, one_line
+
+BLOCK_ID_LIMIT = 255
+NOTES_SHOWN = 2
+
+
+class PlaybookAction(StrEnum):
+    """Action id prefixes; the step's (or check's) id follows, so every element has its own id."""
+
+    DONE = "playbook_done:"
+    SKIP = "playbook_skip:"
+    WAIVE = "playbook_waive:"
+    NOTES = "playbook_notes:"
+    MORE = "playbook_more:"    # the menu on a step already dealt with: reopen, add a note
+    CHECK = "playbook_check:"  # the outcome of one keep-the-promise check
+
+
+class MoreChoice(StrEnum):
+    REOPEN = "reopen"
+    NOTE = "note"
+
+
+class PlaybookCallback(StrEnum):
+    SKIP = "playbook_skip"
+    WAIVE = "playbook_waive"
+    NOTE = "playbook_note"
+
+
+class PlaybookField(StrEnum):
+    REASON = "reason"
+    NOTE = "note"
+
+
+class StepRef(Metadata):
+    """Which step, on which case, as of which checklist revision."""
+
+    case_id: int
+    step_id: str
+    revision: int
+
+
+class CheckRef(Metadata):
+    case_id: int
+    check_id: str
+    revision: int
+
+
+ActionButton = Callable[[StepView], ButtonElement | None]
+
+STATUS_EMOJI = {StepStatus.DONE: ":white_check_mark:", StepStatus.SKIPPED: ":fast_forward:",
+                StepStatus.WAIVED: ":heavy_minus_sign:"}
+OUTCOME_EMOJI = {CheckOutcome.WORKED: ":white_check_mark:", CheckOutcome.TRIED: ":x:",
+                 CheckOutcome.NOT_POSSIBLE: ":no_entry_sign:", None: ":grey_question:"}
+STATUS_WORDS = {StepStatus.DONE: "done", StepStatus.SKIPPED: "skipped", StepStatus.WAIVED: "waived",
+                StepStatus.OPEN: "open"}
+
+
+# ---------------------------------------------------------------------- the checklist message
+
+
+def checklist_fallback(checklist: Checklist) -> str:
+    progress = f"{checklist.done_count} of {len(checklist.steps)} steps done"
+    current = checklist.current
+    following = f"; next: {escape_mrkdwn(one_line(current.title, 80))}" if current else ""
+    return f"{checklist.case_ref} recovery checklist: {progress}{following}"
+
+
+def checklist_message(checklist: Checklist, zone: ZoneInfo, action_button: ActionButton) -> list[dict[str, Any]]:
+    live = checklist.case_open
+    blocks: list[Block] = [base.header(f"{checklist.case_ref} · Recovery checklist"), base.context(_progress(checklist))]
+    banner = _banner(checklist)
+    if banner:
+        blocks.append(base.section(banner))
+    current = checklist.current
+    for step in checklist.steps:
+        detailed = step is current or step.overdue
+        blocks.append(_step_section(checklist, step, zone, detailed=detailed, live=live))
+        for check in step.checks:
+            blocks.append(_check_section(checklist, check, live=live))
+        if live and step.is_open:
+            blocks.append(_step_actions(checklist, step, action_button, primary=step is current))
+    if checklist.not_needed:
+        titles = ", ".join(escape_fit(s.title, 80) for s in checklist.not_needed)
+        blocks.append(base.context(f"Not needed now that the promise is being kept: {titles}"))
+    return base.message(blocks)
+
+
+def _progress(checklist: Checklist) -> str:
+    parts = [f"*{escape_mrkdwn(checklist.title)}* playbook",
+             f"{checklist.done_count} of {len(checklist.steps)} steps done"]
+    if checklist.overdue:
+        parts.append(f":alarm_clock: {len(checklist.overdue)} overdue")
+    parts.append(f"owner {base.user_mention(checklist.owner_id)}")
+    return " · ".join(parts)
+
+
+def _banner(checklist: Checklist) -> str | None:
+    if not checklist.case_open:
+        outcome = Outcome(checklist.case_outcome).label if checklist.case_outcome else "resolved"
+        return f":checkered_flag: *{checklist.case_ref} is resolved: {outcome}.*"
+    if checklist.path == CasePath.PROMISE_KEPT:
+        return (":tada: *A check worked: the promise can still be kept.* Make sure it arrives as promised, "
+                "then close the case.")
+    if checklist.summary and checklist.done_count == 0:
+        return f"_{escape_mrkdwn(checklist.summary)}_"
+    return None
+
+
+def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, *, detailed: bool, live: bool) -> Block:
+    title = f"*{step.number}. {escape_mrkdwn(step.title)}*"
+    if step.is_open:
+        emoji = ":arrow_forward:" if step is checklist.current else ":white_circle:"
+        facts = []
+        if step.required:
+            facts.append("required")
+        if step.due_at:
+            facts.append(f"due {base.slack_date(step.due_at, zone)}")
+        if step.overdue:
+            facts.append(":alarm_clock: *overdue*")
+        lines = [" · ".join([f"{emoji} {title}", *facts]), f"_{escape_mrkdwn(step.why)}_"]
+        if detailed:
+            lines += [f"• {escape_mrkdwn(item)}" for item in step.items]
+            if step.checks and checklist.kept_titles:
+                lines.append("If a check works, the checklist switches to: "
+                             + "; ".join(escape_mrkdwn(t) for t in checklist.kept_titles) + ".")
+        accessory = None
+    else:
+        lines = [f"{STATUS_EMOJI[step.status]} {title} — {_who_when(step, zone)}"]
+        if step.reason:
+            lines.append(f"> {base.person_text(step.reason, 500)}")
+        accessory = _more_menu(checklist, step) if live else None
+    lines += _notes(step.notes, zone)
+    ref = StepRef(case_id=checklist.case_id, step_id=step.id, revision=checklist.revision)
+    return base.section("\n".join(lines), accessory=accessory, block_id=ref.encode(BLOCK_ID_LIMIT))
+
+
+def _who_when(step: StepView, zone: ZoneInfo) -> str:
+    word = STATUS_WORDS[step.status]
+    if step.status_by is None:
+        return f"{word} when the case was resolved"
+    when = f" {base.slack_date(step.status_at, zone)}" if step.status_at else ""
+    return f"{word} by {base.user_mention(step.status_by)}{when}"
+
+
+def _notes(notes: Sequence[NoteView], zone: ZoneInfo) -> list[str]:
+    shown = notes[-NOTES_SHOWN:]
+    lines = [f":memo: {base.user_mention(n.author_id)}: {base.person_text(one_line(n.text, 300), 400)}"
+             for n in shown]
+    if len(notes) > len(shown):
+        lines.insert(0, f"_{len(notes) - len(shown)} earlier note(s): press Notes to read them_")
+    return lines
+
+
+def _more_menu(checklist: Checklist, step: StepView) -> OverflowMenuElement:
+    return OverflowMenuElement(action_id=PlaybookAction.MORE + step.id, options=[
+        base.option("Reopen this step", MoreChoice.REOPEN), base.option("Add a note", MoreChoice.NOTE)])
+
+
+def _check_section(checklist: Checklist, check: CheckView, *, live: bool) -> Block:
+    outcome = f"*{check.outcome.label}*" if check.outcome else "not checked yet"
+    who = f" ({base.user_mention(check.by)})" if check.by else ""
+    text = f"      {OUTCOME_EMOJI[check.outcome]} {escape_mrkdwn(check.title)} — {outcome}{who}"
+    accessory = None
+    if live:
+        options = [base.option(o.label, o.value) for o in CheckOutcome]
+        accessory = StaticSelectElement(
+            action_id=PlaybookAction.CHECK + check.id, placeholder=base.plain("Record outcome"), options=options,
+            initial_option=next((o for o in options if o.value == check.outcome), None))
+    ref = CheckRef(case_id=checklist.case_id, check_id=check.id, revision=checklist.revision)
+    return base.section(text, accessory=accessory, block_id=ref.encode(BLOCK_ID_LIMIT))
+
+
+def _step_actions(checklist: Checklist, step: StepView, action_button: ActionButton, *, primary: bool) -> Block:
+    value = StepRef(case_id=checklist.case_id, step_id=step.id, revision=checklist.revision).encode(BUTTON_VALUE_LIMIT)
+    buttons = [base.button("Done", PlaybookAction.DONE + step.id, value=value, style="primary" if primary else None)]
+    if step.required:
+        buttons.append(base.button("Waive…", PlaybookAction.WAIVE + step.id, value=value))
+    else:
+        buttons.append(base.button("Skip…", PlaybookAction.SKIP + step.id, value=value))
+    notes = f"Notes ({len(step.notes)})" if step.notes else "Add note"
+    buttons.append(base.button(notes, PlaybookAction.NOTES + step.id, value=value))
+    extra = action_button(step)
+    if extra is not None:
+        buttons.append(extra)
+    return ActionsBlock(elements=buttons)
+
+
+# ---------------------------------------------------------------------- modals
+
+
+def reason_modal(kind: PlaybookCallback, step: StepView, ref: StepRef) -> dict[str, Any]:
+    skip = kind == PlaybookCallback.SKIP
+    label = "Why skip it?" if skip else "Why can it be waived?"
+    blocks = [
+        base.section(f"*{step.number}. {escape_mrkdwn(step.title)}*\n_{escape_mrkdwn(step.why)}_"),
+        InputBlock(block_id=PlaybookField.REASON, label=base.plain(label),
+                   element=PlainTextInputElement(action_id=PlaybookField.REASON, multiline=True,
+                                                 max_length=REASON_LIMIT),
+                   hint=base.plain("Shown on the checklist and kept in the case history.")),
+    ]
+    return base.modal(title="Skip a step" if skip else "Waive a step", blocks=blocks, callback_id=kind,
+                      submit="Skip step" if skip else "Waive step", private_metadata=ref.encode())
+
+
+def note_modal(step: StepView, ref: StepRef, zone: ZoneInfo) -> dict[str, Any]:
+    blocks: list[Block] = [base.section(f"*{step.number}. {escape_mrkdwn(step.title)}*")]
+    for note in step.notes[-20:]:
+        blocks.append(base.context(f"{base.user_mention(note.author_id)} · {base.slack_date(note.at, zone)}\n"
+                                   f"{base.person_text(note.text, 2900)}"))
+    blocks.append(InputBlock(block_id=PlaybookField.NOTE, label=base.plain("Add a note"),
+                             element=PlainTextInputElement(action_id=PlaybookField.NOTE, multiline=True,
+                                                           max_length=NOTE_LIMIT,
+                                                           placeholder=base.plain("What you did, found or agreed"))))
+    return base.modal(title="Step notes", blocks=blocks, callback_id=PlaybookCallback.NOTE, submit="Add note",
+                      private_metadata=ref.encode())
+
+
+# ---------------------------------------------------------------------- notices and the escalation
+
+
+def unchanged_notice(unchanged: Unchanged, case_ref: str, zone: ZoneInfo) -> str:
+    subject = f"“{escape_mrkdwn(unchanged.subject)}”"
+    state = _state_words(unchanged.state)
+    who = _by_when(unchanged, zone)
+    if unchanged.kind == UnchangedKind.ALREADY:
+        return f":information_source: {subject} is already {state}{who}. Nothing changed."
+    if unchanged.kind == UnchangedKind.CHANGED_MEANWHILE:
+        return (f":information_source: {subject} changed after the copy of the checklist you clicked on: it is "
+                f"now {state}{who}. Nothing changed; the checklist is up to date now, so look again and try once "
+                "more if you still want to.")
+    if unchanged.kind == UnchangedKind.NOT_NEEDED:
+        return (f":information_source: {subject} isn't needed any more: a check worked, so {case_ref} follows "
+                "the promise-kept steps now. Nothing changed.")
+    return f":information_source: {case_ref} is resolved, so its checklist is closed. Nothing changed."
+
+
+def _state_words(state: str | None) -> str:
+    if state is None:
+        return "not checked yet"
+    if state in {o.value for o in CheckOutcome}:
+        return f"“{CheckOutcome(state).label}”"
+    return STATUS_WORDS.get(StepStatus(state), state)
+
+
+def _by_when(unchanged: Unchanged, zone: ZoneInfo) -> str:
+    if unchanged.by is None or unchanged.at is None:
+        return ""
+    return f" (by {base.user_mention(unchanged.by)}, {base.slack_date(unchanged.at, zone)})"
+
+
+def escalation(case: Case, checklist: Checklist | None, *, actor_id: str, mentions: Sequence[str],
+               zone: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
+    """The managers' alert in the case thread, with the ways to keep the promise tried so far."""
+    severity = Severity(case.severity)
+    due = base.slack_date(case.promised_at, zone)
+    text = (f":rotating_light: {' '.join(mentions)} {base.user_mention(actor_id)} is escalating *{case.ref}* for "
+            f"{base.person_text(one_line(case.customer_name, 100), 300)}: due {due}, {severity.emoji} {severity}.")
+    blocks: list[Block] = [base.section(text)]
+    step = checklist.checks_step if checklist else None
+    if step is not None:
+        lines = [f"{OUTCOME_EMOJI[c.outcome]} {escape_mrkdwn(c.title)} — "
+                 f"{c.outcome.label if c.outcome else 'not checked yet'}" for c in step.checks]
+        blocks.append(base.section("*Ways to keep the promise, so far*\n" + "\n".join(lines)))
+        notes = _notes(step.notes, zone)
+        if notes:
+            blocks.append(base.section("*Notes*\n" + "\n".join(notes)))
+    if checklist and checklist.path == CasePath.PROMISE_KEPT:
+        blocks.append(base.context(":tada: One of them worked; the promise can still be kept."))
+    else:
+        blocks.append(base.context("Reply in this thread with anything that could help: stock, budget, contacts."))
+    return text, base.message(blocks)
+
+
+def escalated_notice(case_ref: str) -> str:
+    return f":white_check_mark: Your managers have been alerted in the {case_ref} thread, with the options so far."
+
+
+def recently_escalated(case_ref: str, actor_id: str | None, at: datetime, zone: ZoneInfo) -> str:
+    who = base.user_mention(actor_id) if actor_id else "Someone"
+    return (f":information_source: {who} alerted the managers about {case_ref} {base.slack_date(at, zone)}; "
+            "I didn't alert them twice. Add what's new in the case thread.")
+
+
+def notice_modal(notice: str) -> dict[str, Any]:
+    """What a modal turns into when its change was not applied (see unchanged_notice)."""
+    return base.modal(title="Nothing changed", blocks=[base.section(notice)], close="OK")
