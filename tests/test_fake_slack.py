@@ -152,3 +152,11 @@ def test_files_upload_v2(fake: FakeSlack, client: WebClient) -> None:
     posted = fake.messages(CASES_CHANNEL)[-1]
     assert posted.text == "Weekly digest" and posted.files[0]["name"] == "chart.png"
     assert fake.uploaded(posted.files[0]["id"]).content == b"\x89PNG fake"
+
+
+def test_too_much_text_in_a_messages_blocks_is_refused(client: WebClient) -> None:
+    # Each section is within its 3000 characters, but together they pass what Slack takes in one message.
+    blocks = [section("x" * 2900) for _ in range(5)]
+    assert error_of(lambda: client.chat_postMessage(channel=CASES_CHANNEL, text="x", blocks=blocks)) == \
+        "msg_blocks_too_long"
+    assert client.chat_postMessage(channel=CASES_CHANNEL, text="x", blocks=blocks[:4])["ok"]

@@ -87,7 +87,8 @@ class Checklist:
     revision: int
     channel_id: str | None
     message_ts: str | None
-    steps: tuple[StepView, ...]       # the steps on the case's path (and any already dealt with), in order
+    steps: tuple[StepView, ...]       # the steps on the case's path, in order
+    earlier: tuple[StepView, ...]     # steps dealt with on the other path before the case changed paths
     not_needed: tuple[StepView, ...]  # open recovery steps passed over because the promise is being kept
     kept_titles: tuple[str, ...]      # the promise-kept steps, while the case is still on the recovery path
     now: datetime
@@ -109,7 +110,7 @@ class Checklist:
         return next((s for s in self.steps if s.checks), None)
 
     def step(self, step_id: str) -> StepView | None:
-        return next((s for s in self.steps + self.not_needed if s.id == step_id), None)
+        return next((s for s in self.steps + self.earlier + self.not_needed if s.id == step_id), None)
 
 
 def path_of(outcomes: Iterable[str | None]) -> CasePath:
@@ -153,17 +154,17 @@ def build(cp: CasePlaybook, case: Case, now: datetime) -> Checklist:
         definition = playbook.step(row.step_id)
         if definition is None:  # a row the definition no longer knows; keep it visible, never crash
             definition = Step(id=row.step_id, title=row.title, why="(no longer in the playbook)")
-        # Steps already dealt with stay in the list even off the path: they happened.
-        target = on if on_path(row.track, path) or row.status != StepStatus.OPEN else off
+        target = on if on_path(row.track, path) else off
         target.append(_step_view(row, definition, len(target) + 1, checks if definition.checks else (),
                                  notes.get(row.step_id, ()), now, case.is_open))
-    not_needed = tuple(s for s in off if s.track == Track.RECOVERY)
+    earlier = tuple(s for s in off if not s.is_open)
+    not_needed = tuple(s for s in off if s.is_open and s.track == Track.RECOVERY)
     kept_titles = tuple(s.title for s in off if s.track == Track.PROMISE_KEPT)
     return Checklist(
         case_id=case.id, case_ref=case.ref or f"#{case.id}", case_open=case.is_open, case_outcome=case.outcome,
         owner_id=case.owner_id, playbook_id=cp.playbook_id, title=cp.title, summary=playbook.summary, path=path,
         revision=cp.revision, channel_id=cp.channel_id, message_ts=cp.message_ts, steps=tuple(on),
-        not_needed=not_needed, kept_titles=kept_titles, now=now,
+        earlier=earlier, not_needed=not_needed, kept_titles=kept_titles, now=now,
     )
 
 

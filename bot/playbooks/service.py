@@ -15,10 +15,20 @@ revision of the checklist the person was looking at (`seen_revision`):
   and `Change.unchanged` says what it is now, so the person can look again rather than overwrite a
   decision they never saw;
 * otherwise the change is applied, even if *other* parts of the checklist changed meanwhile.
+
+For other areas:
+
+* reminders: each step's due time is on its row (`StepProgress.due_at`, fixed when the case opens);
+  `open_steps_due_before(session, before)` lists the open steps of open cases, on each case's path.
+* an area whose action a step names (offer_alternatives, draft_message, record_choice,
+  schedule_updates) calls `action_performed(session, case_id, StepAction.X, ...)` once the work is really
+  done (an offer accepted, a message sent), in its own transaction, then
+  `bot.slack.playbooks.publish_checklist(client, wiring, case_id)` to show it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -119,8 +129,7 @@ def checklist(session: Session, case_id: int, *, now: datetime) -> Checklist | N
 
 def record_posted(session: Session, case_id: int, *, channel_id: str, message_ts: str, now: datetime) -> None:
     case, row = _lock(session, case_id)
-    row.channel_id, row.message_ts = channel_id, message_ts
-    _bump(row, now)
+    row.channel_id, row.message_ts = channel_id, message_ts  # not a change to the checklist: no new revision
     cases.record_event(session, case, PlaybookEvent.CHECKLIST_POSTED, None, now, channel_id=channel_id,
                        message_ts=message_ts)
 
@@ -130,30 +139,23 @@ def record_posted(session: Session, case_id: int, *, channel_id: str, message_ts
 
 def complete_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
                   seen_revision: int | None = None) -> Change:
-    case, row = _lock(session, case_id)
-    step = _step(row, step_id)
-    unchanged = _unchanged(case, row, step, StepStatus.DONE, seen_revision)
-    if unchanged:
-        return _result(row, case, now, unchanged)
-    if _is_checks_step(row, step):
-        _require_checks_recorded(row)
-    _set_status(session, case, row, step, StepStatus.DONE, actor_id=actor_id, now=now)
-    return _result(row, case, now)
+    def allowed(row: CasePlaybook, step: StepProgress) -> None:
+        if _is_checks_step(row, step):
+            _require_checks_recorded(row)
+    return _move(session, case_id, step_id, StepStatus.DONE, actor_id=actor_id, now=now,
+                 seen_revision=seen_revision, allowed=allowed)
 
 
 def skip_step(session: Session, case_id: int, step_id: str, *, reason: str, actor_id: str, now: datetime,
               seen_revision: int | None = None) -> Change:
     reason = _text(reason, REASON_LIMIT, field="reason", what="why you are skipping it")
-    case, row = _lock(session, case_id)
-    step = _step(row, step_id)
-    unchanged = _unchanged(case, row, step, StepStatus.SKIPPED, seen_revision)
-    if unchanged:
-        return _result(row, case, now, unchanged)
-    if step.required:
-        raise NotAllowed(f"“{step.title}” is required, so it can't be skipped. If it really doesn't apply to "
-                         "this case, a manager can waive it.")
-    _set_status(session, case, row, step, StepStatus.SKIPPED, actor_id=actor_id, now=now, reason=reason)
-    return _result(row, case, now)
+
+    def allowed(_row: CasePlaybook, step: StepProgress) -> None:
+        if step.required:
+            raise NotAllowed(f"“{step.title}” is required, so it can't be skipped. If it really doesn't apply "
+                             "to this case, a manager can waive it.")
+    return _move(session, case_id, step_id, StepStatus.SKIPPED, actor_id=actor_id, now=now,
+                 seen_revision=seen_revision, reason=reason, allowed=allowed)
 
 
 def waive_step(session: Session, case_id: int, step_id: str, *, reason: str, actor_id: str, by_manager: bool,
@@ -162,23 +164,28 @@ def waive_step(session: Session, case_id: int, step_id: str, *, reason: str, act
     if not by_manager:
         raise NotAllowed("Only a manager can waive a step. Ask your manager to press *Waive* on it.")
     reason = _text(reason, REASON_LIMIT, field="reason", what="why it can be waived")
-    case, row = _lock(session, case_id)
-    step = _step(row, step_id)
-    unchanged = _unchanged(case, row, step, StepStatus.WAIVED, seen_revision)
-    if unchanged:
-        return _result(row, case, now, unchanged)
-    _set_status(session, case, row, step, StepStatus.WAIVED, actor_id=actor_id, now=now, reason=reason)
-    return _result(row, case, now)
+    return _move(session, case_id, step_id, StepStatus.WAIVED, actor_id=actor_id, now=now,
+                 seen_revision=seen_revision, reason=reason)
 
 
 def reopen_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
                 seen_revision: int | None = None) -> Change:
+    return _move(session, case_id, step_id, StepStatus.OPEN, actor_id=actor_id, now=now,
+                 seen_revision=seen_revision)
+
+
+def _move(session: Session, case_id: int, step_id: str, wanted: StepStatus, *, actor_id: str, now: datetime,
+          seen_revision: int | None, reason: str | None = None,
+          allowed: Callable[[CasePlaybook, StepProgress], None] | None = None) -> Change:
+    """Move one step to `wanted`, unless it is already there or someone else moved it meanwhile."""
     case, row = _lock(session, case_id)
     step = _step(row, step_id)
-    unchanged = _unchanged(case, row, step, StepStatus.OPEN, seen_revision)
+    unchanged = _unchanged(case, row, step, wanted, seen_revision)
     if unchanged:
         return _result(row, case, now, unchanged)
-    _set_status(session, case, row, step, StepStatus.OPEN, actor_id=actor_id, now=now)
+    if allowed is not None:
+        allowed(row, step)
+    _set_status(session, case, row, step, wanted, actor_id=actor_id, now=now, reason=reason)
     return _result(row, case, now)
 
 

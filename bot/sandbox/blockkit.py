@@ -25,6 +25,10 @@ OPTION_VALUE = 150
 INPUT_TEXT = 3000
 EXTERNAL_ID = 255
 MESSAGE_TEXT = 40_000
+# Not in Slack's documentation, but Slack answers msg_blocks_too_long when the text in a message's blocks
+# passes about 13,200 characters (measured by others: slackapi/bolt-js#2509); the fake refuses a little
+# earlier so a message that passes here passes there.
+MESSAGE_BLOCKS_TEXT = 13_000
 
 _PLAIN_ONLY_ELEMENTS = {"button": ("text",), "header": ("text",)}
 _CHOICE_ELEMENTS = {"checkboxes", "radio_buttons"}
@@ -165,3 +169,8 @@ def _extra_limits(block: dict[str, Any], where: str) -> list[str]:
             if len(str(node["value"])) > OPTION_VALUE:
                 problems.append(f"option value must be at most {OPTION_VALUE} characters [json-pointer:{path}/value]")
     return problems
+
+
+def blocks_text_length(blocks: Any) -> int:
+    """Characters of text in `blocks` (every text object's `text`), as counted against MESSAGE_BLOCKS_TEXT."""
+    return sum(len(node["text"]) for node, _ in _walk(blocks, "") if isinstance(node.get("text"), str))

@@ -640,6 +640,8 @@ class FakeSlack:
         problems = _cached_problems("message", json.dumps(blocks, sort_keys=True))
         if problems:
             raise SlackError("invalid_blocks", messages=[f"[ERROR] {p}" for p in problems])
+        if blockkit.blocks_text_length(blocks) > blockkit.MESSAGE_BLOCKS_TEXT:
+            raise SlackError("msg_blocks_too_long")
         return blocks
 
     def _check_view(self, view: Any) -> dict[str, Any]:

@@ -56,9 +56,6 @@ class PlaybooksArea:
         self.deps = wiring.deps
         self.library = library
         self.zone = wiring.deps.config.workspace.zone
-        # Updates of one checklist are serialised (per process), and each renders the latest state, so an
-        # older rendering never lands after a newer one.
-        self._locks = [threading.Lock() for _ in range(64)]
 
     def register(self) -> None:
         hooks, surface, deps = self.deps.hooks, self.wiring.surface, self.deps
@@ -81,51 +78,8 @@ class PlaybooksArea:
         surface.view_submission(PlaybookCallback.WAIVE, then=self.after_submission)(self.submit_waive)
         surface.view_submission(PlaybookCallback.NOTE, then=self.after_submission)(self.submit_note)
 
-    # ------------------------------------------------------------------ the checklist message
-
     def publish(self, client: WebClient, case_id: int) -> None:
-        """Post the case's checklist, or update it in place with the latest state."""
-        with self._locks[case_id % len(self._locks)]:
-            with self.deps.db.transaction() as session:
-                checklist = service.checklist(session, case_id, now=self.deps.clock.now())
-                case = cases.get_case(session, case_id)
-            if checklist is None:
-                return
-            text = blocks.checklist_fallback(checklist)
-            rendered = blocks.checklist_message(checklist, self.zone, self._action_button(case))
-            if checklist.message_ts and checklist.channel_id:
-                try:
-                    client.chat_update(channel=checklist.channel_id, ts=checklist.message_ts, text=text,
-                                       blocks=rendered)
-                    return
-                except SlackApiError as exc:
-                    if exc.response.get("error") not in GONE:
-                        raise
-                    log.warning("checklist of %s is gone (%s); posting it again", case.ref, exc.response["error"])
-            posted = self._post(client, case, text, rendered)
-            if posted is None:
-                return
-            with self.deps.db.transaction() as session:
-                service.record_posted(session, case_id, channel_id=posted["channel"], message_ts=posted["ts"],
-                                      now=self.deps.clock.now())
-
-    def _post(self, client: WebClient, case: Case, text: str, rendered: list[dict[str, Any]]
-              ) -> dict[str, Any] | None:
-        if self.deps.config.playbooks.checklist == ChecklistPlace.DM:
-            return dm(client, case.owner_id, text, blocks=rendered)
-        if not case.has_thread:
-            return None  # posted with the case, once the case is in the channel
-        return post_in_thread(client, case, text, blocks=rendered)
-
-    def _action_button(self, case: Case) -> Callable[[StepView], ButtonElement | None]:
-        actions = self.wiring.case_actions
-
-        def button(step: StepView) -> ButtonElement | None:
-            # Only actions some installed area handles: no dead buttons.
-            if step.action is None or step.action not in actions:
-                return None
-            return actions.button(step.action, case, source="checklist", step_id=step.id)
-        return button
+        publish_checklist(client, self.wiring, case_id)
 
     # ------------------------------------------------------------------ applying a change
 
@@ -301,6 +255,61 @@ class PlaybooksArea:
             service.action_performed(session, case.id, StepAction.ESCALATE, actor_id=call.user_id, now=now)
         self.publish(call.client, case.id)
         call.reply(blocks.escalated_notice(case.ref or ""))
+
+
+# Updates of one checklist are serialised (per process), and each renders the latest state, so an older
+# rendering never lands after a newer one.
+_locks = [threading.Lock() for _ in range(64)]
+
+
+def publish_checklist(client: WebClient, wiring: Wiring, case_id: int) -> None:
+    """Post the case's checklist, or update it in place with the latest state from the database.
+
+    Other areas call this after a change that shows on the checklist, e.g. after
+    bot.playbooks.service.action_performed() completed the step that names their action."""
+    deps = wiring.deps
+    with _locks[case_id % len(_locks)]:
+        with deps.db.transaction() as session:
+            checklist = service.checklist(session, case_id, now=deps.clock.now())
+            case = cases.get_case(session, case_id)
+        if checklist is None:
+            return
+        text = blocks.checklist_fallback(checklist)
+        rendered = blocks.checklist_message(checklist, deps.config.workspace.zone, _action_button(wiring, case))
+        if checklist.message_ts and checklist.channel_id:
+            try:
+                client.chat_update(channel=checklist.channel_id, ts=checklist.message_ts, text=text, blocks=rendered)
+                return
+            except SlackApiError as exc:
+                if exc.response.get("error") not in GONE:
+                    raise
+                log.warning("checklist of %s is gone (%s); posting it again", case.ref, exc.response["error"])
+        posted = _post(client, wiring, case, text, rendered)
+        if posted is None:
+            return
+        with deps.db.transaction() as session:
+            service.record_posted(session, case_id, channel_id=posted["channel"], message_ts=posted["ts"],
+                                  now=deps.clock.now())
+
+
+def _post(client: WebClient, wiring: Wiring, case: Case, text: str, rendered: list[dict[str, Any]]
+          ) -> dict[str, Any] | None:
+    if wiring.deps.config.playbooks.checklist == ChecklistPlace.DM:
+        return dm(client, case.owner_id, text, blocks=rendered)
+    if not case.has_thread:
+        return None  # it is posted with the case, once the case is in the channel
+    return post_in_thread(client, case, text, blocks=rendered)
+
+
+def _action_button(wiring: Wiring, case: Case) -> Callable[[StepView], ButtonElement | None]:
+    actions = wiring.case_actions
+
+    def button(step: StepView) -> ButtonElement | None:
+        # Only actions some installed area handles: no dead buttons.
+        if step.action is None or step.action not in actions:
+            return None
+        return actions.button(step.action, case, source="checklist", step_id=step.id)
+    return button
 
 
 class Click:

@@ -1,8 +1,9 @@
 """Block Kit for playbooks: the case's checklist message, its modals, the escalation and the notices.
 
 The checklist is one message, updated in place. Worst case, with a playbook at every schema limit
-(bot/playbooks/schema.py): header, summary, banner, 15 open steps of 2 blocks, 10 checks and the
-not-needed line = 45 blocks of Slack's 50 (tests/test_playbook_blocks.py renders it).
+(bot/playbooks/schema.py): header, progress, banner, 15 open steps of 2 blocks, 10 checks, and a line
+each for steps dealt with on the other path and steps no longer needed: 46 blocks of Slack's 50
+(tests/test_playbook_blocks.py renders it).
 
 Every element carries the checklist revision it was rendered from (button values, and the block ids of
 selects and menus), so a click on an outdated copy is recognised (see bot/playbooks/service.py).
@@ -11,6 +12,7 @@ selects and menus), so a click on an outdated copy is recognised (see bot/playbo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,13 +32,15 @@ from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
 from bot.playbooks.engine import Checklist, CheckView, NoteView, StepView
 from bot.playbooks.models import CasePath, CheckOutcome, StepStatus
+from bot.playbooks.schema import StepAction
 from bot.playbooks.service import NOTE_LIMIT, REASON_LIMIT, Unchanged, UnchangedKind
 from bot.slack.blocks import base
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
 from bot.text import escape_fit, escape_mrkdwn, one_line
 
 BLOCK_ID_LIMIT = 255
-NOTES_SHOWN = 2
+# Slack refuses a message whose blocks hold more than about 13,000 characters of text (msg_blocks_too_long).
+TEXT_BUDGET = 12_000
 
 
 class PlaybookAction(StrEnum):
@@ -100,20 +104,60 @@ def checklist_fallback(checklist: Checklist) -> str:
     return f"{checklist.case_ref} recovery checklist: {progress}{following}"
 
 
+@dataclass(frozen=True)
+class Detail:
+    """How much of the text a checklist shows; less when a busy case would pass TEXT_BUDGET."""
+
+    notes: int                # latest notes shown under each step
+    note_length: int
+    reason_length: int
+    items_when_overdue: bool  # what to do, under overdue steps too (always under the current one)
+    why_for_all: bool         # the guidance line under every open step, not only the current one
+
+
+DETAIL_LEVELS = (
+    Detail(notes=2, note_length=300, reason_length=500, items_when_overdue=True, why_for_all=True),
+    Detail(notes=1, note_length=150, reason_length=200, items_when_overdue=True, why_for_all=True),
+    Detail(notes=1, note_length=100, reason_length=120, items_when_overdue=False, why_for_all=True),
+    Detail(notes=0, note_length=0, reason_length=80, items_when_overdue=False, why_for_all=False),
+)
+
+
 def checklist_message(checklist: Checklist, zone: ZoneInfo, action_button: ActionButton) -> list[dict[str, Any]]:
+    """The checklist, as detailed as fits: Slack refuses a message whose blocks hold too much text."""
+    for detail in DETAIL_LEVELS:
+        rendered = _checklist_blocks(checklist, zone, action_button, detail)
+        if text_length(rendered) <= TEXT_BUDGET:
+            break
+    return rendered
+
+
+def text_length(blocks: Any) -> int:
+    """Characters of text in blocks, as Slack counts them against its limit."""
+    if isinstance(blocks, dict):
+        own = len(blocks["text"]) if isinstance(blocks.get("text"), str) else 0
+        return own + sum(text_length(v) for k, v in blocks.items() if k != "text" or not isinstance(v, str))
+    if isinstance(blocks, list):
+        return sum(text_length(v) for v in blocks)
+    return 0
+
+
+def _checklist_blocks(checklist: Checklist, zone: ZoneInfo, action_button: ActionButton, detail: Detail
+                      ) -> list[dict[str, Any]]:
     live = checklist.case_open
     blocks: list[Block] = [base.header(f"{checklist.case_ref} · Recovery checklist"), base.context(_progress(checklist))]
     banner = _banner(checklist)
     if banner:
         blocks.append(base.section(banner))
-    current = checklist.current
     for step in checklist.steps:
-        detailed = step is current or step.overdue
-        blocks.append(_step_section(checklist, step, zone, detailed=detailed, live=live))
+        blocks.append(_step_section(checklist, step, zone, detail, live=live))
         for check in step.checks:
             blocks.append(_check_section(checklist, check, live=live))
         if live and step.is_open:
-            blocks.append(_step_actions(checklist, step, action_button, primary=step is current))
+            blocks.append(_step_actions(checklist, step, action_button, primary=step is checklist.current))
+    if checklist.earlier:
+        dealt = "; ".join(f"{STATUS_EMOJI[s.status]} {escape_fit(s.title, 80)}" for s in checklist.earlier)
+        blocks.append(base.context(f"Dealt with before the path changed: {dealt}"))
     if checklist.not_needed:
         titles = ", ".join(escape_fit(s.title, 80) for s in checklist.not_needed)
         blocks.append(base.context(f"Not needed now that the promise is being kept: {titles}"))
@@ -141,10 +185,11 @@ def _banner(checklist: Checklist) -> str | None:
     return None
 
 
-def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, *, detailed: bool, live: bool) -> Block:
+def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, detail: Detail, *, live: bool) -> Block:
     title = f"*{step.number}. {escape_mrkdwn(step.title)}*"
+    current = step is checklist.current
     if step.is_open:
-        emoji = ":arrow_forward:" if step is checklist.current else ":white_circle:"
+        emoji = ":arrow_forward:" if current else ":white_circle:"
         facts = []
         if step.required:
             facts.append("required")
@@ -152,19 +197,21 @@ def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, *, detai
             facts.append(f"due {base.slack_date(step.due_at, zone)}")
         if step.overdue:
             facts.append(":alarm_clock: *overdue*")
-        lines = [" · ".join([f"{emoji} {title}", *facts]), f"_{escape_mrkdwn(step.why)}_"]
-        if detailed:
+        lines = [" · ".join([f"{emoji} {title}", *facts])]
+        if current or detail.why_for_all:
+            lines.append(f"_{escape_mrkdwn(step.why)}_")
+        if current or (step.overdue and detail.items_when_overdue):
             lines += [f"• {escape_mrkdwn(item)}" for item in step.items]
             if step.checks and checklist.kept_titles:
-                lines.append("If a check works, the checklist switches to: "
-                             + "; ".join(escape_mrkdwn(t) for t in checklist.kept_titles) + ".")
+                kept = "; ".join(checklist.kept_titles)
+                lines.append(f"If a check works, the checklist switches to: {escape_fit(kept, 300)}.")
         accessory = None
     else:
         lines = [f"{STATUS_EMOJI[step.status]} {title} — {_who_when(step, zone)}"]
         if step.reason:
-            lines.append(f"> {base.person_text(step.reason, 500)}")
+            lines.append(f"> {base.person_text(one_line(step.reason, detail.reason_length), 2 * detail.reason_length)}")
         accessory = _more_menu(checklist, step) if live else None
-    lines += _notes(step.notes, zone)
+    lines += _notes(step.notes, detail)
     ref = StepRef(case_id=checklist.case_id, step_id=step.id, revision=checklist.revision)
     return base.section("\n".join(lines), accessory=accessory, block_id=ref.encode(BLOCK_ID_LIMIT))
 
@@ -177,12 +224,13 @@ def _who_when(step: StepView, zone: ZoneInfo) -> str:
     return f"{word} by {base.user_mention(step.status_by)}{when}"
 
 
-def _notes(notes: Sequence[NoteView], zone: ZoneInfo) -> list[str]:
-    shown = notes[-NOTES_SHOWN:]
-    lines = [f":memo: {base.user_mention(n.author_id)}: {base.person_text(one_line(n.text, 300), 400)}"
-             for n in shown]
+def _notes(notes: Sequence[NoteView], detail: Detail) -> list[str]:
+    shown = notes[len(notes) - detail.notes:] if detail.notes else ()
+    lines = [f":memo: {base.user_mention(n.author_id)}: "
+             f"{base.person_text(one_line(n.text, detail.note_length), 2 * detail.note_length)}" for n in shown]
     if len(notes) > len(shown):
-        lines.insert(0, f"_{len(notes) - len(shown)} earlier note(s): press Notes to read them_")
+        earlier = "earlier " if shown else ""
+        lines.insert(0, f"_{len(notes) - len(shown)} {earlier}note(s): press Notes to read them_")
     return lines
 
 
@@ -207,16 +255,20 @@ def _check_section(checklist: Checklist, check: CheckView, *, live: bool) -> Blo
 
 def _step_actions(checklist: Checklist, step: StepView, action_button: ActionButton, *, primary: bool) -> Block:
     value = StepRef(case_id=checklist.case_id, step_id=step.id, revision=checklist.revision).encode(BUTTON_VALUE_LIMIT)
+    action = action_button(step)
+    notes = base.button(f"Notes ({len(step.notes)})" if step.notes else "Add note", PlaybookAction.NOTES + step.id,
+                        value=value)
+    if step.action == StepAction.CLOSE and action is not None:
+        # Resolving the case is what completes the closing step.
+        return ActionsBlock(elements=[action, notes])
     buttons = [base.button("Done", PlaybookAction.DONE + step.id, value=value, style="primary" if primary else None)]
     if step.required:
         buttons.append(base.button("Waive…", PlaybookAction.WAIVE + step.id, value=value))
     else:
         buttons.append(base.button("Skip…", PlaybookAction.SKIP + step.id, value=value))
-    notes = f"Notes ({len(step.notes)})" if step.notes else "Add note"
-    buttons.append(base.button(notes, PlaybookAction.NOTES + step.id, value=value))
-    extra = action_button(step)
-    if extra is not None:
-        buttons.append(extra)
+    buttons.append(notes)
+    if action is not None:
+        buttons.append(action)
     return ActionsBlock(elements=buttons)
 
 
@@ -296,7 +348,7 @@ def escalation(case: Case, checklist: Checklist | None, *, actor_id: str, mentio
         lines = [f"{OUTCOME_EMOJI[c.outcome]} {escape_mrkdwn(c.title)} — "
                  f"{c.outcome.label if c.outcome else 'not checked yet'}" for c in step.checks]
         blocks.append(base.section("*Ways to keep the promise, so far*\n" + "\n".join(lines)))
-        notes = _notes(step.notes, zone)
+        notes = _notes(step.notes, DETAIL_LEVELS[0])
         if notes:
             blocks.append(base.section("*Notes*\n" + "\n".join(notes)))
     if checklist and checklist.path == CasePath.PROMISE_KEPT:
