@@ -167,10 +167,14 @@ def test_a_case_walks_through_its_whole_playbook(harness: Harness) -> None:
     shown = checklist.text()
     assert "Late delivery" in shown and "1. Try to still keep the promise" in shown
     assert "Stock at another warehouse or store" in shown and "not checked yet" in shown
-    # Only actions some installed area provides get a button: none for offers or drafting yet.
-    assert checklist.buttons("find-alternatives") == ["Done", "Skip…", "Add note"]
+    # A step's action gets a button only when an installed area provides it: no dead buttons.
+    actions = harness.amends.wiring.case_actions
     assert checklist.buttons("alert-manager") == ["Done", "Waive…", "Add note", "Alert managers"]
     assert checklist.buttons("close") == ["Resolve case", "Add note"]
+    for step_id, action in [("find-alternatives", "offer_alternatives"), ("contact-customer", "draft_message"),
+                            ("record-choice", "record_choice"), ("deliver", "schedule_updates")]:
+        assert (actions.label(action) in checklist.buttons(step_id)) == (action in actions), action
+    assert "Skip…" in checklist.buttons("find-alternatives") and "Waive…" in checklist.buttons("deliver")
 
     # 1. Every way to keep the promise, each with its outcome.
     for check_id in ["other-location", "physical-check", "incoming-order", "swap-delivery", "colleague-stock",
