@@ -25,8 +25,8 @@ from bot.knowledge.search import SearchEngine
 from bot.knowledge.text import STOPWORDS, normalize, stem
 from bot.text import one_line
 
-# Lifecycle events that say nothing about what was tried.
-_QUIET_EVENTS = {"opened", "posted", "post_failed", "resolved", "reopened"}
+# Lifecycle events that say nothing about what was tried (playbook bookkeeping included).
+_QUIET_EVENTS = {"opened", "posted", "post_failed", "resolved", "reopened", "playbook_attached", "checklist_posted"}
 SIMILAR_WORDS = 12
 SIMILAR_POOL = 100
 SAME_CAUSE_BONUS = 2.0

@@ -31,8 +31,8 @@ def main(target: Path) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 760}, device_scale_factor=1)
             page.goto(f"{sandbox.url}/?as={MANAGER.id}#{CASES.id}")
             case = page.locator("#main .msg").filter(has_text="Harbour Dental Clinic")
-            case.get_by_role("button", name="1 reply").click()
-            expect(page.locator("#thread .msg")).to_have_count(2)
+            case.get_by_role("button", name="2 replies").click()  # the manager alert and the checklist
+            expect(page.locator("#thread .msg")).to_have_count(3)
             case.scroll_into_view_if_needed()
             page.mouse.move(0, 0)
             page.screenshot(path=str(target))

@@ -43,9 +43,10 @@ def test_recover_modal_field_error_then_case_posted_with_manager_alert(ui: Sandb
     expect(case).to_contain_text("12 office chairs delivered to the Leeds site")
     expect(case).to_contain_text("Supplier delay")
     expect(case.locator(".mk-mention")).to_contain_text(["@Ada Lovelace"])
-    case.get_by_role("button", name="1 reply").click()
+    case.get_by_role("button", name="2 replies").click()  # the manager alert and the recovery checklist
     alert = ui.thread_messages("heads-up")
     expect(alert.locator(".mk-mention").first).to_have_text("@Maria Garcia")
+    expect(ui.thread_messages("Recovery checklist")).to_contain_text("Try to still keep the promise")
     ui.shot("case-and-thread")
 
     ui.app("messages")

@@ -35,7 +35,7 @@ def test_draft_a_message_edit_it_check_its_tone_save_and_mark_it_sent(ui: Sandbo
     ui.modal.get_by_role("button", name="Done").click()
     expect(ui.modal).to_have_count(0)
 
-    case.get_by_role("button", name="reply").click()
+    case.get_by_role("button", name="replies").click()
     draft = ui.thread_messages("Email for Northwind Traders")
     expect(draft).to_contain_text("by @Ada Lovelace (edited)")
     expect(draft.locator("pre").last).to_contain_text("It is guaranteed to be with you on Friday.")
