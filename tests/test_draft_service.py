@@ -52,7 +52,7 @@ def test_the_first_draft_is_a_first_notice_by_phone_then_the_channel_last_used(d
     with db.transaction() as session:
         draft = service.save_draft(session, case_id, template="first_notice", channel=Channel.SMS, subject=None,
                                    body="Hi Contoso", edited=True, hints=[], author_id=ADA.user_id, now=clock.now())
-        service.mark_sent(session, draft.id, actor_id=ADA.user_id, now=clock.now())
+        service.mark_sent(session, draft.id, actor_id=ADA.user_id, now=clock.now(), hooks=CaseHooks())
     with db.transaction() as session:
         _, composed = service.compose_for_case(session, drafting, case_id, config=config, associate=ADA,
                                                now=clock.now())
@@ -103,11 +103,11 @@ def test_mark_as_sent_records_the_first_contact_once(db: Database, config: Amend
                                       now=clock.now()).id
     first = clock.now()
     with db.transaction() as session:
-        service.mark_sent(session, draft_id, actor_id="U0ASSOC02", now=first)
+        service.mark_sent(session, draft_id, actor_id="U0ASSOC02", now=first, hooks=CaseHooks())
     clock.advance(timedelta(minutes=5))
     with pytest.raises(service.AlreadySent) as again:
         with db.transaction() as session:
-            service.mark_sent(session, draft_id, actor_id=ADA.user_id, now=clock.now())
+            service.mark_sent(session, draft_id, actor_id=ADA.user_id, now=clock.now(), hooks=CaseHooks())
     assert again.value.sent_by == "U0ASSOC02" and again.value.sent_at == first
     with db.transaction() as session:
         case = cases.get_case(session, case_id)

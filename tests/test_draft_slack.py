@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.drafting.models import Draft
+from bot.playbooks.models import CasePlaybook
 from bot.sandbox.fake_slack import Message, ViewRecord
 from bot.settings import AmendsConfig
 from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, Harness, all_text
@@ -100,6 +101,8 @@ def test_draft_edit_save_and_mark_as_sent(harness: Harness) -> None:
     assert harness.case(case.id).customer_contacted_at == harness.clock.now()
     contacts = [e for e in harness.events(case.id) if e.kind == "customer_contacted"]
     assert [(e.actor_id, e.data) for e in contacts] == [(COLLEAGUE, {"channel": "email"})]
+    # The playbook's "Contact the customer now" step is done by it, and the checklist shows so.
+    harness.fake.wait_for(lambda: ":white_check_mark:" in checklist_step(harness, case.id, "contact-customer"))
 
     # A second click (an old copy of the message, a double click) changes nothing and says why.
     harness.driver.click(ASSOCIATE, "draft_mark_sent", message=posted)
@@ -241,7 +244,8 @@ def test_mark_as_sent_between_posting_and_saving_the_post_still_shows(harness: H
         # The race: the colleague's click commits just before the post's position does, so the click
         # found no message to update.
         with harness.amends.db.transaction() as other:
-            service.mark_sent(other, draft_id, actor_id=COLLEAGUE, now=harness.clock.now())
+            service.mark_sent(other, draft_id, actor_id=COLLEAGUE, now=harness.clock.now(),
+                              hooks=harness.amends.deps.hooks)
         return real_record_posted(session, draft_id, **kwargs)
 
     monkeypatch.setattr(service, "record_posted", click_lands_first)
@@ -251,3 +255,14 @@ def test_mark_as_sent_between_posting_and_saving_the_post_still_shows(harness: H
     posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
     harness.fake.wait_for(lambda: "Called by" in all_text(harness.fake.message(CASES_CHANNEL, posted.ts).blocks)
                           or "Sent by" in all_text(harness.fake.message(CASES_CHANNEL, posted.ts).blocks))
+
+
+def checklist_step(harness: Harness, case_id: int, step_id: str) -> str:
+    """The line of a step on the case's checklist message, as Slack shows it."""
+    with harness.amends.db.transaction() as session:
+        row = session.get(CasePlaybook, case_id)
+        assert row is not None
+        channel, ts = row.channel_id, row.message_ts
+    message = harness.fake.message(channel, ts)
+    return next(b["text"]["text"] for b in message.blocks
+                if b.get("type") == "section" and f'"step_id":"{step_id}"' in b.get("block_id", ""))

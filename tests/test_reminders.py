@@ -193,6 +193,7 @@ def test_rate_limits_hold_one_reminder_without_blocking_the_others(harness: Harn
     harness.open_case()
     harness.open_case(user=COLLEAGUE)
     harness.tick(at(MON, 10))  # deadline warnings go out first
+    harness.tick(at(MON, 12, 59))  # and the first playbook step's reminder
     harness.fake.rate_limit_next("chat.postMessage", retry_after=30)
     harness.tick(at(MON, 13))
     sent = len(harness.dms_containing(ASSOCIATE, UPDATE)) + len(harness.dms_containing(COLLEAGUE, UPDATE))
@@ -205,8 +206,14 @@ def test_rate_limits_hold_one_reminder_without_blocking_the_others(harness: Harn
 
 
 def test_server_errors_retry_with_backoff_then_fail_and_are_reported(harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
     case = harness.open_case()
+    with harness.amends.db.transaction() as session:  # steps falling due at 13:00 would share the failures
+        for step in ("find-alternatives", "contact-customer"):
+            playbooks.complete_step(session, case.id, step, actor_id=ASSOCIATE, now=at(MON, 9, 30))
     harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))  # and the first playbook step's reminder
     harness.fake.fail_next("chat.postMessage", "internal_error", status=500, count=5)
     harness.tick(at(MON, 13))
     for wait in (30, 60, 120, 240):
@@ -220,6 +227,7 @@ def test_server_errors_retry_with_backoff_then_fail_and_are_reported(harness: Ha
 def test_an_answer_lost_after_slack_posted_is_not_posted_twice(harness: Harness) -> None:
     harness.open_case()
     harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))  # and the first playbook step's reminder
     harness.fake.fail_after_next("chat.postMessage", "internal_error", status=500)
     harness.tick(at(MON, 13))
     status = reminders(harness, "status_update")[0]
@@ -258,3 +266,88 @@ def test_no_update_reminder_for_a_case_closed_while_the_batch_was_being_sent(
     harness.tick(at(MON, 13))
     assert harness.dms_containing(ASSOCIATE, UPDATE) == []
     assert reminders(harness, "status_update")[0].closed_reason == "case resolved"
+
+
+# ---------------------------------------------------------------------- playbook steps that fall due
+
+STEP_DUE = "A step of"
+
+
+def step_dms(harness: Harness, title: str, user: str = ASSOCIATE) -> list[Any]:
+    return [m for m in harness.dms_containing(user, title) if STEP_DUE in all_text(m.blocks, m.text)]
+
+
+def test_an_open_step_that_falls_due_reminds_its_owner_once(harness: Harness) -> None:
+    harness.clock.set(at(MON, 9))
+    case = harness.open_case()  # late delivery: "Try to still keep the promise" is due 2 h after opening
+    harness.tick(at(MON, 10, 59))
+    assert step_dms(harness, "Try to still keep the promise") == []
+    harness.tick(at(MON, 11, 1))
+    reminded = step_dms(harness, "Try to still keep the promise")
+    assert len(reminded) == 1 and case.ref in reminded[0].text
+    harness.tick(at(MON, 12))
+    harness.tick(at(MON, 15))
+    assert len(step_dms(harness, "Try to still keep the promise")) == 1
+
+
+def test_a_step_reminder_carries_the_steps_own_action(harness: Harness) -> None:
+    harness.clock.set(at(MON, 9))
+    harness.open_case()
+    harness.tick(at(MON, 13, 1))  # "Contact the customer now" (draft_message) fell due at 13:00
+    [reminder] = step_dms(harness, "Contact the customer now")
+    action_ids = [e.get("action_id") for b in reminder.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert "case_action:draft_message" in action_ids
+
+
+def test_a_step_done_in_time_gets_no_reminder(harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
+    harness.clock.set(at(MON, 9))
+    case = harness.open_case()
+    with harness.amends.db.transaction() as session:
+        playbooks.complete_step(session, case.id, "find-alternatives", actor_id=ASSOCIATE, now=at(MON, 10))
+    harness.tick(at(MON, 13, 30))  # due at 13:00
+    assert step_dms(harness, "Find an alternative") == []
+    assert len(step_dms(harness, "Contact the customer now")) == 1
+
+
+def test_a_step_due_after_hours_waits_for_the_morning_and_is_dropped_if_done_by_then(harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
+    harness.clock.set(at(MON, 16))
+    case = harness.open_case(promised_at=MON + timedelta(days=5), new_date=None)
+    harness.tick(at(MON, 20, 5))  # "Find an alternative" fell due at 20:00, outside working hours
+    assert step_dms(harness, "Find an alternative") == []
+    [row] = [r for r in reminders(harness, "step_due") if r.payload["step_id"] == "find-alternatives"]
+    assert row.due_at == at(MON + timedelta(days=1), 9)
+    with harness.amends.db.transaction() as session:
+        playbooks.complete_step(session, case.id, "find-alternatives", actor_id=ASSOCIATE, now=at(MON, 21))
+    harness.tick(at(MON + timedelta(days=1), 9, 1))
+    assert step_dms(harness, "Find an alternative") == []
+    [row] = [r for r in reminders(harness, "step_due") if r.payload["step_id"] == "find-alternatives"]
+    assert row.state == ReminderState.CANCELLED and row.closed_reason == "step no longer open"
+
+
+def test_resolving_the_case_stops_step_reminders(harness: Harness) -> None:
+    harness.clock.set(at(MON, 9))
+    case = harness.open_case()
+    with harness.amends.db.transaction() as session:
+        cases.resolve_case(session, case.id, outcome=Outcome.CUSTOMER_WAITED, actor_id=ASSOCIATE,
+                           now=at(MON, 10), hooks=harness.hooks_without_guards())
+    harness.tick(at(MON, 16))
+    assert [m for m in harness.fake.dms(ASSOCIATE) if STEP_DUE in all_text(m.blocks, m.text)] == []
+
+
+def test_customer_told_on_a_reminder_completes_the_contact_step(harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
+    case = harness.open_case()
+    harness.tick(at(MON, 10))
+    [warning] = harness.dms_containing(ASSOCIATE, "hasn't been told yet")
+    harness.driver.click(ASSOCIATE, "reminder_customer_told", message=warning)
+    harness.fake.wait_for(lambda: harness.case(case.id).customer_contacted_at is not None)
+    harness.settle()
+    with harness.amends.db.transaction() as session:
+        checklist = playbooks.checklist(session, case.id, now=harness.clock.now())
+    assert checklist is not None
+    assert {s.id: s.status for s in checklist.steps}["contact-customer"] == "done"

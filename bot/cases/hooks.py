@@ -8,6 +8,8 @@ survive it: both happen or neither does.
 * `resolve_guards(session, case) -> [reason, ...]` - why the case can't be resolved yet (e.g. a required
   playbook step is open); any reason blocks resolution.
 * `on_resolved(session, case, now)` / `on_reopened(session, case, now)`.
+* `on_customer_contacted(session, case, now)` - the customer was told (a draft marked as sent, "Customer
+  told" on a reminder): e.g. complete the playbook's contact step, call off the deadline watch.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class CaseHooks:
     resolve_guards: list[ResolveGuard] = field(default_factory=list)
     on_resolved: list[CaseListener] = field(default_factory=list)
     on_reopened: list[CaseListener] = field(default_factory=list)
+    on_customer_contacted: list[CaseListener] = field(default_factory=list)
 
     def fire(self, listeners: list[CaseListener], session: Session, case: Case, now: datetime) -> None:
         for listener in listeners:

@@ -92,13 +92,14 @@ def record_post_failure(session: Session, case_id: int, *, error: str, now: date
 
 
 def record_customer_contacted(session: Session, case_id: int, *, actor_id: str, now: datetime,
-                              channel: str) -> Case:
+                              channel: str, hooks: CaseHooks) -> Case:
     """The customer has been told (by phone, email, SMS...). The first contact is what deadlines watch."""
     case = get_case(session, case_id)
     if case.customer_contacted_at is None:
         case.customer_contacted_at = now
     case.updated_at = now
     record_event(session, case, "customer_contacted", actor_id, now, channel=channel)
+    hooks.fire(hooks.on_customer_contacted, session, case, now)
     return case
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
@@ -307,21 +307,37 @@ def reopen_with_case(session: Session, case: Case, now: datetime) -> None:
 # ---------------------------------------------------------------------- for other areas
 
 
-def open_steps_due_before(session: Session, before: datetime, *, limit: int = 500) -> list[DueStep]:
-    """Open steps of open cases, on each case's path, due before `before`: soonest first (for reminders)."""
-    rows = session.execute(
+def open_steps_due_before(session: Session, before: datetime, *, limit: int = 500,
+                          unless: Callable[[type[StepProgress]], ColumnElement[bool]] | None = None) -> list[DueStep]:
+    """Open steps of open cases, on each case's path, due before `before`: soonest first (for reminders).
+
+    `unless(StepProgress)` is an extra SQL condition excluding steps the caller has already dealt with,
+    so that handled steps never crowd newer ones out of the `limit`."""
+    query = (
         select(StepProgress, Case.ref, Case.owner_id)
         .join(CasePlaybook, CasePlaybook.case_id == StepProgress.case_id)
         .join(Case, Case.id == StepProgress.case_id)
         .where(StepProgress.status == StepStatus.OPEN, StepProgress.due_at < before,
                Case.status == CaseStatus.OPEN,
                StepProgress.track.in_([Track.COMMON.value, CasePlaybook.path]))
-        .order_by(StepProgress.due_at, StepProgress.case_id, StepProgress.position)
-        .limit(limit)
+    )
+    if unless is not None:
+        query = query.where(~unless(StepProgress))
+    rows = session.execute(
+        query.order_by(StepProgress.due_at, StepProgress.case_id, StepProgress.position).limit(limit)
     ).all()
     return [DueStep(case_id=step.case_id, case_ref=ref, owner_id=owner, step_id=step.step_id, title=step.title,
                     required=step.required, action=step.action, due_at=step.due_at)
             for step, ref, owner in rows]
+
+
+def step_is_open(session: Session, case_id: int, step_id: str) -> bool:
+    """Whether the step still waits for someone: open, and on the case's current path."""
+    row = session.get(CasePlaybook, case_id)
+    if row is None:
+        return False
+    step = next((s for s in row.steps if s.step_id == step_id), None)
+    return step is not None and step.status == StepStatus.OPEN and engine.on_path(step.track, row.path)
 
 
 # ---------------------------------------------------------------------- internals

@@ -31,3 +31,5 @@ class SlackDeps:
     after_case_posted: list[CasePosted] = field(default_factory=list)
     # Slack-side follow-ups once a case is resolved and its message refreshed (e.g. close the checklist).
     after_case_resolved: list[CasePosted] = field(default_factory=list)
+    # Slack-side follow-ups once the customer was told (e.g. tick the contact step on the checklist).
+    after_customer_contacted: list[CasePosted] = field(default_factory=list)

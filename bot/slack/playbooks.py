@@ -66,6 +66,11 @@ class PlaybooksArea:
         hooks.on_reopened.append(service.reopen_with_case)
         deps.after_case_posted.append(lambda client, case: self.publish(client, case.id))
         deps.after_case_resolved.append(lambda client, case: self.publish(client, case.id))
+        # The customer told (a draft marked as sent, "Customer told"): the step that asks for it is done.
+        hooks.on_customer_contacted.append(
+            lambda session, case, now: service.action_performed(session, case.id, StepAction.DRAFT_MESSAGE,
+                                                                actor_id=None, now=now))
+        deps.after_customer_contacted.append(lambda client, case: self.publish(client, case.id))
         self.wiring.case_actions.add("escalate", label="Alert managers")(self.escalate)
 
         surface.action(_prefixed(PlaybookAction.DONE))(self.on_done)

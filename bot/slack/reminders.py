@@ -32,7 +32,7 @@ from sqlalchemy import select
 from bot.cases import service as cases
 from bot.cases.models import Case, CaseStatus
 from bot.errors import InvalidInput
-from bot.reminders import kinds, service
+from bot.reminders import kinds, service, steps
 from bot.reminders.kinds import Kind, Policy
 from bot.reminders.models import Audience, Reminder
 from bot.reminders.policy import next_morning
@@ -349,6 +349,7 @@ def register(wiring: Wiring) -> None:
     deps.hooks.on_opened.append(lambda session, case, now: kinds.schedule_for_open_case(session, case, now, policy))
     deps.hooks.on_resolved.append(lambda session, case, now: kinds.on_resolved(session, case, now, policy))
     deps.hooks.on_reopened.append(lambda session, case, now: kinds.on_reopened(session, case, now, policy))
+    deps.hooks.on_customer_contacted.append(lambda session, case, now: kinds.on_customer_contacted(session, case))
 
     _register_builtin_kinds(wiring, policy)
 
@@ -358,7 +359,13 @@ def register(wiring: Wiring) -> None:
     quiet_client = WebClient(token=app_client.token, base_url=app_client.base_url, timeout=app_client.timeout)
     sender = ReminderSender(wiring, quiet_client)
     if deps.ticker is not None:
-        deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sender.sweep())
+        deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sweep(now))
+
+    def sweep(now: datetime) -> None:
+        # Steps that fell due become reminders first, so the same tick sends them.
+        with deps.db.transaction() as session:
+            steps.schedule_due_steps(session, now, send_at=policy.working(now))
+        sender.sweep()
     _register_actions(wiring, policy)
 
 
@@ -400,6 +407,14 @@ def _register_builtin_kinds(wiring: Wiring, policy: Policy) -> None:
         assert case is not None
         return blocks.follow_up(reminder, case, config)
 
+    @add(steps.KIND, why_not=steps.why_not_send)
+    def step_due(reminder: Reminder, case: Case | None) -> Rendered:
+        assert case is not None
+        action = reminder.payload.get("action")
+        button = (wiring.case_actions.button(action, case, source="reminder", step_id=reminder.payload["step_id"])
+                  if action and action in wiring.case_actions else None)
+        return blocks.step_due(reminder, case, config, button)
+
 
 def _register_actions(wiring: Wiring, policy: Policy) -> None:
     deps = wiring.deps
@@ -438,16 +453,18 @@ def _register_actions(wiring: Wiring, policy: Policy) -> None:
                                     client=client, respond=respond, source="reminder", body=body)
 
     @surface.action(Action.REMINDER_CUSTOMER_TOLD)
-    def customer_told(body: dict[str, Any], respond: Respond) -> None:
+    def customer_told(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ref, _ = clicked(body)
         user_id = body["user"]["id"]
 
         def told(session: Any, case: Case, now: datetime) -> Case:
             return cases.record_customer_contacted(session, case.id, actor_id=user_id, now=now,
-                                                   channel="unspecified")
+                                                   channel="unspecified", hooks=deps.hooks)
 
         reminder, case = answer(ref, user_id, "customer_told", told)
         settle_message(respond, reminder, case, f":white_check_mark: Customer told, noted by <@{user_id}>.")
+        for follow_up in deps.after_customer_contacted:
+            follow_up(client, case)
 
     @surface.action(Action.REMINDER_SNOOZE)
     def snooze(body: dict[str, Any], respond: Respond) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, StaticSelectElement, UserSelectElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, StaticSelectElement, UserSelectElement
 
 from bot.cases.models import Case
 from bot.cases.severity import Severity
@@ -115,6 +115,26 @@ def follow_up(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
                      "their patience. Record what they say on the case."),
         base.section(_case_line(case, config)),
     ]
+    return Rendered(text, base.message(blocks))
+
+
+def step_due(reminder: Reminder, case: Case, config: AmendsConfig, action: ButtonElement | None) -> Rendered:
+    """A playbook step fell due while still open: what it is, and its action's button when it has one."""
+    title = base.person_text(one_line(str(reminder.payload.get("title", "")), 150), 300)
+    due = datetime.fromisoformat(reminder.payload["step_due_at"])
+    required = " It must be done (or waived by a manager) before the case can be resolved." \
+        if reminder.payload.get("required") else ""
+    where = f"Tick it in {base.link(case.permalink, 'the case checklist')}" if case.permalink \
+        else "Tick it in the case checklist"
+    text = f":clipboard: {case.ref}: “{title}” was due {base.slack_date(due, config.workspace.zone)}."
+    blocks: list[Any] = [
+        base.section(f":clipboard: *A step of {case.ref} is due:* {title}\n"
+                     f"It was due {base.slack_date(due, config.workspace.zone)}.{required}"),
+        base.section(_case_line(case, config)),
+    ]
+    if action is not None:
+        blocks.append(ActionsBlock(elements=[action]))
+    blocks.append(base.context(f"{where} when it's done, or skip it there with a reason."))
     return Rendered(text, base.message(blocks))
 
 
