@@ -17,7 +17,7 @@ entries, results = shared.entries, shared.results
 def resolve(harness: Harness, case: Case, outcome: Outcome = Outcome.TOOK_ALTERNATIVE) -> None:
     with harness.amends.db.transaction() as session:
         service.record_customer_contacted(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
-                                          channel="phone")
+                                          channel="phone", hooks=harness.amends.deps.hooks)
         service.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(), outcome=outcome,
                              hooks=harness.hooks_without_guards())
 

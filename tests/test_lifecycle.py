@@ -91,9 +91,10 @@ def test_first_customer_contact_is_kept(db: Database, config: AmendsConfig, cloc
     case_id = new_case(db, config, clock)
     first = clock.now()
     with db.transaction() as session:
-        service.record_customer_contacted(session, case_id, actor_id="U1", now=first, channel="phone")
+        service.record_customer_contacted(session, case_id, actor_id="U1", now=first, channel="phone",
+                                          hooks=CaseHooks())
     clock.advance(timedelta(hours=3))
     with db.transaction() as session:
         case = service.record_customer_contacted(session, case_id, actor_id="U1", now=clock.now(),
-                                                 channel="email")
+                                                 channel="email", hooks=CaseHooks())
     assert case.customer_contacted_at == first
