@@ -232,3 +232,21 @@ def test_an_ephemeral_can_be_deleted_through_its_response_url_or_dismissed(fake:
     client.chat_postEphemeral(channel=CASES_CHANNEL, user=ASSOCIATE, text="again")
     fake.dismiss_ephemeral(ASSOCIATE, fake.ephemerals(ASSOCIATE)[0].ts)
     assert fake.ephemerals(ASSOCIATE) == []
+
+
+def test_an_answer_to_a_click_in_a_thread_is_shown_in_that_thread(fake: FakeSlack, driver: SlackDriver,
+                                                                  recorder: Recorder, client: WebClient) -> None:
+    button = [{"type": "actions", "block_id": "a", "elements": [
+        {"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}}]}]
+    parent = client.chat_postMessage(channel=CASES_CHANNEL, text="case", blocks=button)["ts"]
+    reply = client.chat_postMessage(channel=CASES_CHANNEL, text="step", blocks=button, thread_ts=parent)["ts"]
+
+    driver.click(ASSOCIATE, "go", message=fake.message(CASES_CHANNEL, reply))
+    hook = recorder.payloads()[-1]["response_url"].rsplit("/", 1)[-1]
+    fake.handle_response_url(hook, {"text": "only you, in the thread"})
+    driver.click(ASSOCIATE, "go", message=fake.message(CASES_CHANNEL, parent))
+    hook = recorder.payloads()[-1]["response_url"].rsplit("/", 1)[-1]
+    fake.handle_response_url(hook, {"text": "only you, in the channel"})
+
+    shown = {e.text: e.thread_ts for e in fake.ephemerals(ASSOCIATE)}
+    assert shown == {"only you, in the thread": parent, "only you, in the channel": None}

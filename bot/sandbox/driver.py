@@ -327,7 +327,8 @@ class SlackDriver:
                                     "is_ephemeral": False}
             payload["channel"] = {"id": message.channel, "name": self.fake.channels[message.channel].name}
             payload["message"] = message.to_api()
-            payload["response_url"] = self.fake.issue_response_url(message.channel, user_id, message.ts)
+            payload["response_url"] = self.fake.issue_response_url(
+                message.channel, user_id, message.ts, thread_ts=message.thread_ts if message.is_reply else None)
             if state or _has_state(blocks):
                 payload["state"] = {"values": blocks_state(blocks, state or {}, all_stateful=True)}
         elif ephemeral is not None:
@@ -335,7 +336,8 @@ class SlackDriver:
             payload["container"] = {"type": "message", "message_ts": ephemeral.ts,
                                     "channel_id": ephemeral.channel, "is_ephemeral": True}
             payload["channel"] = {"id": ephemeral.channel, "name": self.fake.channels[ephemeral.channel].name}
-            payload["response_url"] = self.fake.issue_response_url(ephemeral.channel, user_id, ephemeral.ts)
+            payload["response_url"] = self.fake.issue_response_url(ephemeral.channel, user_id, ephemeral.ts,
+                                                                   thread_ts=ephemeral.thread_ts)
             if state or _has_state(blocks):
                 payload["state"] = {"values": blocks_state(blocks, state or {}, all_stateful=True)}
         elif view is not None or home:

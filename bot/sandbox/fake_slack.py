@@ -189,6 +189,8 @@ class ResponseUrl:
     message_ts: str | None  # the message a click came from, for replace_original
     issued_at: float
     uses: int = 0
+    # A click on a reply in a thread is answered in that thread, as Slack does.
+    thread_ts: str | None = None
 
 
 @dataclass
@@ -406,10 +408,12 @@ class FakeSlack:
             self._triggers[trigger_id] = Trigger(trigger_id, user_id, time.monotonic())
             return trigger_id
 
-    def issue_response_url(self, channel_id: str, user_id: str, message_ts: str | None = None) -> str:
+    def issue_response_url(self, channel_id: str, user_id: str, message_ts: str | None = None, *,
+                           thread_ts: str | None = None) -> str:
         with self._changed:
             token = secrets.token_urlsafe(12)
-            self._response_urls[token] = ResponseUrl(token, channel_id, user_id, message_ts, time.monotonic())
+            self._response_urls[token] = ResponseUrl(token, channel_id, user_id, message_ts, time.monotonic(),
+                                                     thread_ts=thread_ts)
             return f"{self.base_url}/response/{token}"
 
     def close_view(self, view_id: str) -> None:
@@ -960,6 +964,7 @@ class FakeSlack:
             if problems:
                 raise SlackError("invalid_blocks", status=400, messages=problems)
             text = str(payload.get("text") or "")
+            thread_ts = payload.get("thread_ts") or hook.thread_ts
             if payload.get("delete_original") and hook.message_ts:
                 original = self._find_message(hook.channel, hook.message_ts)
                 if original is not None:
@@ -976,10 +981,10 @@ class FakeSlack:
             elif payload.get("response_type") == "in_channel":
                 self._messages.setdefault(hook.channel, []).append(
                     Message(hook.channel, self._next_ts(), self.bot_user_id, text, blocks,
-                            payload.get("thread_ts"), bot_id=self.bot_id))
+                            thread_ts, bot_id=self.bot_id))
             else:
                 self._ephemerals.append(Ephemeral(hook.channel, hook.user, self._next_ts(), text, blocks,
-                                                  payload.get("thread_ts"), source="response_url"))
+                                                  thread_ts, source="response_url"))
             self._record("response_url", payload, None)
 
     def _replace_ephemeral(self, hook: ResponseUrl, text: str, blocks: list[dict[str, Any]]) -> None:
@@ -988,7 +993,7 @@ class FakeSlack:
                 ephemeral.text, ephemeral.blocks = text, blocks
                 return
         self._ephemerals.append(Ephemeral(hook.channel, hook.user, self._next_ts(), text, blocks,
-                                          source="response_url"))
+                                          hook.thread_ts, source="response_url"))
 
     def handle_upload(self, file_id: str, content: bytes) -> None:
         with self._changed:
