@@ -29,6 +29,7 @@ from bot.drafting.config import DraftingConfig
 from bot.errors import ConfigError
 from bot.playbooks.config import PlaybooksConfig
 from bot.reminders.config import RemindersConfig
+from bot.tracking.config import TrackingConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///amends.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -161,6 +162,7 @@ class AmendsConfig(_Strict):
     playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
     @field_validator("customer_tiers")
     @classmethod

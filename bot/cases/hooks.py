@@ -10,6 +10,8 @@ survive it: both happen or neither does.
 * `on_resolved(session, case, now)` / `on_reopened(session, case, now)`.
 * `on_customer_contacted(session, case, now)` - the customer was told (a draft marked as sent, "Customer
   told" on a reminder): e.g. complete the playbook's contact step, call off the deadline watch.
+* `on_resolution_changed(session, case, now)` - a resolved case's record changed afterwards (e.g. the
+  customer's satisfaction recorded from the follow-up), so what is derived from it can follow.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class CaseHooks:
     on_resolved: list[CaseListener] = field(default_factory=list)
     on_reopened: list[CaseListener] = field(default_factory=list)
     on_customer_contacted: list[CaseListener] = field(default_factory=list)
+    on_resolution_changed: list[CaseListener] = field(default_factory=list)
 
     def fire(self, listeners: list[CaseListener], session: Session, case: Case, now: datetime) -> None:
         for listener in listeners:

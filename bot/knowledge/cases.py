@@ -27,6 +27,11 @@ from bot.text import one_line
 
 # Lifecycle events that say nothing about what was tried (playbook bookkeeping included).
 _QUIET_EVENTS = {"opened", "posted", "post_failed", "resolved", "reopened", "playbook_attached", "checklist_posted"}
+# How the case ended (bot/tracking): shown as lines of their own, the latest of each kind.
+_RESOLUTION = "resolution_recorded"
+_SATISFACTION = "satisfaction_recorded"
+_RESOLUTION_LINES = (("what_caused_it", "What caused it"), ("what_worked", "What worked"),
+                     ("what_should_change", "What should change"))
 SIMILAR_WORDS = 12
 SIMILAR_POOL = 100
 SAME_CAUSE_BONUS = 2.0
@@ -47,13 +52,33 @@ def case_text(case: Case, events: Iterable[CaseEvent]) -> tuple[str, str]:
     if case.outcome:
         label = Outcome(case.outcome).label if case.outcome in Outcome._value2member_map_ else case.outcome
         lines.append(f"Customer chose: {label}")
-    tried = [_describe(e) for e in events if e.kind not in _QUIET_EVENTS]
+    events = list(events)
+    tried = [_describe(e) for e in events if e.kind not in _QUIET_EVENTS | {_RESOLUTION, _SATISFACTION}]
     if tried:
         lines.append("What was tried: " + "; ".join(dict.fromkeys(tried)))
+    lines += _resolution_lines(events)
     if case.notes:
         lines.append(f"Notes: {case.notes}")
     lines.append(f"Customer: {case.customer_name} · order {case.order_ref}")
     return title, "\n".join(lines)
+
+
+def _resolution_lines(events: list[CaseEvent]) -> list[str]:
+    """The final cost, the lesson and the customer's satisfaction, from the latest resolution."""
+    resolutions = [i for i, e in enumerate(events) if e.kind == _RESOLUTION]
+    if not resolutions:
+        return []
+    last = resolutions[-1]
+    data = events[last].data or {}
+    lines = [f"Final cost: {data['final_cost']} {data.get('currency', '')}".rstrip()] if "final_cost" in data else []
+    lines += [f"{label}: {data[key]}" for key, label in _RESOLUTION_LINES if data.get(key)]
+    satisfaction = [e.data or {} for e in events[last:] if e.kind in (_RESOLUTION, _SATISFACTION)
+                    and (e.data or {}).get("satisfaction")]
+    if satisfaction:
+        said = satisfaction[-1]
+        comment = f" ({said['satisfaction_comment']})" if said.get("satisfaction_comment") else ""
+        lines.append(f"Customer satisfaction: {said['satisfaction']}/5{comment}")
+    return lines
 
 
 def index_case(session: Session, case: Case, now: datetime) -> Entry:

@@ -68,6 +68,7 @@ class CaseAction:
     on_case_message: bool
     style: str | None
     order: int
+    when_resolved: bool = False  # on the case message once it is resolved (instead of while open)
 
 
 class CaseActions:
@@ -76,11 +77,13 @@ class CaseActions:
         surface.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._dispatch)
 
     def add(self, name: str, *, label: str, on_case_message: bool = False, style: str | None = None,
-            order: int = 100) -> Callable[[Handler], Handler]:
+            order: int = 100, when_resolved: bool = False) -> Callable[[Handler], Handler]:
+        """`on_case_message` puts a button on the case message while the case is open, or, with
+        `when_resolved`, once it is resolved (e.g. "Reopen case")."""
         def register(handler: Handler) -> Handler:
             if name in self._actions:
                 raise ValueError(f"case action {name!r} is registered twice")
-            self._actions[name] = CaseAction(name, label, handler, on_case_message, style, order)
+            self._actions[name] = CaseAction(name, label, handler, on_case_message, style, order, when_resolved)
             return handler
         return register
 
@@ -99,7 +102,8 @@ class CaseActions:
                            value=value.encode(BUTTON_VALUE_LIMIT), style=style or (action.style if action else None))
 
     def case_message_buttons(self, case: Case) -> list[ButtonElement]:
-        shown = sorted((a for a in self._actions.values() if a.on_case_message), key=lambda a: (a.order, a.name))
+        shown = sorted((a for a in self._actions.values() if a.on_case_message and a.when_resolved != case.is_open),
+                       key=lambda a: (a.order, a.name))
         return [self.button(a.name, case, source="case_message") for a in shown]
 
     def run(self, name: str, case: Case, *, user_id: str, trigger_id: str | None, client: WebClient,

@@ -69,8 +69,9 @@ def publish_case(client: WebClient, wiring: Wiring, case_id: int) -> Case | None
 
 
 def case_message_blocks(wiring: Wiring, case: Case) -> list[dict[str, Any]]:
-    buttons = wiring.case_actions.case_message_buttons(case) if case.is_open else []
-    return blocks.case_message(case, wiring.deps.config, buttons)
+    buttons = wiring.case_actions.case_message_buttons(case)
+    sections = [text for extra in wiring.deps.case_message_sections for text in extra(case)]
+    return blocks.case_message(case, wiring.deps.config, buttons, sections)
 
 
 def refresh_case_message(client: WebClient, wiring: Wiring, case_id: int) -> None:

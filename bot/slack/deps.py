@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from bot.cases.models import Case
 
 CasePosted = Callable[["WebClient", "Case"], None]
+# Extra mrkdwn sections for the case message (already escaped), e.g. how a resolved case ended.
+CaseSections = Callable[["Case"], list[str]]
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,7 @@ class SlackDeps:
     after_case_resolved: list[CasePosted] = field(default_factory=list)
     # Slack-side follow-ups once the customer was told (e.g. tick the contact step on the checklist).
     after_customer_contacted: list[CasePosted] = field(default_factory=list)
+    # Slack-side follow-ups once a case is reopened and its message refreshed (e.g. reopen the checklist).
+    after_case_reopened: list[CasePosted] = field(default_factory=list)
+    # What areas add to the case message, below its facts.
+    case_message_sections: list[CaseSections] = field(default_factory=list)

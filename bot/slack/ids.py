@@ -25,6 +25,7 @@ class Action(StrEnum):
     DRAFT_EDIT = "draft_edit"
     KNOWLEDGE_MORE = "knowledge_more"
     KNOWLEDGE_LINK = "knowledge_link"
+    ACTION_ITEM_DONE = "action_item_done"
 
 
 class IntakeField(StrEnum):

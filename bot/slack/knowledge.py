@@ -259,6 +259,8 @@ def register(wiring: Wiring) -> None:
 
     deps.hooks.on_resolved.append(index_case)
     deps.hooks.on_reopened.append(withdraw_case)
+    deps.hooks.on_resolution_changed.append(lambda session, case, now: None if case.is_open
+                                            else index_case(session, case, now))
     deps.after_case_posted.append(knowledge.similar)
     if deps.ticker is not None:
         deps.ticker.every(PURGE_EVERY, "knowledge-purge")(knowledge.purge)

@@ -71,6 +71,7 @@ class PlaybooksArea:
             lambda session, case, now: service.action_performed(session, case.id, StepAction.DRAFT_MESSAGE,
                                                                 actor_id=None, now=now))
         deps.after_customer_contacted.append(lambda client, case: self.publish(client, case.id))
+        deps.after_case_reopened.append(lambda client, case: self.publish(client, case.id))
         self.wiring.case_actions.add("escalate", label="Alert managers")(self.escalate)
 
         surface.action(_prefixed(PlaybookAction.DONE))(self.on_done)

@@ -405,7 +405,9 @@ def _register_builtin_kinds(wiring: Wiring, policy: Policy) -> None:
     @add(Kind.FOLLOW_UP, why_not=builtin_why_not, needs_open_case=False)
     def follow_up(reminder: Reminder, case: Case | None) -> Rendered:
         assert case is not None
-        return blocks.follow_up(reminder, case, config)
+        buttons = [wiring.case_actions.button("record_satisfaction", case, source="reminder", style="primary")] \
+            if "record_satisfaction" in wiring.case_actions else []
+        return blocks.follow_up(reminder, case, config, buttons)
 
     @add(steps.KIND, why_not=steps.why_not_send)
     def step_due(reminder: Reminder, case: Case | None) -> Rendered:

@@ -126,8 +126,9 @@ def case_fallback(case: Case) -> str:
     return f"{case.ref}: promise at risk for {escape_mrkdwn(one_line(case.customer_name, 80))} ({case.severity})"
 
 
-def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonElement] = ()
-                 ) -> list[dict[str, Any]]:
+def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonElement] = (),
+                 sections: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The case in the cases channel; `sections` are areas' additions (escaped mrkdwn), e.g. the outcome."""
     zone = config.workspace.zone
     severity = Severity(case.severity)
     tier = config.tier(case.customer_tier)
@@ -153,6 +154,7 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     ]
     if case.notes:
         blocks.append(base.section(f"*Notes*\n{base.person_text(case.notes, 2900)}"))
+    blocks += [base.section(text) for text in sections[:5]]
     status = case.status if case.is_open else f"resolved — {Outcome(case.outcome).label}" if case.outcome \
         else case.status
     blocks.append(base.context(

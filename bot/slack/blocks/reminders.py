@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -106,7 +107,9 @@ def unanswered(reminder: Reminder, case: Case, config: AmendsConfig, source_sent
     return Rendered(text, base.message([base.section(text), base.section(_case_line(case, config))]))
 
 
-def follow_up(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
+def follow_up(reminder: Reminder, case: Case, config: AmendsConfig, buttons: Sequence[ButtonElement] = ()
+              ) -> Rendered:
+    """`buttons`: what the owner can do from here (e.g. "Record satisfaction", when that area is installed)."""
     text = f":handshake: Check in with {_customer(case)} on {case.ref}: are they satisfied?"
     blocks = [
         base.section(f":handshake: *Check in with {_customer(case)}.* {case.ref} was resolved "
@@ -115,6 +118,8 @@ def follow_up(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
                      "their patience. Record what they say on the case."),
         base.section(_case_line(case, config)),
     ]
+    if buttons:
+        blocks.append(ActionsBlock(elements=list(buttons)))
     return Rendered(text, base.message(blocks))
 
 
