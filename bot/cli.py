@@ -158,6 +158,34 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         db.dispose()
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from bot.db import Database, current_revision, head_revision
+    from bot.tracking import report
+    from bot.tracking.figures import figures
+
+    config = load_config(settings.config_path)
+    try:
+        zone = config.workspace.zone
+        end = report.parse_when(args.until, "--until", zone) if args.until else SystemClock().now()
+        start = report.parse_since(args.since, end, zone)
+        if start >= end:
+            raise ValueError("--since must be before --until")
+    except ValueError as exc:
+        return _fail([str(exc)], "usage problem")
+    if current_revision(settings.database_url) != head_revision():
+        return _fail(["AMENDS_DATABASE_URL: the database schema is not up to date (run: amends db upgrade)"])
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as session:
+            found = figures(session, start=start, end=end, currency=config.workspace.currency,
+                            best=config.tracking.best_lessons)
+    finally:
+        db.dispose()
+    sys.stdout.write(report.render(found, args.format, config.workspace.zone))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amends", description="Amends: recover broken promises to customers, in Slack.")
     parser.add_argument("--version", action="version", version=f"amends {__version__}")
@@ -201,6 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("channel", help="channel ID (C0123ABCD) or #name; invite the bot to it first")
     importer.add_argument("--full", action="store_true", help="read the whole history again, not only what is new")
     importer.set_defaults(handler=cmd_index)
+
+    report = sub.add_parser("report", help="causes, contact times, outcomes, costs, satisfaction, action items "
+                                           "and lessons of a period, and every case in it")
+    report.add_argument("--since", default="30d", help="how far back: 30d, 4w, 12h, or a date like 2026-11-01 "
+                                                      "(default 30d); dates and times are in workspace.timezone")
+    report.add_argument("--until", help="end of the period: a date or time like 2026-12-01 or 2026-12-01T09:00 "
+                                        "(default now)")
+    report.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                        help="table (for a terminal; the default), csv (one row per case) or json (everything)")
+    report.set_defaults(handler=cmd_report)
 
     check = sub.add_parser("check", help="validate amends.yaml and the other data files")
     check.set_defaults(handler=cmd_check)

@@ -1,0 +1,110 @@
+"""`amends report`: the figures of a period and every case in it, as a table, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.db import Database
+from bot.settings import AmendsConfig
+from bot.tracking.figures import figures
+from tests.tracking_seed import END, EXPECTED, START, seed
+
+
+@pytest.fixture
+def seeded(db_url: str, config: AmendsConfig) -> Iterator[Database]:
+    db = Database(db_url)
+    seed(db, config)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def cli_env(db_url: str, config: AmendsConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "amends.yaml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json", exclude_defaults=True)))
+    monkeypatch.setenv("AMENDS_DATABASE_URL", db_url)
+    monkeypatch.setenv("AMENDS_CONFIG", str(path))
+    monkeypatch.chdir(tmp_path)
+
+
+def report(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    code = main(["report", "--since", "2026-11-01", "--until", "2026-12-01", *args])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out
+
+
+def test_the_figures_of_a_month(seeded: Database, config: AmendsConfig) -> None:
+    with seeded.transaction() as session:
+        found = figures(session, start=START, end=END, currency="GBP")
+    for name, value in EXPECTED.items():
+        if name == "best":
+            assert [lesson.ref for lesson in found.best_lessons] == value
+        elif name == "cases":
+            assert [row.ref for row in found.cases] == value
+        else:
+            assert getattr(found, name) == value, name
+    assert found.budget is None and found.satisfaction_scores == {4: 1, 5: 1}
+    one = next(row for row in found.cases if row.ref == "AM-1")
+    assert (one.hours_to_contact, one.final_cost, one.satisfaction, one.action_items, one.action_items_open) == \
+        (2.0, Decimal("120.00"), 5, 1, 1)
+
+
+def test_table_is_readable_in_a_terminal(seeded: Database, cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    out = report(capsys)
+    lines = out.splitlines()
+    assert lines[0] == "Amends report · Sun 01 Nov 2026 00:00 – Tue 01 Dec 2026 00:00 (Europe/London)"
+    assert "Cases opened               4" in out and "Cases resolved             3" in out
+    assert "Detection → customer told  median 4.0 h (3 of 4 told)" in out
+    assert "Compensation spent         155.50 GBP (budget unknown)" in out
+    assert "Customer satisfaction      4.5 / 5 from 2 (5: 1 · 4: 1)" in out
+    assert "Action items               1 open, 1 overdue" in out
+    assert re.search(r"^  Supplier delay +2  █{24}$", out, re.MULTILINE)
+    assert re.search(r"^  Cancelled +1  █{24}$", out, re.MULTILINE)
+    assert "  1. AM-1 · Supplier delay · Took an alternative · satisfaction 5/5 · cost 120.00 GBP" in out
+    assert "     What worked: Mesh model at the same price" in out
+    table = lines[lines.index("Cases (5)") + 1:]
+    assert table[0].split() == ["case", "opened", "cause", "severity", "customer", "status", "outcome", "told",
+                                "after", "cost", "(GBP)", "satisf.", "items", "open"]
+    am1 = next(line for line in table if line.startswith("AM-1 "))
+    assert am1.split()[-4:] == ["h", "120.00", "5/5", "1/1"] and "Took an alternative" in am1
+    assert max(len(line) for line in lines) <= 160  # fits a wide terminal without wrapping
+
+
+def test_csv_has_one_row_per_case(seeded: Database, cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = list(csv.DictReader(io.StringIO(report(capsys, "--format", "csv"))))
+    assert [r["ref"] for r in rows] == EXPECTED["cases"]
+    am1 = rows[1]
+    assert am1["final_cost"] == "120.00" and am1["outcome"] == "took_alternative" and am1["satisfaction"] == "5"
+    assert am1["hours_to_contact"] == "2.0" and am1["what_worked"] == "Mesh model at the same price"
+    assert am1["opened_at"] == "2026-11-10T09:00:00+00:00"
+    open_one = rows[4]
+    assert open_one["status"] == "open" and open_one["final_cost"] == "" and open_one["customer_contacted_at"] == ""
+
+
+def test_json_has_the_figures_and_the_cases(seeded: Database, cli_env: None,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(report(capsys, "--format", "json"))
+    assert data["spent"] == "155.50" and data["budget"] is None and data["currency"] == "GBP"
+    assert data["by_cause"] == EXPECTED["by_cause"] and data["outcomes"] == EXPECTED["outcomes"]
+    assert data["median_hours_to_contact"] == 4.0 and data["satisfaction_average"] == 4.5
+    assert [lesson["ref"] for lesson in data["best_lessons"]] == EXPECTED["best"]
+    assert [c["ref"] for c in data["cases"]] == EXPECTED["cases"]
+    assert data["start"] == "2026-11-01T00:00:00+00:00" and data["end"] == "2026-12-01T00:00:00+00:00"
+
+
+def test_bad_period_is_one_clear_line(seeded: Database, cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--since", "last month"]) == 2
+    assert "--since 'last month': give a duration like 30d" in capsys.readouterr().err
+    assert main(["report", "--since", "2026-12-02", "--until", "2026-12-01"]) == 2
+    assert "--since must be before --until" in capsys.readouterr().err

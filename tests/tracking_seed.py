@@ -1,0 +1,92 @@
+"""A month of tracked cases with known figures, for the report and the weekly digest tests.
+
+Period: Sun 1 Nov 2026 00:00 - Tue 1 Dec 2026 00:00 (London = UTC in November). The digest's week is
+Mon 23 Nov - Mon 30 Nov; only AM-3 and AM-6 fall in it... see WEEK below.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from bot.cases import service as cases
+from bot.cases.hooks import CaseHooks
+from bot.cases.intake import CaseIntake
+from bot.cases.models import Outcome
+from bot.db import Database
+from bot.settings import AmendsConfig
+from bot.tracking import service as tracking
+from bot.tracking.service import ActionItemInput, ItemSchedule, ResolutionInput
+
+ASSOCIATE, COLLEAGUE = "U0ASSOC01", "U0ASSOC02"
+START = datetime(2026, 11, 1, tzinfo=UTC)
+END = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def at(day: int, hour: int = 9, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+def _open(db: Database, config: AmendsConfig, when: datetime, cause: str, customer: str) -> int:
+    intake = CaseIntake(customer_name=customer, order_ref=f"SO-{when:%m%d}", promise="12 office chairs",
+                        promised_at=when + timedelta(days=2), cause=cause, order_value=Decimal("2400"))
+    with db.transaction() as session:
+        return cases.open_case(session, intake, reporter_id=ASSOCIATE, config=config, now=when).id
+
+
+def _contacted(db: Database, case_id: int, when: datetime) -> None:
+    with db.transaction() as session:
+        cases.record_customer_contacted(session, case_id, actor_id=ASSOCIATE, now=when, channel="phone",
+                                        hooks=CaseHooks())
+
+
+def _resolve(db: Database, config: AmendsConfig, case_id: int, when: datetime, details: ResolutionInput) -> None:
+    with db.transaction() as session:
+        tracking.resolve(session, case_id, details, actor_id=ASSOCIATE, now=when, hooks=CaseHooks(),
+                         schedule=ItemSchedule(config.workspace.zone))
+
+
+def seed(db: Database, config: AmendsConfig) -> None:
+    """Six cases: AM-1..AM-4 count in November; AM-5 is all October; AM-6 was opened in November too."""
+    one = _open(db, config, at(10), "supplier-delay", "Northwind Traders")
+    _contacted(db, one, at(10, 11))                                           # told after 2 h
+    _resolve(db, config, one, at(12), ResolutionInput(
+        Outcome.TOOK_ALTERNATIVE, Decimal("120.00"), "Fabric batch failed inspection",
+        lesson_worked="Mesh model at the same price", lesson_change="Ask for inspection dates",
+        satisfaction=5, satisfaction_comment="Lovely chairs",
+        action_items=(ActionItemInput("Second fabric supplier", COLLEAGUE, date(2026, 11, 20)),)))
+    two = _open(db, config, at(11), "supplier-delay", "Contoso")
+    _contacted(db, two, at(11, 13))                                           # told after 4 h
+    _resolve(db, config, two, at(13), ResolutionInput(Outcome.CANCELLED, Decimal("0"), "Supplier went bust"))
+    three = _open(db, config, at(24), "stock-out", "Fabrikam")
+    _contacted(db, three, at(25))                                             # told after 24 h, still open
+    four = _open(db, config, at(20, month=10), "logistics", "Tailspin Toys")  # opened in October
+    _resolve(db, config, four, at(5), ResolutionInput(
+        Outcome.PROMISE_KEPT, Decimal("35.50"), "Courier lost the pallet", lesson_worked="Sent a van",
+        action_items=(ActionItemInput("Courier SLA review", ASSOCIATE, date(2026, 11, 6)),)))
+    with db.transaction() as session:
+        tracking.record_satisfaction(session, four, score=4, comment=None, actor_id=ASSOCIATE, now=at(8),
+                                     hooks=CaseHooks())
+        [item] = tracking.action_items_for_case(session, four)
+        tracking.complete_action_item(session, item.id, actor_id=ASSOCIATE, now=at(7))
+    five = _open(db, config, at(1, month=10), "quality", "Old Case Ltd")     # all in October
+    _resolve(db, config, five, at(5, month=10), ResolutionInput(Outcome.CANCELLED, Decimal("999"), "Old"))
+    _open(db, config, at(26), "capacity", "Wide World Importers")            # open, customer not told
+
+
+# What the report for November must say.
+EXPECTED = {
+    "opened": 4,
+    "resolved": 3,
+    "by_cause": {"supplier-delay": 2, "capacity": 1, "stock-out": 1},
+    "median_hours_to_contact": 4.0,
+    "contacted": 3,
+    "outcomes": {"promise_kept": 1, "took_alternative": 1, "cancelled": 1},
+    "spent": Decimal("155.50"),
+    "satisfaction_average": 4.5,
+    "satisfaction_count": 2,
+    "open_action_items": 1,
+    "overdue_action_items": 1,
+    "best": ["AM-1", "AM-4", "AM-2"],
+    "cases": ["AM-4", "AM-1", "AM-2", "AM-3", "AM-6"],
+}
