@@ -154,6 +154,43 @@ def test_files_upload_v2(fake: FakeSlack, client: WebClient) -> None:
     assert fake.uploaded(posted.files[0]["id"]).content == b"\x89PNG fake"
 
 
+def test_files_upload_v2_follows_slacks_three_steps_strictly(fake: FakeSlack, client: WebClient) -> None:
+    # Into a DM, as a reply in a thread, with alt text; the file is described like Slack does.
+    parent = client.chat_postMessage(channel=ASSOCIATE, text="Weekly digest")
+    client.files_upload_v2(channel=parent["channel"], thread_ts=parent["ts"], content=b"\x89PNG chart",
+                           filename="chart.png", title="Chart", alt_txt="Bars")
+    reply = fake.thread(parent["channel"], parent["ts"])[-1]
+    assert reply.subtype == "file_share" and reply.files[0]["mimetype"] == "image/png"
+    assert reply.files[0]["alt_txt"] == "Bars" and reply.files[0]["title"] == "Chart"
+    # Not shared anywhere without a channel, and a completed file can't be completed again.
+    private = client.files_upload_v2(content=b"x", filename="private.txt")
+    file_id = private["file"]["id"]
+    assert error_of(lambda: client.files_completeUploadExternal(files=[{"id": file_id}])) == "file_not_found"
+    # Each step is checked: a file never uploaded, a channel the bot isn't in, a thread that isn't there.
+    started = client.files_getUploadURLExternal(filename="a.png", length=3)
+    assert error_of(lambda: client.files_completeUploadExternal(files=[{"id": started["file_id"]}])) == \
+        "file_not_found"
+    fake.add_channel("C0ELSEWHERE", "elsewhere", members=[ASSOCIATE], bot_member=False)
+    assert error_of(lambda: client.files_upload_v2(channel="C0ELSEWHERE", content=b"x", filename="a.txt")) == \
+        "not_in_channel"
+    assert error_of(lambda: client.files_upload_v2(channel=CASES_CHANNEL, thread_ts="1.000000", content=b"x",
+                                                   filename="a.txt")) == "thread_not_found"
+    assert error_of(lambda: client.files_getUploadURLExternal(filename="", length=3)) == "invalid_arguments"
+
+
+def test_an_upload_must_be_as_long_as_announced(fake: FakeSlack) -> None:
+    import urllib.error
+    import urllib.request
+
+    client = WebClient(token=fake.bot_token, base_url=fake.api_url)
+    started = client.files_getUploadURLExternal(filename="a.png", length=10)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(started["upload_url"], data=b"short", method="POST"))
+    assert caught.value.code == 400
+    assert error_of(lambda: client.files_completeUploadExternal(files=[{"id": started["file_id"]}])) == \
+        "file_not_found"
+
+
 def test_too_much_text_in_a_messages_blocks_is_refused(client: WebClient) -> None:
     # Each section is within its 3000 characters, but together they pass what Slack takes in one message.
     blocks = [section("x" * 2900) for _ in range(5)]

@@ -1,8 +1,5 @@
-"""A month of tracked cases with known figures, for the report and the weekly digest tests.
-
-Period: Sun 1 Nov 2026 00:00 - Tue 1 Dec 2026 00:00 (London = UTC in November). The digest's week is
-Mon 23 Nov - Mon 30 Nov; only AM-3 and AM-6 fall in it... see WEEK below.
-"""
+"""Tracked cases with known figures, for the report and the weekly digest tests, saved through the
+domain services as the Slack flows do. November 2026: London is on UTC."""
 
 from __future__ import annotations
 
@@ -27,20 +24,20 @@ def at(day: int, hour: int = 9, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
-def _open(db: Database, config: AmendsConfig, when: datetime, cause: str, customer: str) -> int:
+def open_case(db: Database, config: AmendsConfig, when: datetime, cause: str, customer: str) -> int:
     intake = CaseIntake(customer_name=customer, order_ref=f"SO-{when:%m%d}", promise="12 office chairs",
                         promised_at=when + timedelta(days=2), cause=cause, order_value=Decimal("2400"))
     with db.transaction() as session:
         return cases.open_case(session, intake, reporter_id=ASSOCIATE, config=config, now=when).id
 
 
-def _contacted(db: Database, case_id: int, when: datetime) -> None:
+def contacted(db: Database, case_id: int, when: datetime) -> None:
     with db.transaction() as session:
         cases.record_customer_contacted(session, case_id, actor_id=ASSOCIATE, now=when, channel="phone",
                                         hooks=CaseHooks())
 
 
-def _resolve(db: Database, config: AmendsConfig, case_id: int, when: datetime, details: ResolutionInput) -> None:
+def resolve(db: Database, config: AmendsConfig, case_id: int, when: datetime, details: ResolutionInput) -> None:
     with db.transaction() as session:
         tracking.resolve(session, case_id, details, actor_id=ASSOCIATE, now=when, hooks=CaseHooks(),
                          schedule=ItemSchedule(config.workspace.zone))
@@ -48,20 +45,20 @@ def _resolve(db: Database, config: AmendsConfig, case_id: int, when: datetime, d
 
 def seed(db: Database, config: AmendsConfig) -> None:
     """Six cases: AM-1..AM-4 count in November; AM-5 is all October; AM-6 was opened in November too."""
-    one = _open(db, config, at(10), "supplier-delay", "Northwind Traders")
-    _contacted(db, one, at(10, 11))                                           # told after 2 h
-    _resolve(db, config, one, at(12), ResolutionInput(
+    one = open_case(db, config, at(10), "supplier-delay", "Northwind Traders")
+    contacted(db, one, at(10, 11))                                           # told after 2 h
+    resolve(db, config, one, at(12), ResolutionInput(
         Outcome.TOOK_ALTERNATIVE, Decimal("120.00"), "Fabric batch failed inspection",
         lesson_worked="Mesh model at the same price", lesson_change="Ask for inspection dates",
         satisfaction=5, satisfaction_comment="Lovely chairs",
         action_items=(ActionItemInput("Second fabric supplier", COLLEAGUE, date(2026, 11, 20)),)))
-    two = _open(db, config, at(11), "supplier-delay", "Contoso")
-    _contacted(db, two, at(11, 13))                                           # told after 4 h
-    _resolve(db, config, two, at(13), ResolutionInput(Outcome.CANCELLED, Decimal("0"), "Supplier went bust"))
-    three = _open(db, config, at(24), "stock-out", "Fabrikam")
-    _contacted(db, three, at(25))                                             # told after 24 h, still open
-    four = _open(db, config, at(20, month=10), "logistics", "Tailspin Toys")  # opened in October
-    _resolve(db, config, four, at(5), ResolutionInput(
+    two = open_case(db, config, at(11), "supplier-delay", "Contoso")
+    contacted(db, two, at(11, 13))                                           # told after 4 h
+    resolve(db, config, two, at(13), ResolutionInput(Outcome.CANCELLED, Decimal("0"), "Supplier went bust"))
+    three = open_case(db, config, at(24), "stock-out", "Fabrikam")
+    contacted(db, three, at(25))                                             # told after 24 h, still open
+    four = open_case(db, config, at(20, month=10), "logistics", "Tailspin Toys")  # opened in October
+    resolve(db, config, four, at(5), ResolutionInput(
         Outcome.PROMISE_KEPT, Decimal("35.50"), "Courier lost the pallet", lesson_worked="Sent a van",
         action_items=(ActionItemInput("Courier SLA review", ASSOCIATE, date(2026, 11, 6)),)))
     with db.transaction() as session:
@@ -69,9 +66,9 @@ def seed(db: Database, config: AmendsConfig) -> None:
                                      hooks=CaseHooks())
         [item] = tracking.action_items_for_case(session, four)
         tracking.complete_action_item(session, item.id, actor_id=ASSOCIATE, now=at(7))
-    five = _open(db, config, at(1, month=10), "quality", "Old Case Ltd")     # all in October
-    _resolve(db, config, five, at(5, month=10), ResolutionInput(Outcome.CANCELLED, Decimal("999"), "Old"))
-    _open(db, config, at(26), "capacity", "Wide World Importers")            # open, customer not told
+    five = open_case(db, config, at(1, month=10), "quality", "Old Case Ltd")     # all in October
+    resolve(db, config, five, at(5, month=10), ResolutionInput(Outcome.CANCELLED, Decimal("999"), "Old"))
+    open_case(db, config, at(26), "capacity", "Wide World Importers")            # open, customer not told
 
 
 # What the report for November must say.

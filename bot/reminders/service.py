@@ -58,6 +58,28 @@ def schedule(session: Session, *, kind: str, due_at: datetime, now: datetime, ca
     return int(existing)
 
 
+def schedule_once(session: Session, *, kind: str, due_at: datetime, now: datetime, key: str,
+                  audience: Audience = Audience.USER, recipient_id: str | None = None,
+                  payload: dict[str, Any] | None = None) -> int | None:
+    """Create the reminder unless one with `key` was ever scheduled, whatever became of it (sent,
+    cancelled...): for what must go out once and only once, like a week's digest. Returns its id, or None
+    when it already existed. On PostgreSQL a transaction-scoped advisory lock on the key makes replicas
+    take turns, so the second one sees the first one's row; SQLite has one writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    if session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key).limit(1)) is not None:
+        return None
+    return schedule(session, kind=kind, due_at=due_at, now=now, audience=audience, recipient_id=recipient_id,
+                    key=key, payload=payload)
+
+
+def keys_with_prefix(session: Session, prefix: str) -> set[str]:
+    """Every key ever scheduled that starts with `prefix` (e.g. one week's digests)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return set(session.scalars(select(Reminder.dedupe_key).where(Reminder.dedupe_key.like(escaped + "%",
+                                                                                         escape="\\"))))
+
+
 def live_by_key(session: Session, key: str) -> Reminder | None:
     return session.scalar(select(Reminder).where(Reminder.dedupe_key == key, Reminder.state.in_(LIVE)))
 

@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import math
+import mimetypes
 import secrets
 import threading
 import time
@@ -208,6 +209,8 @@ class Upload:
     filename: str
     length: int
     content: bytes | None = None
+    alt_txt: str | None = None
+    completed: bool = False
 
 
 @dataclass
@@ -924,28 +927,42 @@ class FakeSlack:
         if not filename or length <= 0:
             raise SlackError("invalid_arguments")
         file_id = f"F{next(self._ids):010d}"
-        self._uploads[file_id] = Upload(file_id, filename, length)
+        self._uploads[file_id] = Upload(file_id, filename, length, alt_txt=args.get("alt_txt") or None)
         return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Like Slack: every file must have been uploaded in full to its upload URL first; it is shared to
+        `channel_id` or each of `channels` (comma-separated), as a reply with `thread_ts` (one channel
+        only); `initial_comment` wins over `blocks`, which are validated like a message's."""
         files = args.get("files")
-        if not isinstance(files, list) or not files:
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
             raise SlackError("invalid_arguments")
         done = []
         for item in files:
-            upload = self._uploads.get(item.get("id", ""))
-            if upload is None or upload.content is None:
+            upload = self._uploads.get(str(item.get("id", "")))
+            if upload is None or upload.content is None or upload.completed:
                 raise SlackError("file_not_found")
             done.append({"id": upload.file_id, "name": upload.filename, "title": item.get("title") or
-                         upload.filename, "size": len(upload.content)})
-        channel_id = args.get("channel_id")
-        if channel_id:
-            channel = self._channel_for_post(str(channel_id))
-            thread_ts = args.get("thread_ts") or None
-            message = Message(channel.id, self._next_ts(), self.bot_user_id,
-                              str(args.get("initial_comment") or ""), [], thread_ts, files=done,
-                              bot_id=self.bot_id, subtype="file_share")
+                         upload.filename, "size": len(upload.content), "mimetype": _mimetype(upload.filename),
+                         "alt_txt": upload.alt_txt})
+        targets = [str(args["channel_id"])] if args.get("channel_id") else \
+            [c.strip() for c in str(args.get("channels") or "").split(",") if c.strip()]
+        thread_ts = args.get("thread_ts") or None
+        if thread_ts and len(targets) != 1:
+            raise SlackError("invalid_arguments", messages=["[ERROR] thread_ts needs exactly one channel"])
+        comment = str(args.get("initial_comment") or "")
+        blocks = [] if comment else self._check_blocks(args)
+        channels = [self._channel_for_post(target) for target in targets]
+        for channel in channels:
+            if thread_ts and not any(m.ts == thread_ts for m in self._messages[channel.id]):
+                raise SlackError("thread_not_found")
+        for channel in channels:
+            self._rate_limit_post(channel.id)
+            message = Message(channel.id, self._next_ts(), self.bot_user_id, comment, blocks, thread_ts,
+                              files=done, bot_id=self.bot_id, subtype="file_share")
             self._messages[channel.id].append(message)
+        for item in files:
+            self._uploads[str(item["id"])].completed = True
         return {"files": done}
 
     # ------------------------------------------------------------------ response_url and uploads
@@ -998,8 +1015,11 @@ class FakeSlack:
     def handle_upload(self, file_id: str, content: bytes) -> None:
         with self._changed:
             upload = self._uploads.get(file_id)
-            if upload is None:
+            if upload is None or upload.completed:
                 raise SlackError("file_not_found", status=404)
+            if len(content) != upload.length:  # the length promised to files.getUploadURLExternal
+                raise SlackError("invalid_upload", status=400,
+                                 messages=[f"[ERROR] got {len(content)} bytes, expected {upload.length}"])
             upload.content = content
             self._touch()
 
@@ -1008,6 +1028,10 @@ class FakeSlack:
         """Hold the state lock while reading several things consistently."""
         with self._changed:
             yield
+
+
+def _mimetype(filename: str) -> str:
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def _truthy(value: object) -> bool:

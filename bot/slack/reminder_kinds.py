@@ -32,6 +32,10 @@ WhyNot = Callable[[Session, Reminder, Case | None, datetime], str | None]
 Render = Callable[[Reminder, Case | None], Rendered]
 # (session, reminder, case or None, now) -> schedule follow-ups, in the same transaction as "sent"
 AfterSent = Callable[[Session, Reminder, Case | None, datetime], None]
+# (client, reminder id, payload, channel, ts) -> Slack-side work once the message is in Slack (e.g. upload a
+# chart next to it). Runs again if the post is found by the lookup after a crash, so it must be idempotent;
+# raising makes the sweep retry the reminder (the lookup then finds the post and only this runs again).
+AfterPost = Callable[[Any, int, dict[str, Any], str, str], None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class ReminderKind:
     after_sent: AfterSent | None = None
     # Most reminders only make sense while their case is open; a few (the satisfaction follow-up) after.
     needs_open_case: bool = True
+    after_post: AfterPost | None = None
 
 
 class ReminderKinds:
@@ -49,11 +54,11 @@ class ReminderKinds:
         self._kinds: dict[str, ReminderKind] = {}
 
     def add(self, name: str, *, why_not: WhyNot | None = None, after_sent: AfterSent | None = None,
-            needs_open_case: bool = True) -> Callable[[Render], Render]:
+            needs_open_case: bool = True, after_post: AfterPost | None = None) -> Callable[[Render], Render]:
         def register(render: Render) -> Render:
             if name in self._kinds:
                 raise ValueError(f"reminder kind {name!r} is registered twice")
-            self._kinds[name] = ReminderKind(name, render, why_not, after_sent, needs_open_case)
+            self._kinds[name] = ReminderKind(name, render, why_not, after_sent, needs_open_case, after_post)
             return render
         return register
 

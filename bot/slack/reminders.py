@@ -75,6 +75,7 @@ class Job:
     rendered: Rendered
     uncertain: bool
     attempts: int
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class ReminderSender:
                 try:
                     jobs.append(Job(reminder.id, reminder.kind, reminder.case_id, kind.needs_open_case,
                                     self._destination(reminder, case), kind.render(reminder, case),
-                                    reminder.uncertain, reminder.attempts))
+                                    reminder.uncertain, reminder.attempts, dict(reminder.payload or {})))
                 except Exception as exc:  # noqa: BLE001 - a broken renderer fails its reminder, not the batch
                     log.exception("reminder %s: could not render", reminder.id)
                     settled.append(Result(None, reminder.id, "failed", error=f"rendering failed: {exc}"))
@@ -193,6 +194,7 @@ class ReminderSender:
             if job.uncertain:
                 found = self._already_posted(job.destination, job.reminder_id)
                 if found is not None:
+                    self._after_post(job, *found)
                     return Result(job, job.reminder_id, "sent", channel=found[0], ts=found[1])
             posted = self.client.chat_postMessage(
                 channel=job.destination.channel, thread_ts=job.destination.thread_ts, text=job.rendered.text,
@@ -205,7 +207,17 @@ class ReminderSender:
         except (URLError, TimeoutError, ConnectionError, OSError) as exc:
             # The post may or may not have reached Slack: look before posting next time.
             return self._transient(job, f"network: {exc}", uncertain=True)
+        try:
+            self._after_post(job, posted["channel"], posted["ts"])
+        except Exception as exc:  # noqa: BLE001 - the post is in Slack: retry finds it and only redoes this
+            log.exception("reminder %s: posted, but what follows the post failed", job.reminder_id)
+            return self._transient(job, f"after post: {exc}", uncertain=True)
         return Result(job, job.reminder_id, "sent", channel=posted["channel"], ts=posted["ts"])
+
+    def _after_post(self, job: Job, channel: str, ts: str) -> None:
+        kind = self.wiring.reminder_kinds.get(job.kind)
+        if kind is not None and kind.after_post is not None:
+            kind.after_post(self.client, job.reminder_id, job.payload, channel, ts)
 
     def _case_still_open(self, case_id: int) -> bool:
         # A plain read outside the session machinery (and SQLite's writer lock): milliseconds before posting.

@@ -1,8 +1,15 @@
-"""Action items: the reminder their owner gets on the due day, and "Mark done"."""
+"""Action items (the reminder their owner gets on the due day, and "Mark done") and the weekly digest.
+
+The digest rides on the reminders machinery: a ticker task schedules each manager's digest of the week
+once its moment has come (bot.tracking.digest: one key per ISO week and manager, never scheduled twice),
+and the reminder sweep posts it, with the same claims, retries and dedupe as every reminder. Once the
+message is in Slack, its chart is uploaded next to it with files_upload_v2, unless it is there already.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -17,7 +24,13 @@ from bot.slack.ids import Action
 from bot.slack.notify import Respond
 from bot.slack.reminder_kinds import Rendered
 from bot.slack.wiring import Wiring
+from bot.tracking import digest
 from bot.tracking import service as tracking
+from bot.tracking.chart import chart_png
+from bot.tracking.figures import Figures, figures
+
+log = logging.getLogger(__name__)
+DIGEST_EVERY = timedelta(minutes=1)
 
 
 def register(wiring: Wiring) -> None:
@@ -44,3 +57,55 @@ def register(wiring: Wiring) -> None:
         text, rendered = blocks.done(item, case)
         respond(text=text, blocks=rendered, replace_original=True)
         refresh_case_message(client, wiring, case.id)  # it lists the action items and how many are done
+
+    _register_digest(wiring)
+
+
+def _register_digest(wiring: Wiring) -> None:
+    deps = wiring.deps
+    config = deps.config
+    zone = config.workspace.zone
+    wiring.surface.uses_scopes("files:write", "im:history")
+
+    def week_figures(week: digest.DigestWeek) -> Figures:
+        with deps.db.transaction() as session:
+            return figures(session, start=week.start, end=week.end, currency=config.workspace.currency,
+                           best=config.tracking.best_lessons)
+
+    def schedule_due(now: datetime) -> None:
+        """Schedule the latest week's digest for every manager who hasn't had it (cheap when all have)."""
+        if not config.tracking.digest.enabled or not config.managers.configured:
+            return
+        week = digest.week_to_send(now, config.tracking.digest, zone)
+        if week is None:
+            return
+        listed = set(config.managers.users)
+        with deps.db.transaction() as session:
+            done = digest.scheduled_for(session, week)
+        if done and listed <= done:
+            return  # the user group was looked up when this week's digests were first scheduled
+        recipients = listed | (people.usergroup_members(wiring.surface.app.client, config.managers.usergroup)
+                               if config.managers.usergroup else set())
+        with deps.db.transaction() as session:
+            added = digest.schedule(session, week, recipients - done, now)
+        if added:
+            log.info("weekly digest %s scheduled for %d manager(s)", week.label, len(added))
+
+    def render(reminder: Reminder, case: Case | None) -> Rendered:
+        return blocks.digest(week_figures(digest.DigestWeek.from_payload(reminder.payload)), zone)
+
+    def upload_chart(client: WebClient, reminder_id: int, payload: dict[str, Any], channel: str, ts: str) -> None:
+        week = digest.DigestWeek.from_payload(payload)
+        filename = f"amends-digest-{week.label}.png"
+        later = client.conversations_history(channel=channel, oldest=ts, limit=50).get("messages") or []
+        if any(f.get("name") == filename for message in later for f in message.get("files") or []):
+            return  # uploaded before a crash or a lost answer: once is enough
+        found = week_figures(week)
+        title = f"Amends weekly digest · {blocks.period(found, zone)}"
+        client.files_upload_v2(channel=channel, content=chart_png(found, title), filename=filename, title=title,
+                               alt_txt=f"Bar charts: {found.opened} cases opened by cause, {found.resolved} resolved "
+                                       "by outcome")
+
+    wiring.reminder_kinds.add(digest.KIND, needs_open_case=False, after_post=upload_chart)(render)
+    if deps.ticker is not None:
+        deps.ticker.every(DIGEST_EVERY, "weekly-digest")(schedule_due)

@@ -1,8 +1,10 @@
-"""Block Kit for action items (the DM to their owner, the reminder on the due day, done) and the digest."""
+"""Block Kit for action items (the DM to their owner, the reminder on the due day, done) and the weekly digest."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock
 
@@ -12,6 +14,8 @@ from bot.slack.ids import Action
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
 from bot.slack.reminder_kinds import Rendered
 from bot.text import one_line
+from bot.tracking import report
+from bot.tracking.figures import Figures, Lesson, cause_label, outcome_label
 from bot.tracking.models import ActionItem
 from bot.tracking.service import MAX_ITEM_TEXT
 
@@ -65,3 +69,58 @@ def done(item: ActionItem, case: Case) -> tuple[str, list[dict[str, Any]]]:
     assert item.done_by is not None
     text = f":white_check_mark: Done: {_item(item)} (from {case.ref}), marked by {base.user_mention(item.done_by)}."
     return text, base.message([base.section(text)])
+
+
+# ---------------------------------------------------------------------- the weekly digest
+
+
+def period(figures: Figures, zone: ZoneInfo) -> str:
+    start = figures.start.astimezone(zone)
+    last = (figures.end - timedelta(seconds=1)).astimezone(zone)
+    return f"{start:%a %d %b} – {last:%a %d %b %Y}"
+
+
+def _counts(counts: dict[str, int], label: Any) -> str:
+    return "\n".join(f"• {label(key)}: *{count}*" for key, count in counts.items()) or "• none"
+
+
+def _lesson(lesson: Lesson) -> str:
+    ref = base.link(lesson.permalink, lesson.ref) if lesson.permalink else lesson.ref
+    facts = [f"*{ref}*", cause_label(lesson.cause), outcome_label(lesson.outcome)]
+    if lesson.satisfaction:
+        facts.append(f"{lesson.satisfaction}/5")
+    facts.append(f"cost {report.money(lesson.final_cost, lesson.currency)}")
+    lines = [" · ".join(facts), f"_What caused it:_ {base.person_text(one_line(lesson.what_caused_it, 200), 400)}"]
+    if lesson.what_worked:
+        lines.append(f"_What worked:_ {base.person_text(one_line(lesson.what_worked, 200), 400)}")
+    if lesson.what_should_change:
+        lines.append(f"_What should change:_ {base.person_text(one_line(lesson.what_should_change, 200), 400)}")
+    return "\n".join(lines)
+
+
+def digest_fallback(figures: Figures, zone: ZoneInfo) -> str:
+    return (f":bar_chart: Weekly digest, {period(figures, zone)}: {figures.opened} case(s) opened, "
+            f"{figures.resolved} resolved, {report.money(figures.spent, figures.currency)} spent.")
+
+
+def digest(figures: Figures, zone: ZoneInfo) -> Rendered:
+    """The weekly digest to a manager: the week's figures and best lessons (the chart follows as a file)."""
+    blocks: list[Any] = [
+        base.header(f"Weekly digest · {period(figures, zone)}"),
+        base.fields_section([
+            ("Cases opened", str(figures.opened)),
+            ("Cases resolved", str(figures.resolved)),
+            ("Detection → customer told", report.contact_line(figures)),
+            ("Compensation spent", report.budget_line(figures)),
+            ("Customer satisfaction", report.satisfaction_line(figures)),
+            ("Action items", f"{figures.open_action_items} open, {figures.overdue_action_items} overdue"),
+        ]),
+        base.fields_section([("Opened, by cause", _counts(figures.by_cause, cause_label)),
+                             ("Resolved, by outcome", _counts(figures.outcomes, outcome_label))]),
+        base.divider(),
+        base.section("*Best lessons of the week*" if figures.best_lessons else
+                     "*Best lessons of the week*\nNo case was resolved this week."),
+    ]
+    blocks += [base.section(_lesson(lesson)) for lesson in figures.best_lessons]
+    blocks.append(base.context("The chart follows. Every case of the week: `amends report --since 7d --format csv`."))
+    return Rendered(digest_fallback(figures, zone), base.message(blocks))
