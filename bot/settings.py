@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.datafile import load_model
 from bot.drafting.config import DraftingConfig
 from bot.errors import ConfigError
+from bot.home.config import HomeConfig
 from bot.playbooks.config import PlaybooksConfig
 from bot.reminders.config import RemindersConfig
 from bot.tracking.config import TrackingConfig
@@ -163,6 +164,7 @@ class AmendsConfig(_Strict):
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    home: HomeConfig = Field(default_factory=HomeConfig)
 
     @field_validator("customer_tiers")
     @classmethod

@@ -94,6 +94,23 @@ def test_views_update_checks_the_hash(fake: FakeSlack, client: WebClient) -> Non
         == "hash_conflict"
 
 
+def test_views_publish_is_as_strict_as_slack(fake: FakeSlack, client: WebClient) -> None:
+    home = {"type": "home", "blocks": [section()]}
+    first = client.views_publish(user_id=ASSOCIATE, view=home)["view"]
+    again = client.views_publish(user_id=ASSOCIATE, view=home, hash=first["hash"])["view"]
+    assert again["id"] == first["id"] and fake.home(ASSOCIATE) == home
+    assert error_of(lambda: client.views_publish(user_id=ASSOCIATE, view=home, hash=first["hash"])) == "hash_conflict"
+    assert error_of(lambda: client.views_publish(user_id="U0NOBODY", view=home)) == "user_not_found"
+    assert error_of(lambda: client.views_publish(user_id=ASSOCIATE, view={"type": "home", "blocks": [
+        section()] * 101})) == "invalid_arguments"
+    assert error_of(lambda: client.views_publish(user_id=ASSOCIATE, view={
+        **home, "submit": {"type": "plain_text", "text": "Go"}})) == "invalid_arguments"
+    assert error_of(lambda: client.views_publish(user_id=ASSOCIATE, view={"type": "home", "blocks": [
+        section("x" * 2900)] * 90})) == "view_too_large"
+    fake.home_tab_enabled = False
+    assert error_of(lambda: client.views_publish(user_id=ASSOCIATE, view=home)) == "not_enabled"
+
+
 def test_rate_limits_answer_429_with_retry_after(fake: FakeSlack, client: WebClient) -> None:
     fake.rate_limit_next("chat.postMessage", retry_after=7)
     with pytest.raises(SlackApiError) as caught:

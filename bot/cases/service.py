@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import changes
 from bot.cases import severity
 from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
@@ -28,6 +29,8 @@ def record_event(session: Session, case: Case, kind: str, actor_id: str | None, 
                  **data: Any) -> CaseEvent:
     event = CaseEvent(case=case, kind=kind, actor_id=actor_id, at=at, data=data)
     session.add(event)
+    # Every change to a case is logged here, so this is where views of cases (the App Home) learn of it.
+    changes.note(session, case_id=case.id, users=[case.owner_id])
     return event
 
 
@@ -113,6 +116,7 @@ def change_owner(session: Session, case_id: int, *, new_owner_id: str, actor_id:
     previous = case.owner_id
     case.owner_id = new_owner_id
     case.updated_at = now
+    changes.note(session, case_id=case.id, users=[previous])  # the case leaves their Home
     record_event(session, case, "owner_changed", actor_id, now, previous_owner=previous, new_owner=new_owner_id)
     return case
 

@@ -18,6 +18,8 @@ revision of the checklist the person was looking at (`seen_revision`):
 
 For other areas:
 
+* the App Home: `progress_of(session, case_ids, now=...)` gives each case's current step and how many
+  of its steps are late, for a page of cases in one query.
 * reminders: each step's due time is on its row (`StepProgress.due_at`, fixed when the case opens);
   `open_steps_due_before(session, before)` lists the open steps of open cases, on each case's path.
 * an area whose action a step names (offer_alternatives, draft_message, record_choice,
@@ -28,7 +30,8 @@ For other areas:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -100,6 +103,21 @@ class DueStep:
     required: bool
     action: str | None
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a case stands in its checklist, in brief (App Home): its current step and how many are late."""
+
+    case_id: int
+    step_id: str
+    title: str
+    action: str | None
+    due_at: datetime | None
+    overdue_steps: int
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at <= now
 
 
 # ---------------------------------------------------------------------- attaching and reading
@@ -338,6 +356,31 @@ def step_is_open(session: Session, case_id: int, step_id: str) -> bool:
         return False
     step = next((s for s in row.steps if s.step_id == step_id), None)
     return step is not None and step.status == StepStatus.OPEN and engine.on_path(step.track, row.path)
+
+
+def progress_of(session: Session, case_ids: Sequence[int], *, now: datetime) -> dict[int, Progress]:
+    """The current step (the first open one on the path, as the engine says) and the number of overdue steps
+    of each open case in `case_ids`, in one query; cases without a playbook, or with nothing open, are absent."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(StepProgress.case_id, StepProgress.step_id, StepProgress.title, StepProgress.action,
+               StepProgress.due_at)
+        .join(CasePlaybook, CasePlaybook.case_id == StepProgress.case_id)
+        .join(Case, Case.id == StepProgress.case_id)
+        .where(StepProgress.case_id.in_(list(case_ids)), StepProgress.status == StepStatus.OPEN,
+               Case.status == CaseStatus.OPEN,
+               StepProgress.track.in_([Track.COMMON.value, CasePlaybook.path]))
+        .order_by(StepProgress.case_id, StepProgress.position)
+    ).all()
+    found: dict[int, Progress] = {}
+    late: dict[int, int] = {}
+    for case_id, step_id, title, action, due_at in rows:
+        if due_at is not None and due_at <= now:
+            late[case_id] = late.get(case_id, 0) + 1
+        if case_id not in found:
+            found[case_id] = Progress(case_id, step_id, title, action, due_at, 0)
+    return {case_id: dataclasses.replace(p, overdue_steps=late.get(case_id, 0)) for case_id, p in found.items()}
 
 
 # ---------------------------------------------------------------------- internals

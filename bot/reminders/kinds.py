@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from bot.cases.models import Case
+from bot.cases.models import Case, CaseStatus
 from bot.reminders import service
 from bot.reminders.config import RemindersConfig
 from bot.reminders.models import Audience, Reminder
@@ -38,6 +39,14 @@ class Policy:
 
     def next_status_update(self, case: Case, after: datetime) -> datetime:
         return self.working(after + self.config.status_update_every.every(case.severity))
+
+
+def deadline_near(config: RemindersConfig, now: datetime) -> ColumnElement[bool]:
+    """The "deadline near, customer not told" rule as a query condition on open cases (for dashboards): the
+    promised time is within `deadline_warning_before` (or already passed) and the customer hasn't been told.
+    The DEADLINE_NEAR reminder watches the same two facts."""
+    return and_(Case.status == CaseStatus.OPEN, Case.customer_contacted_at.is_(None),
+                Case.promised_at <= now + config.deadline_warning_before)
 
 
 def key(kind: Kind, case_id: int) -> str:

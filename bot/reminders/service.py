@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot import changes
 from bot.errors import Conflict, NotFound
 from bot.reminders.models import Audience, Reminder, ReminderState
 
@@ -37,6 +38,7 @@ def schedule(session: Session, *, kind: str, due_at: datetime, now: datetime, ca
              payload: dict[str, Any] | None = None) -> int:
     """Create a reminder, or move the live one with the same key to `due_at` (keys make this idempotent,
     across replicas too: the insert and the "someone already has it" check are one statement)."""
+    changes.note(session, case_id=case_id, users=[recipient_id])  # a case's next reminder shows on Home
     values = dict(kind=kind, case_id=case_id, audience=audience, recipient_id=recipient_id, dedupe_key=key,
                   payload=payload or {}, state=ReminderState.PENDING, due_at=due_at, attempts=0, uncertain=False,
                   created_at=now)
@@ -151,7 +153,11 @@ def mark_sent(session: Session, reminder_id: int, *, token: str, now: datetime, 
                 uncertain=False, last_error=None)
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)).scalar()
-    return session.get(Reminder, settled, populate_existing=True) if settled is not None else None
+    if settled is None:
+        return None
+    reminder = session.get(Reminder, settled, populate_existing=True)
+    changes.note(session, case_id=reminder.case_id, users=[reminder.recipient_id])
+    return reminder
 
 
 def mark_cancelled(session: Session, reminder_id: int, *, token: str | None, reason: str) -> bool:

@@ -44,6 +44,7 @@ T = TypeVar("T")
 
 TRIGGER_TTL = 3.0
 VIEW_STACK_LIMIT = 3
+VIEW_SIZE_LIMIT = 250_000  # views.publish answers view_too_large past 250 kB of JSON
 JSON_ARGS = {"blocks", "attachments", "view", "metadata", "files", "user_ids", "users"}
 
 
@@ -224,13 +225,15 @@ class FakeSlack:
 
     def __init__(self, *, bot_token: str = "xoxb-fake-bot-token", team_id: str = "T0AMENDS1",
                  bot_user_id: str = "U0AMENDSBOT", bot_id: str = "B0AMENDSBOT", app_id: str = "A0AMENDS1",
-                 trigger_ttl: float = TRIGGER_TTL) -> None:
+                 trigger_ttl: float = TRIGGER_TTL, home_tab_enabled: bool = True) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
+        # The app's Home tab switch (app_home.home_tab_enabled in the manifest): off, views.publish fails.
+        self.home_tab_enabled = home_tab_enabled
         self.domain = "amends-sandbox"
 
         self.users: dict[str, User] = {}
@@ -907,10 +910,16 @@ class FakeSlack:
 
     def api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
+        if len(json.dumps(view)) > VIEW_SIZE_LIMIT:
+            raise SlackError("view_too_large")
         self._check_view(view)
         if not isinstance(view, dict) or view.get("type") != "home":
             raise SlackError("invalid_arguments", messages=["[ERROR] views.publish takes a home view"])
+        if not self.home_tab_enabled:
+            raise SlackError("not_enabled")
         user_id = str(args.get("user_id", ""))
+        if not user_id:
+            raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: user_id"])
         if user_id not in self.users:
             raise SlackError("user_not_found")
         existing = self._homes.get(user_id)

@@ -7,16 +7,17 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import cases, drafting, errors, knowledge, playbooks, reminders, resolve, tracking
+from bot.slack import cases, drafting, errors, home, knowledge, playbooks, reminders, resolve, tracking
 from bot.slack.case_actions import CaseActions
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
+from bot.slack.home_sections import HomeSections
 from bot.slack.reminder_kinds import ReminderKinds
 from bot.slack.surface import Surface
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
-AREAS = [cases, reminders, drafting, knowledge, resolve, playbooks, tracking]
+AREAS = [cases, reminders, drafting, knowledge, resolve, playbooks, tracking, home]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | None,
@@ -38,7 +39,7 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | 
     surface.uses_scopes("chat:write", "users:read", "usergroups:read")
     errors.install(app)
     wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,
-                    reminder_kinds=ReminderKinds())
+                    reminder_kinds=ReminderKinds(), home=HomeSections())
     for area in AREAS:
         area.register(wiring)
     return wiring

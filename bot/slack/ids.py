@@ -26,6 +26,9 @@ class Action(StrEnum):
     KNOWLEDGE_MORE = "knowledge_more"
     KNOWLEDGE_LINK = "knowledge_link"
     ACTION_ITEM_DONE = "action_item_done"
+    HOME_PREVIOUS = "home_previous"
+    HOME_NEXT = "home_next"
+    HOME_OPEN_CASE = "home_open_case"  # a link button: Slack still sends the click, which is acked
 
 
 class IntakeField(StrEnum):

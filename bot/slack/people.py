@@ -44,3 +44,9 @@ def manager_mentions(config: AmendsConfig) -> list[str]:
     if config.managers.usergroup:
         mentions.append(f"<!subteam^{config.managers.usergroup}>")
     return mentions
+
+
+def manager_ids(client: WebClient, config: AmendsConfig) -> set[str]:
+    """Everyone who is a manager right now (one Slack call for the user group, whoever asks next)."""
+    managers = config.managers
+    return set(managers.users) | (usergroup_members(client, managers.usergroup) if managers.usergroup else set())

@@ -1,6 +1,6 @@
 """Everything an area's `register(wiring)` hooks into: Bolt listeners (surface), `/recover`
-subcommands, case actions, reminder kinds, periodic tasks (deps.ticker) and case lifecycle hooks
-(deps.hooks)."""
+subcommands, case actions, reminder kinds, App Home sections (home), periodic tasks (deps.ticker) and
+case lifecycle hooks (deps.hooks)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.slack.case_actions import CaseActions
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
+from bot.slack.home_sections import HomeSections
 from bot.slack.reminder_kinds import ReminderKinds
 from bot.slack.surface import Surface
 
@@ -20,3 +21,4 @@ class Wiring:
     case_actions: CaseActions
     deps: SlackDeps
     reminder_kinds: ReminderKinds
+    home: HomeSections

@@ -1,0 +1,24 @@
+"""The `home:` section of amends.yaml."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from bot.reminders.config import Duration
+
+
+class HomeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Changes within this long of each other refresh a Home once (resolving a case closes its checklist,
+    # cancels its reminders and schedules a follow-up: one refresh, not four).
+    refresh_after: Duration = timedelta(seconds=2)
+
+    @field_validator("refresh_after")
+    @classmethod
+    def _sane(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) <= value <= timedelta(minutes=1):
+            raise ValueError("refresh_after must be between 0s and 1m")
+        return value

@@ -1,0 +1,162 @@
+"""Block Kit for the App Home: its header, paged lists with Previous/Next, case rows and the week's figures.
+
+Every list is one page (`bot.home.service.Page`) rendered in at most `list_blocks(limit)` blocks, which is
+what lets each section declare its budget (bot/slack/home_sections.py) and the whole Home stay within
+Slack's 100 blocks however many cases there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.cases.causes import Cause
+from bot.cases.severity import Severity
+from bot.home.service import CaseLine, Page, WeekFigures
+from bot.slack.blocks import base
+from bot.slack.ids import Action
+from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
+from bot.text import escape_mrkdwn, one_line
+
+T = TypeVar("T")
+PAGE_BLOCK_PREFIX = "home_page."
+
+
+class HomePage(Metadata):
+    """A Previous/Next button: the list it turns and where the page it shows starts."""
+
+    section: str
+    offset: int
+
+
+def list_blocks(limit: int) -> int:
+    """The most blocks `paged_list` uses for a page of `limit` rows: divider, title, rows, Previous/Next."""
+    return limit + 3
+
+
+def view(blocks: Sequence[Block]) -> dict[str, Any]:
+    return base.home(blocks)
+
+
+def chrome(*, manager: bool, now: datetime, zone: ZoneInfo, open_cases: int, overdue: int) -> list[Block]:
+    """The top of every Home (CHROME_BLOCKS blocks): who it is for, a one-line summary, what to do."""
+    if manager:
+        title = "Amends · your team"
+        summary = f"*{open_cases}* open case{_s(open_cases)} on the team"
+    else:
+        title = "Amends · your cases"
+        summary = f"You have *{open_cases}* open case{_s(open_cases)}"
+    if overdue:
+        summary += f", :rotating_light: *{overdue}* overdue"
+    summary += f". Updated {base.slack_date(now, zone)}."
+    return [
+        base.header(title),
+        base.context(summary),
+        ActionsBlock(block_id="home_actions", elements=[
+            base.button("Open a case", Action.OPEN_INTAKE, style="primary"),
+        ]),
+    ]
+
+
+def paged_list(section: str, title: str, page: Page[T], render_row: Callable[[T], Block], *,
+               empty: str | None = None, note: str | None = None) -> list[Block]:
+    """A titled list, one page of it, with Previous/Next when there is more. `title` and `note` must be
+    escaped mrkdwn. With no rows, the title and `empty` (or nothing at all when `empty` is None)."""
+    if page.total == 0 and empty is None:
+        return []
+    heading = f"*{title}*"
+    if page.total > len(page.items) or page.offset:
+        heading += f"  ·  {page.offset + 1}–{page.offset + len(page.items)} of {page.total}"
+    elif page.total:
+        heading += f"  ·  {page.total}"
+    if note:
+        heading += f"\n{note}"
+    if page.total == 0:
+        heading += f"\n_{empty}_"
+    blocks: list[Block] = [base.divider(), base.section(heading)]
+    blocks += [render_row(item) for item in page.items]
+    nav: list[ButtonElement] = []
+    if page.has_previous:
+        nav.append(base.button("Previous", Action.HOME_PREVIOUS,
+                               value=HomePage(section=section, offset=page.previous_offset).encode(BUTTON_VALUE_LIMIT)))
+    if page.has_next:
+        nav.append(base.button("Next", Action.HOME_NEXT,
+                               value=HomePage(section=section, offset=page.next_offset).encode(BUTTON_VALUE_LIMIT)))
+    if nav:
+        blocks.append(ActionsBlock(block_id=PAGE_BLOCK_PREFIX + section, elements=nav))
+    return blocks
+
+
+def case_row(line: CaseLine, zone: ZoneInfo, button: ButtonElement | None, *, owner: bool = False) -> Block:
+    """One open case: what was promised to whom, how urgent, where it stands and what comes next."""
+    case = line.case
+    severity = Severity(case.severity)
+    ref = base.link(case.permalink, case.ref or "") if case.permalink else f"{case.ref}"
+    who = f"{escape_mrkdwn(one_line(case.customer_name, 60))}"
+    first = f"*{ref}* · {who} — {escape_mrkdwn(one_line(case.promise, 90))}"
+    due = f"due {base.slack_date(case.promised_at, zone)}"
+    if line.promise_overdue:
+        due = f":rotating_light: *overdue* since {base.slack_date(case.promised_at, zone)}"
+    facts = [f"{severity.emoji} {severity}", due]
+    if line.deadline_near:
+        facts.append(":mega: customer not told yet")
+    if owner:
+        facts.append(f"owner {base.user_mention(case.owner_id)}")
+    lines = [first, " · ".join(facts)]
+    progress = line.progress
+    if progress is not None:
+        step = f"Now: *{escape_mrkdwn(one_line(progress.title, 80))}*"
+        if progress.due_at is not None:
+            late = progress.overdue(line.now)
+            step += f" ({':alarm_clock: ' if late else ''}{'was due' if late else 'due'} " \
+                    f"{base.slack_date(progress.due_at, zone)})"
+        if progress.overdue_steps > 1:
+            step += f" · {progress.overdue_steps} steps late"
+        lines.append(step)
+    if line.next_reminder is not None:
+        lines.append(f":bell: next reminder {base.slack_date(line.next_reminder, zone)}")
+    return base.section("\n".join(lines), accessory=button)
+
+
+def severity_note(counts: dict[str, int]) -> str:
+    shown = [f"{Severity(s).emoji} {counts[s.value]} {s.value}" for s in reversed(Severity) if counts.get(s.value)]
+    return "  ".join(shown)
+
+
+def week(figures: WeekFigures, zone: ZoneInfo) -> list[Block]:
+    """This week's figures (4 blocks): opened and resolved since Monday, open and overdue now, by cause."""
+    since = base.slack_date(figures.start, zone, with_time=False)
+    blocks: list[Block] = [
+        base.divider(),
+        base.section(f"*This week* (since {since})"),
+        base.fields_section([
+            ("Opened", str(figures.opened)), ("Resolved", str(figures.resolved)),
+            ("Open now", str(figures.open_now)), ("Overdue now", str(figures.overdue_now)),
+        ]),
+    ]
+    if figures.by_cause:
+        causes = "  ·  ".join(f"{_cause_label(cause)} {count}" for cause, count in figures.by_cause[:8])
+        blocks.append(base.context(f"Opened by cause: {causes}"))
+    return blocks
+
+
+def failed(ref: str) -> list[Block]:
+    """What the Home shows when it couldn't be put together."""
+    return [base.header("Amends"), base.section(
+        f":warning: I couldn't load your Home just now. Open the tab again in a moment. If it keeps happening, "
+        f"give your Amends admin this reference: `{ref}`.")]
+
+
+def _cause_label(cause: str) -> str:
+    try:
+        return Cause(cause).label
+    except ValueError:
+        return escape_mrkdwn(cause)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
