@@ -76,7 +76,13 @@ class Case(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_cases_owner_status", "owner_id", "status"),)
+    __table_args__ = (
+        Index("ix_cases_owner_status", "owner_id", "status"),
+        # The App Home's paged lists and counts (bench/app_home.py: 10,000 open cases).
+        Index("ix_cases_status_severity", "status", "severity", "promised_at"),
+        Index("ix_cases_status_contacted_promised", "status", "customer_contacted_at", "promised_at"),
+        Index("ix_cases_created_cause", "created_at", "cause"),
+    )
 
     @property
     def is_open(self) -> bool:

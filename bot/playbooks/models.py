@@ -116,6 +116,8 @@ class StepProgress(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "step_id"),
         Index("ix_playbook_steps_status_due", "status", "due_at"),
+        # A page of cases' current steps (App Home): without it the planner walks every open step.
+        Index("ix_playbook_steps_case_status", "case_id", "status", "position"),
     )
 
 

@@ -183,19 +183,21 @@ def test_the_x_closes_the_modal_and_tells_the_bot(ui: SandboxPage, sandbox: Sand
 def test_the_home_tab_shows_the_published_view_and_its_clicks_reach_the_bot(ui: SandboxPage, sandbox: Sandbox) -> None:
     recorder = record_kit_actions(sandbox)
     ui.open(SUPPORT.id)
+    ui.app("home")  # opening the tab has the bot publish its own Home; the kit's replaces it
+    expect(ui.page.locator("#main .home")).to_contain_text("Amends · your cases")
     home = bot_client(sandbox).views_publish(user_id=ASSOCIATE.id, view={"type": "home", "blocks": [
-        {"type": "header", "text": plain("Your open cases")},
+        {"type": "header", "text": plain("Kit: open cases")},
         {"type": "section", "text": mrkdwn("*AM-1* · Northwind Traders"),
          "accessory": {"type": "button", "action_id": "kit_home_open", "text": plain("Open"), "value": "1"}},
     ]})["view"]
-    ui.app("home")
-    expect(ui.page.locator("#main .home")).to_contain_text("Your open cases")
+    expect(ui.page.locator("#main .home")).to_contain_text("Kit: open cases")
     ui.shot("home-tab")
-    ui.page.locator("#main .home").get_by_role("button", name="Open").click()
+    ui.page.locator("#main .home").get_by_role("button", name="Open", exact=True).click()
     clicked = recorder.wait_for(lambda p: p["actions"][0]["action_id"] == "kit_home_open")
     assert clicked["container"] == {"type": "view", "view_id": home["id"]}
     assert clicked["view"]["type"] == "home"
 
     ui.act_as(MANAGER.id)
     ui.app("home")
-    expect(ui.page.locator("#main .home")).not_to_contain_text("Your open cases")
+    expect(ui.page.locator("#main .home")).to_contain_text("Amends · your team")  # each person has their own
+    expect(ui.page.locator("#main .home")).not_to_contain_text("Kit: open cases")

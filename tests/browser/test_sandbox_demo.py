@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from bot.sandbox.demo import seed_demo
 from bot.sandbox.runtime import Sandbox
-from bot.sandbox.workspace import BEST_PRACTICES, CASES, MANAGER
+from bot.sandbox.workspace import ASSOCIATE, BEST_PRACTICES, CASES, MANAGER
 from tests.browser.support import SandboxPage
 
 
@@ -28,3 +28,25 @@ def test_the_demo_fills_the_workspace_through_the_bot(ui: SandboxPage, sandbox: 
     ui.channel(BEST_PRACTICES.id)
     expect(ui.messages()).to_have_count(4)
     ui.shot("demo-best-practices")
+
+
+def test_the_demo_home_tabs_show_each_persons_cases_and_the_managers_team(ui: SandboxPage, sandbox: Sandbox) -> None:
+    seed_demo(sandbox)
+    ui.open(CASES.id, as_=ASSOCIATE.id)
+    ui.app("home")
+    home = ui.page.locator("#main .home")
+    expect(home).to_contain_text("Amends · your cases")
+    expect(home).to_contain_text("Northwind Traders")
+    expect(home).to_contain_text("Siobhan O'Brien")
+    expect(home).not_to_contain_text("Harbour Dental Clinic")  # Ben's
+    expect(home).not_to_contain_text("Team's open cases")
+    ui.shot("demo-home-associate")
+
+    ui.act_as(MANAGER.id)
+    ui.app("home")
+    expect(home).to_contain_text("Amends · your team")
+    team = home.locator(".bk-section").filter(has_text="Harbour Dental Clinic").first
+    expect(team).to_contain_text("critical")
+    expect(home).to_contain_text("Deadline near, customer not told")
+    expect(home).to_contain_text("This week")
+    ui.shot("demo-home-manager")
