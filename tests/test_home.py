@@ -171,7 +171,7 @@ def test_a_manager_sees_the_team_by_severity_deadlines_near_and_the_week(harness
                              promised_at=harness.clock.now() + timedelta(hours=6))
     with harness.amends.db.transaction() as session:
         cases.record_customer_contacted(session, told.id, actor_id=COLLEAGUE, now=harness.clock.now(),
-                                        channel="phone")
+                                        channel="phone", hooks=harness.amends.deps.hooks)
     critical = harness.open_case(user=COLLEAGUE, customer_name="Key Account plc", order_value="9000",
                                  customer_tier="key", promised_at=harness.clock.now() - timedelta(hours=1))
     later = harness.open_case(customer_name="Later Ltd", promised_at=harness.clock.now() + timedelta(days=9),
