@@ -117,6 +117,7 @@ def test_the_digest_of_a_seeded_week(harness: Harness) -> None:
 
 
 def test_a_restart_at_digest_time_sends_it_once(harness: Harness, restart: object) -> None:
+    seed_week(harness)
     harness.tick(DUE)
     harness.tick(DUE + timedelta(seconds=30))
     assert len(digests(harness.fake)) == 1
@@ -131,6 +132,7 @@ def test_a_restart_at_digest_time_sends_it_once(harness: Harness, restart: objec
 
 def test_a_digest_that_fell_due_while_the_bot_was_down_goes_out_once_after_it_starts(
         harness: Harness, restart: object) -> None:
+    seed_week(harness)
     harness.tick(DUE - timedelta(minutes=5))  # the last tick before it stopped
     later = restart()  # type: ignore[operator]
     run(later, harness, DUE + timedelta(hours=2, minutes=30))
@@ -146,6 +148,7 @@ def test_a_digest_that_fell_due_while_the_bot_was_down_goes_out_once_after_it_st
 
 
 def test_a_failed_chart_upload_is_retried_without_posting_the_digest_twice(harness: Harness) -> None:
+    seed_week(harness)
     harness.fake.fail_next("files.completeUploadExternal", "internal_error", status=500)
     harness.tick(DUE)
     harness.tick()
@@ -156,7 +159,16 @@ def test_a_failed_chart_upload_is_retried_without_posting_the_digest_twice(harne
     assert len(charts(harness.fake)) == 1 and digest_rows(harness)[0].state == "sent"
 
 
-def test_no_digest_before_the_first_week_has_a_recipient(harness: Harness) -> None:
+def test_a_quiet_week_gets_its_digest_without_an_empty_chart(harness: Harness) -> None:
+    harness.tick(DUE)
+    harness.tick()
+    [message] = digests(harness.fake)
+    assert "No case was resolved this week." in all_text(message.blocks)
+    assert "The chart follows" not in all_text(message.blocks)
+    assert [m for m in harness.fake.dms(MANAGER) if m.files] == []
+
+
+def test_the_week_a_digest_covers(harness: Harness) -> None:
     week = digest.latest_week(DUE - timedelta(seconds=1), harness.amends.config.tracking.digest,
                               harness.amends.config.workspace.zone)
     assert (week.start, week.end, week.label) == (DUE - timedelta(days=14), DUE - timedelta(days=7), "2026-W47")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 import threading
 import urllib.parse
 from http import HTTPStatus
@@ -35,6 +36,7 @@ LONG_POLL_SECONDS = 25.0
 MAX_BODY = 1_000_000
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
+SHOWN_FILES = {"image/png", "image/jpeg", "image/gif"}  # uploads the page shows inline; never SVG (scripts)
 # Images in Block Kit come from anywhere (Slack proxies them); nothing else does.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -150,6 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.OK, self.web.state(query.get("user", ""), since))
             elif url.path == "/api/traffic":
                 self._json(HTTPStatus.OK, self.web.traffic())
+            elif url.path.startswith("/files/"):
+                self._file(url.path.removeprefix("/files/"))
             else:
                 self._json(HTTPStatus.NOT_FOUND, {"ok": False, "error": "not found"})
         except ActionError as exc:
@@ -163,6 +167,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.NOT_FOUND, {"ok": False, "error": "not found"})
             return
         self._send(HTTPStatus.OK, path.read_bytes(), CONTENT_TYPES[path.suffix])
+
+    def _file(self, file_id: str) -> None:
+        """An image the bot uploaded and shared (files_upload_v2), shown in its message like Slack does."""
+        upload = self.web.sandbox.fake.uploaded(file_id)
+        kind = mimetypes.guess_type(upload.filename)[0] if upload else None
+        if upload is None or not upload.completed or upload.content is None or kind not in SHOWN_FILES:
+            self._json(HTTPStatus.NOT_FOUND, {"ok": False, "error": "not found"})
+            return
+        self._send(HTTPStatus.OK, upload.content, kind)
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         if not self._host_ok():

@@ -101,6 +101,8 @@ def _register_digest(wiring: Wiring) -> None:
         if any(f.get("name") == filename for message in later for f in message.get("files") or []):
             return  # uploaded before a crash or a lost answer: once is enough
         found = week_figures(week)
+        if not found.opened and not found.resolved:
+            return  # an empty chart says nothing the message doesn't
         title = f"Amends weekly digest · {blocks.period(found, zone)}"
         client.files_upload_v2(channel=channel, content=chart_png(found, title), filename=filename, title=title,
                                alt_txt=f"Bar charts: {found.opened} cases opened by cause, {found.resolved} resolved "

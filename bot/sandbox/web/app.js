@@ -574,7 +574,15 @@ function renderMessage(message, { inThread }) {
     bodyNode.append(messageContent(message, { type: "message", channel: message.channel, ts: message.ts }, `msg:${key}`));
   }
   for (const file of message.files ?? []) {
-    bodyNode.append(el("div", "msg-file", `📎 ${file.title ?? file.name} (${file.size ?? "?"} bytes)`));
+    if (["image/png", "image/jpeg", "image/gif"].includes(file.mimetype)) {
+      const picture = el("img", "msg-file-image");
+      picture.src = `/files/${encodeURIComponent(file.id)}`;
+      picture.alt = file.alt_txt ?? file.title ?? file.name;
+      picture.title = file.title ?? file.name;
+      bodyNode.append(picture);
+    } else {
+      bodyNode.append(el("div", "msg-file", `📎 ${file.title ?? file.name} (${file.size ?? "?"} bytes)`));
+    }
   }
   if (!inThread && message.reply_count) {
     const replies = button(`${message.reply_count} ${message.reply_count === 1 ? "reply" : "replies"}`, "msg-replies",

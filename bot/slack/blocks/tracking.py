@@ -122,5 +122,6 @@ def digest(figures: Figures, zone: ZoneInfo) -> Rendered:
                      "*Best lessons of the week*\nNo case was resolved this week."),
     ]
     blocks += [base.section(_lesson(lesson)) for lesson in figures.best_lessons]
-    blocks.append(base.context("The chart follows. Every case of the week: `amends report --since 7d --format csv`."))
+    chart = "The chart follows. " if figures.opened or figures.resolved else ""
+    blocks.append(base.context(f"{chart}Every case of the week: `amends report --since 7d --format csv`."))
     return Rendered(digest_fallback(figures, zone), base.message(blocks))
