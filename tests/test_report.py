@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import yaml
 
 from bot.cli import main
 from bot.db import Database
+from bot.playbooks import service as playbooks
 from bot.settings import AmendsConfig
 from bot.tracking.figures import figures
+from tests.support import Harness
 from tests.tracking_seed import END, EXPECTED, START, seed
 
 
@@ -108,3 +111,14 @@ def test_bad_period_is_one_clear_line(seeded: Database, cli_env: None, capsys: p
     assert "--since 'last month': give a duration like 30d" in capsys.readouterr().err
     assert main(["report", "--since", "2026-12-02", "--until", "2026-12-01"]) == 2
     assert "--since must be before --until" in capsys.readouterr().err
+
+
+def test_ticking_the_playbooks_contact_step_counts_as_the_customer_told(harness: Harness) -> None:
+    case = harness.open_case()
+    told = harness.clock.now() + timedelta(hours=3)
+    with harness.amends.db.transaction() as session:
+        playbooks.complete_step(session, case.id, "contact-customer", actor_id="U0ASSOC01", now=told)
+    with harness.amends.db.transaction() as session:
+        found = figures(session, start=harness.clock.now() - timedelta(days=1), end=told + timedelta(hours=1),
+                        currency="GBP")
+    assert found.median_hours_to_contact == 3.0 and found.cases[0].customer_contacted_at == told

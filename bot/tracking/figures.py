@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from statistics import median
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -95,66 +96,79 @@ class Figures:
         return None if self.budget is None else self.budget - self.spent
 
 
+# Plain rows, not ORM objects: loading 10,000 cases as objects took 2.8 s of a 30-day report's 4.5 s.
+CASE_COLUMNS = (Case.id, Case.ref, Case.created_at, Case.cause, Case.severity, Case.customer_name, Case.order_ref,
+                Case.owner_id, Case.status, Case.outcome, Case.resolved_at, Case.currency, Case.customer_contacted_at,
+                Case.permalink)
+RESOLUTION_COLUMNS = (Resolution.case_id, Resolution.resolved_at, Resolution.outcome, Resolution.final_cost,
+                      Resolution.currency, Resolution.satisfaction, Resolution.satisfaction_comment,
+                      Resolution.lesson_cause, Resolution.lesson_worked, Resolution.lesson_change)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield list(ids[i:i + CHUNK])
+
+
 def figures(session: Session, *, start: datetime, end: datetime, currency: str, best: int = 3,
             budget: Decimal | None = None) -> Figures:
     """Everything about [start, end): cases opened or resolved in it, action items as they stand at `end`."""
-    opened = session.scalars(select(Case).where(Case.created_at >= start, Case.created_at < end)
+    opened = session.execute(select(*CASE_COLUMNS).where(Case.created_at >= start, Case.created_at < end)
                              .order_by(Case.created_at, Case.id)).all()
-    resolved_rows = session.execute(
-        select(Resolution, Case).join(Case, Case.id == Resolution.case_id)
+    resolved = session.execute(
+        select(*RESOLUTION_COLUMNS)
         .where(Resolution.reopened_at.is_(None), Resolution.resolved_at >= start, Resolution.resolved_at < end)
         .order_by(Resolution.resolved_at, Resolution.id)).all()
     satisfied = session.scalars(select(Resolution.satisfaction).where(
         Resolution.reopened_at.is_(None), Resolution.satisfaction.is_not(None),
         Resolution.satisfaction_at >= start, Resolution.satisfaction_at < end)).all()
 
-    contacts = contact_times(session, [c.id for c in opened])
+    cases = {row.id: row for row in opened}
+    for chunk in _chunks([r.case_id for r in resolved if r.case_id not in cases]):
+        cases.update((row.id, row) for row in session.execute(select(*CASE_COLUMNS).where(Case.id.in_(chunk))))
+    contacts = contact_times(session, list(cases.values()))
     waits = [(contacts[c.id] - c.created_at).total_seconds() / 3600 for c in opened if c.id in contacts]
     causes = Counter(c.cause for c in opened)
-    outcomes = Counter(r.outcome for r, _ in resolved_rows)
+    outcomes = Counter(r.outcome for r in resolved)
     scores = Counter(int(s) for s in satisfied)
+    still_open = or_(ActionItem.done_at.is_(None), ActionItem.done_at >= end)
     open_items = session.scalar(select(func.count()).select_from(ActionItem).where(
-        ActionItem.created_at < end, or_(ActionItem.done_at.is_(None), ActionItem.done_at >= end))) or 0
+        ActionItem.created_at < end, still_open)) or 0
     overdue_items = session.scalar(select(func.count()).select_from(ActionItem).where(
-        ActionItem.created_at < end, ActionItem.overdue_at <= end,
-        or_(ActionItem.done_at.is_(None), ActionItem.done_at >= end))) or 0
+        ActionItem.created_at < end, ActionItem.overdue_at <= end, still_open)) or 0
     return Figures(
-        start=start, end=end, currency=currency, opened=len(opened), resolved=len(resolved_rows),
+        start=start, end=end, currency=currency, opened=len(opened), resolved=len(resolved),
         by_cause=dict(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))),
         median_hours_to_contact=round(median(waits), 1) if waits else None, contacted=len(waits),
         outcomes={o.value: outcomes[o.value] for o in Outcome if outcomes[o.value]},
-        spent=sum((r.final_cost for r, _ in resolved_rows), Decimal("0.00")), budget=budget,
+        spent=sum((r.final_cost for r in resolved), Decimal("0.00")), budget=budget,
         satisfaction_average=round(sum(satisfied) / len(satisfied), 2) if satisfied else None,
         satisfaction_count=len(satisfied), satisfaction_scores=dict(sorted(scores.items())),
         open_action_items=int(open_items), overdue_action_items=int(overdue_items),
-        best_lessons=best_lessons(resolved_rows, best),
-        cases=case_rows(session, opened, resolved_rows, contacts, currency),
+        best_lessons=best_lessons(resolved, cases, best),
+        cases=case_rows(session, cases, resolved, contacts, currency),
     )
 
 
-def best_lessons(rows: Iterable[tuple[Resolution, Case]], limit: int) -> list[Lesson]:
+def best_lessons(resolved: Sequence[Any], cases: dict[int, Any], limit: int) -> list[Lesson]:
     """The lessons most worth reading: happiest customers, best endings, something that worked, cheapest."""
-    def merit(row: tuple[Resolution, Case]) -> tuple[int, int, int, Decimal, float]:
-        resolution, _ = row
-        return (resolution.satisfaction or 0, OUTCOME_RANK.get(Outcome(resolution.outcome), 0),
-                1 if resolution.lesson_worked else 0, -resolution.final_cost, resolution.resolved_at.timestamp())
+    def merit(r: Any) -> tuple[int, int, int, Decimal, float]:
+        return (r.satisfaction or 0, OUTCOME_RANK.get(Outcome(r.outcome), 0), 1 if r.lesson_worked else 0,
+                -r.final_cost, r.resolved_at.timestamp())
 
-    ranked = sorted(rows, key=merit, reverse=True)[:limit]
-    return [Lesson(ref=case.ref or str(case.id), cause=case.cause, outcome=r.outcome, final_cost=r.final_cost,
-                   currency=r.currency, satisfaction=r.satisfaction, what_caused_it=r.lesson_cause,
-                   what_worked=r.lesson_worked, what_should_change=r.lesson_change, permalink=case.permalink)
-            for r, case in ranked]
+    ranked = sorted(resolved, key=merit, reverse=True)[:limit]
+    return [Lesson(ref=cases[r.case_id].ref or str(r.case_id), cause=cases[r.case_id].cause, outcome=r.outcome,
+                   final_cost=r.final_cost, currency=r.currency, satisfaction=r.satisfaction,
+                   what_caused_it=r.lesson_cause, what_worked=r.lesson_worked, what_should_change=r.lesson_change,
+                   permalink=cases[r.case_id].permalink)
+            for r in ranked]
 
 
-def contact_times(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
+def contact_times(session: Session, cases: Sequence[Any]) -> dict[int, datetime]:
     """When each case's customer was first told: drafting's "Mark as sent" and the reminders' "Customer
     told" set case.customer_contacted_at; ticking the playbook's contact step counts too, if earlier."""
-    found: dict[int, datetime] = {}
-    for i in range(0, len(case_ids), CHUNK):
-        chunk = list(case_ids[i:i + CHUNK])
-        for case_id, at in session.execute(select(Case.id, Case.customer_contacted_at)
-                                           .where(Case.id.in_(chunk), Case.customer_contacted_at.is_not(None))):
-            found[case_id] = at
+    found = {c.id: c.customer_contacted_at for c in cases if c.customer_contacted_at is not None}
+    for chunk in _chunks([c.id for c in cases]):
         steps = {(case_id, step_id) for case_id, step_id in session.execute(
             select(StepProgress.case_id, StepProgress.step_id)
             .where(StepProgress.case_id.in_(chunk), StepProgress.action == CONTACT_ACTION))}
@@ -168,29 +182,24 @@ def contact_times(session: Session, case_ids: Sequence[int]) -> dict[int, dateti
     return found
 
 
-def case_rows(session: Session, opened: Sequence[Case], resolved: Sequence[tuple[Resolution, Case]],
-              contacts: dict[int, datetime], currency: str) -> list[CaseRow]:
+def case_rows(session: Session, cases: dict[int, Any], resolved: Sequence[Any], contacts: dict[int, datetime],
+              currency: str) -> list[CaseRow]:
     """Every case opened or resolved in the period, oldest first."""
-    cases = {c.id: c for c in opened}
-    for _, case in resolved:
-        cases.setdefault(case.id, case)
     ids = sorted(cases, key=lambda i: (cases[i].created_at, i))
-    contacts = {**contact_times(session, [i for i in ids if i not in contacts]), **contacts}
-    live = {r.case_id: r for r, _ in resolved}
-    missing = [i for i in ids if i not in live and not cases[i].is_open]
-    for i in range(0, len(missing), CHUNK):
-        for r in session.scalars(select(Resolution).where(Resolution.case_id.in_(missing[i:i + CHUNK]),
-                                                          Resolution.reopened_at.is_(None))):
-            live[r.case_id] = r
+    live = {r.case_id: r for r in resolved}
+    for chunk in _chunks([i for i in ids if i not in live and cases[i].status != "open"]):
+        live.update((r.case_id, r) for r in session.execute(
+            select(*RESOLUTION_COLUMNS).where(Resolution.case_id.in_(chunk), Resolution.reopened_at.is_(None))))
     counts: dict[int, tuple[int, int]] = {}
-    for i in range(0, len(ids), CHUNK):
+    for chunk in _chunks(ids):
         for case_id, total, done in session.execute(
                 select(ActionItem.case_id, func.count(), func.count(ActionItem.done_at))
-                .where(ActionItem.case_id.in_(ids[i:i + CHUNK])).group_by(ActionItem.case_id)):
+                .where(ActionItem.case_id.in_(chunk)).group_by(ActionItem.case_id)):
             counts[case_id] = (int(total), int(total) - int(done))
     rows = []
     for case_id in ids:
         case, resolution, contacted = cases[case_id], live.get(case_id), contacts.get(case_id)
+        total, still_open = counts.get(case_id, (0, 0))
         rows.append(CaseRow(
             ref=case.ref or str(case.id), opened_at=case.created_at, cause=case.cause, severity=case.severity,
             customer=case.customer_name, order=case.order_ref, owner=case.owner_id, status=case.status,
@@ -203,7 +212,7 @@ def case_rows(session: Session, opened: Sequence[Case], resolved: Sequence[tuple
             what_caused_it=resolution.lesson_cause if resolution else None,
             what_worked=resolution.lesson_worked if resolution else None,
             what_should_change=resolution.lesson_change if resolution else None,
-            action_items=counts.get(case_id, (0, 0))[0], action_items_open=counts.get(case_id, (0, 0))[1],
+            action_items=total, action_items_open=still_open,
         ))
     return rows
 
