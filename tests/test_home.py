@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -215,6 +216,36 @@ def test_managers_from_the_usergroup_see_the_team_and_lose_it_when_they_leave(ha
     assert TEAM not in open_home(harness, COLLEAGUE)
 
 
+def resolve_with_items(harness: Harness, case: Case, items: list[tuple[str, str, int]]) -> None:
+    """Resolve `case` with action items (text, owner, due in days), as the resolve flow saves them."""
+    from bot.tracking import service as tracking
+    from bot.tracking.service import ActionItemInput, ItemSchedule, ResolutionInput
+
+    today = harness.clock.now().date()
+    details = ResolutionInput(Outcome.CUSTOMER_WAITED, Decimal("0"), "Supplier slipped", action_items=tuple(
+        ActionItemInput(text, owner, today + timedelta(days=days)) for text, owner, days in items))
+    with harness.amends.db.transaction() as session:
+        tracking.resolve(session, case.id, details, actor_id=case.owner_id, now=harness.clock.now(),
+                         hooks=harness.hooks_without_guards(), schedule=ItemSchedule(harness.amends.config.workspace.zone))
+
+
+def test_overdue_action_items_show_to_their_owner_and_the_manager_and_mark_done_from_home(harness: Harness) -> None:
+    case = seed(harness, 1, name="Lesson Ltd")[0]
+    resolve_with_items(harness, case, [("Second <fabric> supplier", COLLEAGUE, 1), ("Check lead times", ASSOCIATE, 1),
+                                       ("Train the new starters", ASSOCIATE, 20)])
+    harness.clock.advance(timedelta(days=3))
+    mine = open_home(harness, COLLEAGUE)
+    assert "Your overdue action items" in mine and "Second &lt;fabric&gt; supplier" in mine
+    assert "Check lead times" not in mine  # Ada's
+    team = open_home(harness, MANAGER)
+    assert "Overdue action items" in team and "Second &lt;fabric&gt; supplier" in team and "Check lead times" in team
+    assert "Train the new starters" not in team  # not due yet
+
+    harness.driver.click(COLLEAGUE, "action_item_done", home=True)
+    wait_home(harness, COLLEAGUE, lambda t: "Second" not in t)
+    wait_home(harness, MANAGER, lambda t: "Second" not in t and "Check lead times" in t)
+
+
 # ---------------------------------------------------------------------- paging
 
 
@@ -368,3 +399,15 @@ def test_changes_during_a_refresh_are_refreshed_after_it_once() -> None:
     assert len(timer.started) == 1
     timer.fire()
     assert refresher.batches == [Changes({1}, set()), Changes({3, 4}, set())]
+
+
+def test_the_registry_refuses_a_section_that_could_take_a_home_past_100_blocks() -> None:
+    from bot.slack.home_sections import HomeSections
+
+    sections = HomeSections()
+    sections.add("a", order=1, max_blocks=60, managers=True, associates=True)(lambda ctx: [])
+    sections.add("b", order=2, max_blocks=37, managers=False, associates=True)(lambda ctx: [])
+    with pytest.raises(ValueError, match="an associate's Home to 101 blocks"):
+        sections.add("c", order=3, max_blocks=1, managers=False, associates=True)(lambda ctx: [])
+    sections.add("d", order=3, max_blocks=37, managers=True, associates=False)(lambda ctx: [])
+    assert [s.name for s in sections.for_person(manager=True)] == ["a", "d"]

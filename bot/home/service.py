@@ -8,7 +8,7 @@ figures. Other areas add their own lists through the Slack-side section registry
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -101,18 +101,29 @@ def _clamp(offset: int, limit: int, total: int) -> int:
     return offset - offset % limit
 
 
+def paged(total: int, offset: int, limit: int, fetch: Callable[[int], Sequence[T]]) -> Page[T]:
+    """One page of a list of `total` rows: `fetch(offset)` returns up to `limit` rows from there (a query with
+    OFFSET and LIMIT). For other areas' Home sections too."""
+    offset = _clamp(offset, limit, total)
+    return Page(tuple(fetch(offset)) if total else (), offset, limit, total)
+
+
 def _case_page(session: Session, where: Sequence[ColumnElement[bool]], order: Sequence[ColumnElement[object]], *,
                offset: int, limit: int, now: datetime, rules: RemindersConfig) -> Page[CaseLine]:
     total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
-    offset = _clamp(offset, limit, total)
-    query: Select[tuple[Case]] = select(Case).where(*where).order_by(*order, Case.id).offset(offset).limit(limit)
-    found = session.scalars(query).all()
+
+    def fetch(start: int) -> Sequence[Case]:
+        query: Select[tuple[Case]] = select(Case).where(*where).order_by(*order, Case.id).offset(start).limit(limit)
+        return session.scalars(query).all()
+
+    page = paged(total, offset, limit, fetch)
+    found = page.items
     ids = [c.id for c in found]
     progress = playbooks.progress_of(session, ids, now=now)
     upcoming = reminders.next_due_for_cases(session, ids)
     lines = tuple(CaseLine(c, progress.get(c.id), upcoming.get(c.id), now, rules.deadline_warning_before)
                   for c in found)
-    return Page(lines, offset, limit, total)
+    return Page(lines, page.offset, limit, total)
 
 
 def my_open_cases(session: Session, owner_id: str, *, offset: int, limit: int, now: datetime,

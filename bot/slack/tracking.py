@@ -13,13 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
 
 from bot.cases import service as cases
 from bot.cases.models import Case
+from bot.home import service as home
 from bot.reminders.models import Reminder
 from bot.slack import people
+from bot.slack.blocks import home as home_blocks
 from bot.slack.blocks import tracking as blocks
 from bot.slack.case_thread import refresh_case_message
+from bot.slack.home_sections import HomeContext
 from bot.slack.ids import Action
 from bot.slack.notify import Respond
 from bot.slack.reminder_kinds import Rendered
@@ -55,10 +59,31 @@ def register(wiring: Wiring) -> None:
                                                            now=deps.clock.now(), is_manager=manager)
             case = cases.get_case(session, item.case_id)
         text, rendered = blocks.done(item, case)
-        respond(text=text, blocks=rendered, replace_original=True)
+        if body.get("response_url"):  # the reminder message; on the App Home, the Home refreshes by itself
+            respond(text=text, blocks=rendered, replace_original=True)
         refresh_case_message(client, wiring, case.id)  # it lists the action items and how many are done
 
     _register_digest(wiring)
+    _register_home(wiring)
+
+
+HOME_ITEMS = 5  # overdue action items on a page of the App Home
+
+
+def _register_home(wiring: Wiring) -> None:
+    """Overdue action items on the App Home: a manager sees the team's, anyone else their own."""
+
+    @wiring.home.add("overdue_action_items", order=30, max_blocks=home_blocks.list_blocks(HOME_ITEMS),
+                     managers=True, associates=True)
+    def overdue_items(ctx: HomeContext) -> list[Block]:
+        owners = None if ctx.manager else [ctx.user_id]
+        total = tracking.count_overdue_action_items(ctx.session, ctx.now, owners)
+        page = home.paged(total, ctx.offset, HOME_ITEMS, lambda start: tracking.overdue_action_items(
+            ctx.session, ctx.now, owners, offset=start, limit=HOME_ITEMS))
+        case_of = {c.id: c for c in cases.get_cases(ctx.session, [i.case_id for i in page.items])}
+        title = "Overdue action items" if ctx.manager else "Your overdue action items"
+        return home_blocks.paged_list(ctx.section, title, page,
+                                      lambda item: blocks.home_item(item, case_of[item.case_id], ctx.now))
 
 
 def _register_digest(wiring: Wiring) -> None:

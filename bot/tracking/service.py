@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from bot import changes
 from bot.cases import service as cases
 from bot.cases.hooks import CaseHooks
 from bot.cases.models import Case, Outcome
@@ -327,6 +328,7 @@ def complete_action_item(session: Session, item_id: int, *, actor_id: str, now: 
     reminders.cancel_key(session, _item_key(item.id), reason="action item done")
     cases.record_event(session, case, ACTION_ITEM_DONE_EVENT, actor_id, now, action_item=item.text,
                        owner=item.owner_id)
+    changes.note(session, users=[item.owner_id])  # their Home lists it
     return item, True
 
 
@@ -341,14 +343,25 @@ def open_action_items(session: Session, *, owners: Iterable[str] | None = None) 
     return session.scalars(query.order_by(ActionItem.overdue_at, ActionItem.id)).all()
 
 
-def overdue_action_items(session: Session, now: datetime, owners: Iterable[str] | None = None
-                         ) -> Sequence[ActionItem]:
-    """Action items not done by the end of their due day (workspace time), the most overdue first.
-    `owners` limits them to those people (an associate's own, or a manager's team)."""
-    query = select(ActionItem).where(ActionItem.done_at.is_(None), ActionItem.overdue_at <= now)
+def _overdue(now: datetime, owners: Iterable[str] | None) -> list[ColumnElement[bool]]:
+    where = [ActionItem.done_at.is_(None), ActionItem.overdue_at <= now]
     if owners is not None:
-        query = query.where(ActionItem.owner_id.in_(list(owners)))
-    return session.scalars(query.order_by(ActionItem.overdue_at, ActionItem.id)).all()
+        where.append(ActionItem.owner_id.in_(list(owners)))
+    return where
+
+
+def overdue_action_items(session: Session, now: datetime, owners: Iterable[str] | None = None, *,
+                         offset: int = 0, limit: int | None = None) -> Sequence[ActionItem]:
+    """Action items not done by the end of their due day (workspace time), the most overdue first.
+    `owners` limits them to those people (an associate's own, or a manager's team); `offset` and `limit`
+    page them (App Home)."""
+    query = (select(ActionItem).where(*_overdue(now, owners)).order_by(ActionItem.overdue_at, ActionItem.id)
+             .offset(offset).limit(limit))
+    return session.scalars(query).all()
+
+
+def count_overdue_action_items(session: Session, now: datetime, owners: Iterable[str] | None = None) -> int:
+    return session.scalar(select(func.count()).select_from(ActionItem).where(*_overdue(now, owners))) or 0
 
 
 def why_not_remind(session: Session, item_id: object) -> str | None:

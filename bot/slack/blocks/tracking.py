@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import ActionsBlock
+from slack_sdk.models.blocks import ActionsBlock, SectionBlock
 
 from bot.cases.models import Case
 from bot.slack.blocks import base
@@ -40,6 +40,16 @@ def _due(item: ActionItem) -> str:
 def _done_button(item: ActionItem) -> ActionsBlock:
     return ActionsBlock(elements=[base.button("Mark done", Action.ACTION_ITEM_DONE, style="primary",
                                               value=ActionItemRef(item_id=item.id).encode(BUTTON_VALUE_LIMIT))])
+
+
+def home_item(item: ActionItem, case: Case, now: datetime) -> SectionBlock:
+    """An overdue action item on the App Home (one block), with *Mark done*."""
+    late = (now - item.overdue_at).days + 1
+    return base.section(
+        f"*{_item(item)}*\n:alarm_clock: due {_due(item)} ({late} day{'' if late == 1 else 's'} late) · owner "
+        f"{base.user_mention(item.owner_id)} · from {_case(case)}",
+        accessory=base.button("Mark done", Action.ACTION_ITEM_DONE,
+                              value=ActionItemRef(item_id=item.id).encode(BUTTON_VALUE_LIMIT)))
 
 
 def assigned(item: ActionItem, case: Case, actor_id: str) -> tuple[str, list[dict[str, Any]]]:
