@@ -33,6 +33,7 @@ from bot.slack.blocks import home as blocks
 from bot.slack.blocks.home import HomePage
 from bot.slack.home_sections import CHROME_BLOCKS, HomeContext
 from bot.slack.ids import Action
+from bot.slack.metadata import StaleInteraction
 from bot.slack.people import is_manager, manager_ids
 from bot.slack.wiring import Wiring
 
@@ -82,6 +83,8 @@ class HomeArea:
 
     def on_page(self, body: dict[str, Any], client: WebClient) -> None:
         page = HomePage.decode(body["actions"][0].get("value"))
+        if page.section not in self.wiring.home:
+            raise StaleInteraction()  # a list this version of Amends doesn't have (or a tampered button)
         self.publish(client, body["user"]["id"], turn=page)
 
     def on_link(self) -> None:

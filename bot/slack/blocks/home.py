@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.cases.causes import Cause
@@ -29,8 +30,8 @@ PAGE_BLOCK_PREFIX = "home_page."
 class HomePage(Metadata):
     """A Previous/Next button: the list it turns and where the page it shows starts."""
 
-    section: str
-    offset: int
+    section: str = Field(max_length=60)
+    offset: int = Field(ge=0)
 
 
 def list_blocks(limit: int) -> int:
