@@ -129,15 +129,13 @@ def severity_note(counts: dict[str, int]) -> str:
 
 
 def week(figures: WeekFigures, zone: ZoneInfo) -> list[Block]:
-    """This week's figures (4 blocks): opened and resolved since Monday, open and overdue now, by cause."""
+    """This week's figures (4 blocks): opened and resolved since Monday, opened by cause. (How many are open
+    and overdue now is in the Home's summary line.)"""
     since = base.slack_date(figures.start, zone, with_time=False)
     blocks: list[Block] = [
         base.divider(),
         base.section(f"*This week* (since {since})"),
-        base.fields_section([
-            ("Opened", str(figures.opened)), ("Resolved", str(figures.resolved)),
-            ("Open now", str(figures.open_now)), ("Overdue now", str(figures.overdue_now)),
-        ]),
+        base.fields_section([("Opened", str(figures.opened)), ("Resolved", str(figures.resolved))]),
     ]
     if figures.by_cause:
         causes = "  ·  ".join(f"{_cause_label(cause)} {count}" for cause, count in figures.by_cause[:8])
