@@ -101,15 +101,19 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
         amends = make_app(url, fake, FrozenClock())
         try:
             seed(amends, args.cases, args.resolved, rng)
+            if amends.db.dialect == "postgresql":  # what autovacuum does to a table this size within a minute
+                with amends.db.engine.begin() as conn:
+                    conn.execute(text("ANALYZE"))
             measure(amends, 20, rng)  # warm caches and connections
             timings, blocks = measure(amends, args.renders, rng)
         finally:
             amends.close()
     p50, p95 = percentile(timings, 50), percentile(timings, 95)
     verdict = "meets" if p95 < 100 else "MISSES"
+    load = os.getloadavg()[0]
     print(f"  manager Home, {args.cases:,} open cases: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max "
           f"{max(timings):.1f} ms over {len(timings)} renders ({blocks} blocks at most); {verdict} the 100 ms p95 "
-          "target")
+          f"target (load average {load:.1f} on {os.cpu_count()} CPUs)")
 
 
 def main() -> int:
