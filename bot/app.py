@@ -41,6 +41,8 @@ class Amends:
         return self.wiring.deps
 
     def close(self) -> None:
+        for stop in self.deps.on_close:
+            stop()
         self.ticker.shutdown()
         self.db.dispose()
 

@@ -412,3 +412,13 @@ def test_the_registry_refuses_a_section_that_could_take_a_home_past_100_blocks()
         sections.add("c", order=3, max_blocks=1, managers=False, associates=True)(lambda ctx: [])
     sections.add("d", order=3, max_blocks=37, managers=True, associates=False)(lambda ctx: [])
     assert [s.name for s in sections.for_person(manager=True)] == ["a", "d"]
+
+
+def test_nothing_is_refreshed_once_the_app_closes() -> None:
+    timer = ManualTimer()
+    refresher = Recorder(timer)
+    refresher.add(Changes({1}, set()))
+    refresher.close()  # before the refresh that was waiting
+    timer.fire()
+    refresher.add(Changes({2}, set()))
+    assert refresher.batches == [] and timer.started == []

@@ -31,6 +31,8 @@ class SlackDeps:
     ticker: Ticker | None = None
     # Slack-side follow-ups once a new case is posted and the managers alerted (e.g. post the checklist).
     after_case_posted: list[CasePosted] = field(default_factory=list)
+    # What to stop when the app closes, before the database goes (e.g. the App Home's pending refresh).
+    on_close: list[Callable[[], None]] = field(default_factory=list)
     # Slack-side follow-ups once a case is resolved and its message refreshed (e.g. close the checklist).
     after_case_resolved: list[CasePosted] = field(default_factory=list)
     # Slack-side follow-ups once the customer was told (e.g. tick the contact step on the checklist).

@@ -65,6 +65,7 @@ class HomeArea:
         surface.action(Action.HOME_OPEN_CASE)(self.on_link)
         self._register_sections()
         changes.after_commit(self.deps.db, self.refresher.add)
+        self.deps.on_close.append(self.refresher.close)
 
     # ------------------------------------------------------------------ listeners
 
@@ -204,12 +205,17 @@ class HomeRefresher:
         self.delay = delay
         self._start = start or self._timer
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._pending = Changes()
         self._scheduled = False
         self._running = False
+        self._closed = False
+        self._timers: set[threading.Timer] = set()
 
     def add(self, noted: Changes) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._pending.case_ids |= noted.case_ids
             self._pending.user_ids |= noted.user_ids
             if self._scheduled or self._running:
@@ -217,17 +223,37 @@ class HomeRefresher:
             self._scheduled = True
         self._start(self.delay, self._fire)
 
+    def close(self) -> None:
+        """The app is closing: nothing more is refreshed (the database is about to go); a refresh under way is
+        given a few seconds to finish."""
+        with self._lock:
+            self._closed = True
+            timers, self._timers = self._timers, set()
+            self._idle.wait_for(lambda: not self._running, timeout=5)
+        for timer in timers:
+            timer.cancel()
+
     def _timer(self, delay: float, fire: Callable[[], None]) -> None:
         workers = self.area.wiring.surface.workers
         if delay <= 0:
             workers.submit(fire)
             return
-        timer = threading.Timer(delay, lambda: workers.submit(fire))
+
+        def due() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            workers.submit(fire)
+
+        timer = threading.Timer(delay, due)
         timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
         timer.start()
 
     def _fire(self) -> None:
         with self._lock:
+            if self._closed:
+                return
             batch, self._pending = self._pending, Changes()
             self._scheduled, self._running = False, True
         try:
@@ -237,7 +263,8 @@ class HomeRefresher:
         finally:
             with self._lock:
                 self._running = False
-                again = bool(self._pending) and not self._scheduled
+                self._idle.notify_all()
+                again = bool(self._pending) and not self._scheduled and not self._closed
                 self._scheduled = self._scheduled or again
             if again:
                 self._start(self.delay, self._fire)
