@@ -4,6 +4,7 @@ index vocabulary grows with the corpus as real chat does. Seeded: the same corpu
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 
@@ -30,11 +31,12 @@ def messages(count: int, *, seed: int = 7) -> Iterator[tuple[str, str]]:
     """(text, cause) pairs."""
     rng = random.Random(seed)
     lexicon = invented_words(rng, max(2000, count // 8))
-    weights = [1 / (rank + 1) ** 1.05 for rank in range(len(lexicon))]
+    # Cumulative weights once: `choices(weights=...)` would add them all up again for every message.
+    cumulative = list(itertools.accumulate(1 / (rank + 1) ** 1.05 for rank in range(len(lexicon))))
     for _ in range(count):
         length = rng.randint(20, 60)
         picks = []
-        invented = rng.choices(lexicon, weights, k=length // 3)
+        invented = rng.choices(lexicon, cum_weights=cumulative, k=length // 3)
         for i in range(length):
             roll = rng.random()
             if roll < 0.35:

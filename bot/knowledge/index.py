@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.cases.causes import Cause
 from bot.knowledge.models import Entry, EntryKind, Reply, SeenEvent, Term, Tombstone
-from bot.knowledge.text import normalize, vocabulary_terms
+from bot.knowledge.text import entry_facets, normalize, vocabulary_terms
 
 KEEP_TOMBSTONES = timedelta(days=7)
 
@@ -112,15 +112,16 @@ def insert_ignore(session: Session, model: type[Any], values: dict[str, Any], ke
 
 
 def apply_term_counts(session: Session, deltas: Counter[str]) -> None:
-    """Add each delta to the vocabulary. Sorted, so concurrent writers lock rows in one order (no deadlock)."""
+    """Add each delta to the vocabulary. Sorted, so concurrent writers lock rows in one order (no deadlock).
+    One statement, executed for every row (executemany): a multi-row VALUES would be compiled anew for
+    each batch, which dominated building a large index."""
     rows = [{"term": term, "entries": delta} for term, delta in sorted(deltas.items()) if delta]
     if not rows:
         return
-    insert = _insert(session)(Term)
-    for start in range(0, len(rows), 500):
-        statement = insert.values(rows[start:start + 500])
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[Term.term], set_={"entries": Term.entries + statement.excluded.entries}))
+    statement = _insert(session)(Term).values(term=bindparam("term"), entries=bindparam("entries"))
+    statement = statement.on_conflict_do_update(index_elements=[Term.term],
+                                                set_={"entries": Term.entries + statement.excluded.entries})
+    session.connection().execute(statement, rows)
 
 
 def claim_event(session: Session, event_id: str, now: datetime) -> bool:
@@ -158,6 +159,7 @@ def reindex(session: Session, entry: Entry, *, before: set[str] | None = None) -
                                                                                             Reply.id)).all()
     before = entry_terms(entry) if before is None else before
     entry.index_title, entry.index_body = _index_text(entry, replies)
+    entry.index_facets = entry_facets(entry.kind, entry.cause, entry.channel_id, entry.author_id)
     after = entry_terms(entry)
     deltas: Counter[str] = Counter()
     deltas.update(after - before)
@@ -293,6 +295,7 @@ def index_new_messages(session: Session, messages: Sequence[tuple[SourceMessage,
         rows.append({"source_key": message.key, "kind": EntryKind.MESSAGE, "channel_id": message.channel_id,
                      "message_ts": message.ts, "author_id": message.author_id, "permalink": message.permalink,
                      "body": message.text, "cause": cause, "index_title": title, "index_body": body,
+                     "index_facets": entry_facets(EntryKind.MESSAGE, cause, message.channel_id, message.author_id),
                      "version": message.version, "posted_at": message.posted_at, "updated_at": now})
     session.execute(_insert(session)(Entry), rows)
     apply_term_counts(session, counts)

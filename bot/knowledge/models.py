@@ -6,7 +6,7 @@ Slack deletions through the Events API, cases through the foreign key.
 
 The full-text index itself lives beside these tables and is created by the migration, per database:
 SQLite has an FTS5 table kept in step by triggers; PostgreSQL a generated tsvector column with a GIN
-index, and (when pg_trgm is available) a trigram index on the vocabulary.
+index (both over index_title, index_body and index_facets), and (when pg_trgm is available) a trigram index on the vocabulary.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ class Entry(Base):
     # What the full-text index reads (see text.normalize): the title, and everything else.
     index_title: Mapped[str] = mapped_column(Text, default="")
     index_body: Mapped[str] = mapped_column(Text, default="")
+    # What filters match, as words of the full-text index: "kindcase causestockout chanc123 useru456".
+    index_facets: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The newest edit applied (a Slack edited.ts, or the message ts); older events are ignored.
     version: Mapped[str] = mapped_column(String(32), default="")
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -2,9 +2,11 @@
 
 1. Each query word becomes a group of alternatives: the word as typed, its synonyms, and - when the index
    hardly knows it - the vocabulary words it is probably a typo of (vocabulary.corrections).
-2. Candidates come from the database's full-text index, never from a scan of every entry: the whole
-   query as a phrase, then every group (AND); when that finds fewer than ENOUGH, any group (OR). Each
-   step is capped at CANDIDATES, best-first by the engine's own relevance.
+2. Candidates come from the database's full-text index, never from a scan of every entry: every group
+   (AND) - and when more than the cap match, first the whole query as a phrase and every word as typed;
+   when fewer than ENOUGH match, all groups but one, then each group alone (OR). CANDIDATES caps them
+   all together, and each query takes its newest matches, so its cost does not grow with how many
+   entries match (backends.py).
 3. The candidates are reranked here: the exact phrase first, then the share of query words found (as
    typed 1, synonym 0.9, correction 0.8), then words found in the title, then rapidfuzz partial_ratio
    for the words not found (catching what full text can't, e.g. "deliv" in "delivery"), and recency as
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -29,11 +32,17 @@ from bot.knowledge.backends import Alternative, Filters, FullText, Group, full_t
 from bot.knowledge.models import Entry
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.synonyms import Synonyms
-from bot.knowledge.text import STOPWORDS, fold, stem
+from bot.knowledge.text import MIN_TERM, STOPWORDS, fold, stem
 from bot.knowledge.vocabulary import MemorySpeller, Speller, TrigramSpeller, corrections, trigram_status
 
-CANDIDATES = 200
+CANDIDATES = 50
 ENOUGH = 20
+# A phrase query (only needed when more than CANDIDATES entries hold every word) is skipped when its
+# rarest word is in more entries than this: it would read all of their positions (15 ms at 1M entries).
+PHRASE_SCAN = 20_000
+# An alternative in at most this share of the entries is rare enough to be fetched before the others.
+RARE_SHARE = 0.01
+MAX_PARTIAL_GROUPS = 4  # up to this many query words, also try every set of all words but one
 SYNONYM_WEIGHT = 0.9
 CORRECTION_WEIGHT = 0.8
 
@@ -58,7 +67,6 @@ class SearchPage:
 class _Scored:
     entry_id: int
     key: tuple[float, ...]
-    matched: frozenset[str]
     exact: bool
 
 
@@ -119,22 +127,75 @@ class SearchEngine:
         groups, corrected = self.expand(session, query)
         if not groups:
             ids = latest(session, filters, CANDIDATES)
-            return self._page(session, [_Scored(i, (), frozenset(), True) for i in ids], offset, limit, filters,
-                              corrected)
+            return self._page(session, [_Scored(i, (), True) for i in ids], offset, limit, filters, corrected)
         ranked = self.rank(session, groups, self.candidates(session, groups, filters))
-        return self._page(session, ranked, offset, limit, filters, corrected)
+        return self._page(session, ranked, offset, limit, filters, corrected, groups)
 
     def candidates(self, session: Session, groups: Sequence[Group], filters: Filters) -> list[int]:
+        """Ids of at most CANDIDATES entries from the full-text index, each query capped and newest first.
+
+        Every group (typed, synonym or correction) must match. When more than the cap do, the ones the
+        rerank would put first may be older than the newest CANDIDATES, so the narrower queries go first:
+        the whole query as a phrase, then every word as typed, then with only the rare synonyms and
+        corrections, then the rest. (Run before knowing that, a
+        narrow query that finds less than the cap has to read every match, for nothing.) When fewer than
+        ENOUGH match, entries with all groups but one, then each group on its own (each its share of what
+        is left, so a rare word is not crowded out by a common one)."""
         found: list[int] = []
-        typed = [w for g in groups for w in g.typed]
-        if len(groups) > 1 and len(typed) <= 8:
-            phrase = Group(tuple(typed), (Alternative(tuple(typed), 1.0, "typed"),))
-            found += self.full_text.match(session, [phrase], mode="all", filters=filters, limit=CANDIDATES)
-        more = replace(filters, exclude_ids=tuple(found)) if found else filters
-        found += self.full_text.match(session, groups, mode="all", filters=more, limit=CANDIDATES)
-        if len(found) < ENOUGH and len(groups) > 1:
-            more = replace(filters, exclude_ids=tuple(found))
-            found += self.full_text.match(session, groups, mode="any", filters=more, limit=CANDIDATES)
+        counts = self.speller.counts(session, {w for g in groups for a in g.alternatives for w in a.words})
+        total = max(filters.upto_id or 0, 1)
+        # The engines match word forms ("canceled" finds "cancel"), so a form counts as its whole family.
+        family: Counter[str] = Counter()
+        for word, seen in counts.items():
+            family[stem(word)] += seen
+
+        def held(words: tuple[str, ...]) -> float:
+            """About how many entries hold these words (together, for a phrase), as if independent. A word
+            the vocabulary doesn't count is rare (a number, an order reference) unless it is too short or
+            too common to be counted at all."""
+            share = 1.0
+            for word in words:
+                seen = family.get(stem(word), 0)
+                if not seen and (word in STOPWORDS or len(word) < MIN_TERM):
+                    seen = total
+                share *= min(seen / total, 1.0)
+            return share * total
+
+        def fetch(tier: Sequence[Group], limit: int) -> list[int]:
+            limit = min(limit, CANDIDATES - len(found))
+            if limit <= 0:
+                return []
+            more = replace(filters, exclude_ids=tuple(found)) if found else filters
+            ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit)
+            found.extend(ids)
+            return ids
+
+        every = self.full_text.match(session, groups, mode="all", filters=filters, limit=CANDIDATES)
+        if len(every) == CANDIDATES:
+            # Each narrower query gets a share of the cap, so none crowds out the others.
+            share = CANDIDATES // 3
+            typed = [w for g in groups for w in g.typed]
+            if len(groups) > 1 and len(typed) <= 8 and min(held((w,)) for w in typed) <= PHRASE_SCAN:
+                fetch([_as_typed(Group(tuple(typed), ()))], share)
+            if any(len(g.alternatives) > 1 for g in groups):
+                fetch([_as_typed(g) for g in groups], share)
+                # A rare synonym or correction says more than a common one ("apologise" beside "apology").
+                rare = [_keep(g, lambda a: held(a.words) <= total * RARE_SHARE) for g in groups]
+                if rare != list(groups):
+                    fetch(rare, share)
+            seen = set(found)
+            return found + [i for i in every if i not in seen][:CANDIDATES - len(found)]
+        found.extend(every)
+        if len(found) >= ENOUGH or len(groups) < 2:
+            return found
+        if 2 < len(groups) <= MAX_PARTIAL_GROUPS:
+            for left_out in range(len(groups)):
+                fetch([g for i, g in enumerate(groups) if i != left_out], CANDIDATES)
+            if len(found) >= ENOUGH:
+                return found
+        share = max(ENOUGH, (CANDIDATES - len(found)) // len(groups))
+        for group in groups:
+            fetch([group], share)
         return found
 
     def rank(self, session: Session, groups: Sequence[Group], ids: list[int]) -> list[_Scored]:
@@ -142,54 +203,93 @@ class SearchEngine:
             return []
         rows = session.execute(select(Entry.id, Entry.index_title, Entry.index_body, Entry.posted_at)
                                .where(Entry.id.in_(ids))).all()
-        return sorted((score(groups, *row) for row in rows), key=lambda s: s.key, reverse=True)
+        scorer = Scorer(groups)
+        return sorted((scorer.score(*row) for row in rows), key=lambda s: s.key, reverse=True)
 
     def _page(self, session: Session, ranked: list[_Scored], offset: int, limit: int, filters: Filters,
-              corrected: dict[str, str]) -> SearchPage:
+              corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
         shown = ranked[offset:offset + limit]
         entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_([s.entry_id for s in shown])))}
-        hits = [Hit(entries[s.entry_id], s.matched, s.exact) for s in shown if s.entry_id in entries]
+        scorer = Scorer(groups)
+        hits = [Hit(entries[s.entry_id], scorer.matched(entries[s.entry_id]), s.exact)
+                for s in shown if s.entry_id in entries]
         return SearchPage(hits, len(ranked), offset, filters.upto_id, corrected)
 
 
-def score(groups: Sequence[Group], entry_id: int, title: str, body: str, posted_at: datetime) -> _Scored:
-    """How well one candidate answers the query; a larger key ranks first (see module docs)."""
-    text = f" {title} {body} "
-    typed_words = [w for g in groups for w in g.typed]
-    phrase = len(typed_words) > 1 and f" {' '.join(typed_words)} " in text
-    phrase = phrase or any(len(g.typed) > 1 and f" {' '.join(g.typed)} " in text for g in groups)
-    cover = title_cover = fuzzy = 0.0
-    exact = True
-    matched: set[str] = set()
-    for group in groups:
-        best = 0.0
-        for alt in group.alternatives:
-            if _found(alt.words, text):
-                if alt.weight > best:
+def _as_typed(group: Group) -> Group:
+    return Group(group.typed, (Alternative(group.typed, 1.0, "typed"),))
+
+
+def _keep(group: Group, wanted: Callable[[Alternative], bool]) -> Group:
+    """The group with only the wanted alternatives (all of them when none is)."""
+    kept = tuple(a for a in group.alternatives if wanted(a))
+    return Group(group.typed, kept) if kept else group
+
+
+@dataclass(frozen=True)
+class _Alt:
+    words: tuple[str, ...]
+    weight: float
+    stems: frozenset[str]
+    pattern: re.Pattern[str] | None   # a single word and its other forms; None for a phrase
+    needle: str                        # in every text that matches: the stem, or " the words " of a phrase
+
+
+class Scorer:
+    """Scores candidates against one query; everything that depends only on the query is worked out once
+    here, so a candidate costs a few regex searches (and a partial_ratio per group it lacks)."""
+
+    def __init__(self, groups: Sequence[Group]) -> None:
+        typed_words = [w for g in groups for w in g.typed]
+        self.phrases = [f" {' '.join(typed_words)} "] if len(typed_words) > 1 else []
+        self.phrases += [f" {' '.join(g.typed)} " for g in groups if len(g.typed) > 1]
+        self.groups = [(" ".join(g.typed), [_alt(a) for a in g.alternatives]) for g in groups]
+
+    def score(self, entry_id: int, title: str, body: str, posted_at: datetime) -> _Scored:
+        """How well one candidate answers the query; a larger key ranks first (see module docs)."""
+        text = f" {title} {body} "
+        padded_title = f" {title} "
+        phrase = any(p in text for p in self.phrases)
+        cover = title_cover = fuzzy = 0.0
+        exact = True
+        n = len(self.groups) or 1
+        for typed, alternatives in self.groups:
+            best = 0.0
+            for alt in alternatives:
+                if alt.weight > best and _has(alt, text):
                     best = alt.weight
-                matched.update(stem(w) for w in alt.words)
-                if _found(alt.words, f" {title} "):
-                    title_cover += alt.weight / len(groups)
-        exact = exact and best == 1.0
-        cover += best
-        typed = " ".join(group.typed)
-        fuzzy += 100.0 if best else fuzz.partial_ratio(typed, text, score_cutoff=60) if len(typed) > 3 else 0.0
-    n = len(groups)
-    key = (float(phrase), round(cover / n, 2), round(min(title_cover, 1.0), 1), round(fuzzy / n / 10),
-           posted_at.timestamp(), float(entry_id))
-    return _Scored(entry_id, key, frozenset(matched), exact)
+                    if title and _has(alt, padded_title):
+                        title_cover += alt.weight / n
+            exact = exact and best == 1.0
+            cover += best
+            fuzzy += 100.0 if best else fuzz.partial_ratio(typed, text, score_cutoff=60) if len(typed) > 3 else 0.0
+        key = (float(phrase), round(cover / n, 2), round(min(title_cover, 1.0), 1), round(fuzzy / n / 10),
+               posted_at.timestamp(), float(entry_id))
+        return _Scored(entry_id, key, exact)
+
+    def matched(self, entry: Entry) -> frozenset[str]:
+        """Stems of the query words (and their stand-ins) found in `entry`, for highlighting."""
+        text = f" {entry.index_title} {entry.index_body} "
+        return frozenset(s for _, alternatives in self.groups for alt in alternatives if _has(alt, text)
+                         for s in alt.stems)
+
+
+def _alt(alternative: Alternative) -> _Alt:
+    words = alternative.words
+    if len(words) == 1:
+        return _Alt(words, alternative.weight, frozenset({stem(words[0])}), _word_form(words[0]), stem(words[0]))
+    return _Alt(words, alternative.weight, frozenset(stem(w) for w in words), None, f" {' '.join(words)} ")
+
+
+def _has(alt: _Alt, text: str) -> bool:
+    # The plain substring test is far cheaper than the regex and rules out most candidates.
+    return alt.needle in text and (alt.pattern is None or alt.pattern.search(text) is not None)
 
 
 @functools.lru_cache(maxsize=4096)
 def _word_form(word: str) -> re.Pattern[str]:
     """The word or another form of it (same light stem, a short ending): deliver, delivery, deliveries."""
     return re.compile(r"(?<![a-z0-9])" + re.escape(stem(word)) + r"[a-z]{0,5}(?![a-z0-9])")
-
-
-def _found(words: tuple[str, ...], text: str) -> bool:
-    if len(words) == 1:
-        return _word_form(words[0]).search(text) is not None
-    return f" {' '.join(words)} " in text
 
 
 _WORD = re.compile(r"\w+")

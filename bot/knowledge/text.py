@@ -51,6 +51,17 @@ def vocabulary_terms(normalized: str) -> set[str]:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 
 
+def facet(name: str, value: str) -> str:
+    """A filter value as one word of the full-text index: facet("cause", "stock-out") == "causestockout".
+    The migration 0007_knowledge_facets builds the same words in SQL."""
+    return name + _NOT_WORD.sub("", value.lower())
+
+
+def entry_facets(kind: str, cause: str | None, channel_id: str | None, author_id: str | None) -> str:
+    values = [("kind", kind), ("cause", cause), ("chan", channel_id), ("user", author_id)]
+    return " ".join(facet(name, value) for name, value in values if value)
+
+
 def stem(word: str) -> str:
     """A light, deterministic stem for ranking: delivery/deliveries/delivered -> deliver."""
     if len(word) <= 4 or not word.isalpha():

