@@ -171,12 +171,14 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("AMENDS_TEST_POSTGRES_URL"))
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--naive-queries", type=int, default=5)
+    parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs (shared); one query at a time on one thread")
     for size in args.sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            run("SQLite", f"sqlite:///{folder}/bench.db", size, args.queries, args.naive_queries)
-        if args.postgres:
+        if "sqlite" in args.databases:
+            with tempfile.TemporaryDirectory() as folder:
+                run("SQLite", f"sqlite:///{folder}/bench.db", size, args.queries, args.naive_queries)
+        if args.postgres and "postgresql" in args.databases:
             schema = f"amends_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(normalize_url(args.postgres), isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
