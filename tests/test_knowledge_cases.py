@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cases import service
 from bot.cases.models import Case, Outcome
 from tests import test_knowledge as shared
-from tests.support import ASSOCIATE, Harness, all_text
+from tests.support import ASSOCIATE, MANAGER, Harness, all_text
 
 # The knowledge tests' workspace: best-practices channels configured and created.
 config = shared.config
@@ -72,3 +72,42 @@ def test_no_similar_cases_posts_nothing(harness: Harness) -> None:
     case = harness.open_case()
     harness.settle()
     assert not [m for m in harness.thread(case) if "Similar past cases" in m.text]
+
+
+def similar_on_click(harness: Harness, case: Case, *, user: str = ASSOCIATE) -> str:
+    before = len(harness.fake.ephemerals(user))
+    harness.driver.click(user, "case_action:similar_cases", message=harness.case_message(case))
+    answer = harness.fake.wait_for(lambda: harness.fake.ephemerals(user)[before:] and harness.fake.ephemerals(user)[-1])
+    return all_text(answer.blocks, answer.text)
+
+
+def test_the_case_message_button_shows_the_closest_resolved_cases_to_whoever_asks(harness: Harness) -> None:
+    boilers = harness.open_case(customer_name="Northwind Traders", promise="2 combi boilers installed by Friday",
+                                cause="supplier-delay", notes="Diverted two boilers from the Bristol branch transfer.")
+    resolve(harness, boilers)
+    sofa = harness.open_case(customer_name="Fabrikam", promise="Corner sofa delivered and installed Saturday", cause="quality",
+                             notes="Arrived damaged; gave a voucher for the next order.")
+    resolve(harness, sofa, Outcome.CUSTOMER_WAITED)
+    kettles = harness.open_case(customer_name="Tailspin", promise="40 kettles for the staff kitchens",
+                                cause="logistics", notes="Barcode mixup sent the wrong kettle.")
+    resolve(harness, kettles)
+    new = harness.open_case(customer_name="Contoso", promise="3 boilers installed before the cold snap",
+                            cause="supplier-delay", notes="Supplier cannot ship until next month.")
+    harness.settle()
+
+    shown = similar_on_click(harness, new, user=MANAGER)
+    assert shown.startswith(f"Similar past cases to {new.ref} and what worked")
+    assert shown.index(boilers.ref) < shown.index(sofa.ref)    # more words in common (and the same cause)
+    assert kettles.ref not in shown                             # nothing in common
+    assert "What was tried: customer contacted (channel phone)" in shown
+    assert "Customer chose: Customer waited" in shown
+
+    # A resolved case never lists itself, only the others.
+    mine = similar_on_click(harness, boilers)
+    assert boilers.ref + " ·" not in mine and sofa.ref in mine
+
+
+def test_the_button_says_so_when_no_resolved_case_is_alike(harness: Harness) -> None:
+    case = harness.open_case(promise="A <b>bespoke</b> & unusual order")
+    shown = similar_on_click(harness, case)
+    assert f"No resolved case like {case.ref} yet" in shown

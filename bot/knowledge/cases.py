@@ -1,4 +1,4 @@
-"""Resolved cases in the index, and "similar past cases" for a new one.
+"""Resolved cases in the index, and "similar past cases" for any case.
 
 `index_case` is a plain function, safe to call again at any time in the caller's transaction: it
 rebuilds the case's entry from the case row and its event log (what was tried, what the customer chose,
@@ -8,21 +8,21 @@ on_resolved hook; call it again after adding to a resolved case and the entry fo
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from math import log
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.causes import Cause
 from bot.cases.models import Case, CaseEvent, Outcome
-from bot.knowledge.backends import Alternative, Filters, Group, latest
+from bot.knowledge.backends import Filters
 from bot.knowledge.index import case_key, entry_terms, forget, insert_ignore, locked_entry, reindex
 from bot.knowledge.models import Entry, EntryKind
+from bot.knowledge.query import ParsedQuery
 from bot.knowledge.search import SearchEngine
-from bot.knowledge.text import STOPWORDS, normalize, stem
+from bot.knowledge.text import STOPWORDS, normalize
 from bot.text import one_line
 
 # Lifecycle events that say nothing about what was tried (playbook bookkeeping included).
@@ -32,9 +32,7 @@ _RESOLUTION = "resolution_recorded"
 _SATISFACTION = "satisfaction_recorded"
 _RESOLUTION_LINES = (("what_caused_it", "What caused it"), ("what_worked", "What worked"),
                      ("what_should_change", "What should change"))
-SIMILAR_WORDS = 12
-SIMILAR_POOL = 100
-SAME_CAUSE_BONUS = 2.0
+SIMILAR_WORDS = 8
 
 
 def _describe(event: CaseEvent) -> str:
@@ -109,27 +107,23 @@ def withdraw_case(session: Session, case: Case, now: datetime) -> None:
 
 
 def similar_cases(session: Session, engine: SearchEngine, case: Case, *, limit: int = 3) -> list[Entry]:
-    """The resolved cases closest to `case`: shared words weighted by rarity, plus the same cause."""
-    text = normalize(" ".join(filter(None, [case.promise, case.notes, case.customer_name])))
-    words = [w for w in dict.fromkeys(text.split()) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
-    counts = engine.speller.counts(session, words)
-    total = max(session.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1)) or 1, 1)
-    weight = {w: log(1 + total / (1 + counts.get(w, 0))) for w in words if counts.get(w, 0) > 0}
-    chosen = sorted(weight, key=weight.get, reverse=True)[:SIMILAR_WORDS]
-    filters = Filters(kind=EntryKind.CASE, exclude_ids=())
-    ids: list[int] = []
-    if chosen:
-        groups = [Group((w,), (Alternative((w,), 1.0, "typed"),)) for w in chosen]
-        ids += engine.full_text.match(session, groups, mode="any", filters=filters, limit=SIMILAR_POOL)
-    ids += latest(session, Filters(kind=EntryKind.CASE, cause=case.cause), 30)
-    entries = session.scalars(select(Entry).where(Entry.id.in_(set(ids)), Entry.case_id != case.id)).all()
-    stems_weight: Counter[str] = Counter()
-    for word, w in weight.items():
-        stems_weight[stem(word)] = max(stems_weight[stem(word)], w)
-
-    def closeness(entry: Entry) -> tuple[float, float]:
-        have = {stem(w) for w in f"{entry.index_title} {entry.index_body}".split()}
-        shared = sum(w for s, w in stems_weight.items() if s in have)
-        return shared + (SAME_CAUSE_BONUS if entry.cause == case.cause else 0.0), entry.posted_at.timestamp()
-
-    return sorted(entries, key=closeness, reverse=True)[:limit]
+    """The resolved cases closest to `case`, found by the search engine itself: the query is the case's
+    cause, promise and notes - their SIMILAR_WORDS rarest words the index holds (the words most cases
+    share say little) - among resolved-case entries only, never the case's own entry. The rerank then
+    puts first the cases holding the most of those words, the newest on a tie. With no such word, the
+    newest resolved cases with the same cause."""
+    cause = Cause(case.cause).label if case.cause in Cause._value2member_map_ else case.cause
+    text = normalize(" ".join(filter(None, [case.promise, case.notes])))
+    words = [w for w in dict.fromkeys(text.split()) if w not in STOPWORDS and len(w) > 2 and w.isalpha()]
+    own = session.scalar(select(Entry).where(Entry.case_id == case.id))
+    own_words = entry_terms(own) if own else set()
+    # How many other entries hold each word: a resolved case's own entry holds them all.
+    counts = {w: n - (w in own_words) for w, n in engine.speller.counts(session, words).items()}
+    rarest = sorted((w for w in words if counts.get(w, 0) > 0), key=lambda w: counts[w])[:SIMILAR_WORDS]
+    chosen = tuple(w for w in words if w in rarest) + tuple(normalize(cause or "").split())
+    filters = Filters(kind=EntryKind.CASE, exclude_ids=(own.id,) if own else ())
+    if not rarest:
+        filters = replace(filters, cause=case.cause)
+        chosen = ()
+    page = engine.search(session, ParsedQuery(words=chosen), filters, limit=limit)
+    return [hit.entry for hit in page.hits]

@@ -165,7 +165,7 @@ class SearchEngine:
             limit = min(limit, CANDIDATES - len(found))
             if limit <= 0:
                 return []
-            more = replace(filters, exclude_ids=tuple(found)) if found else filters
+            more = replace(filters, exclude_ids=filters.exclude_ids + tuple(found)) if found else filters
             ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit)
             found.extend(ids)
             return ids

@@ -79,6 +79,13 @@ def corrections(speller: Speller, session: Session, words: list[str]) -> dict[st
     return fixes
 
 
+def _counts(session: Session, words: Iterable[str]) -> dict[str, int]:
+    words = list(words)
+    rows = session.execute(select(Term.term, Term.entries).where(Term.term.in_(words))).all() if words else []
+    found = {term: max(entries, 0) for term, entries in rows}
+    return {w: found.get(w, 0) for w in words}
+
+
 def _rank(found: list[Suggestion]) -> list[Suggestion]:
     return sorted(found, key=lambda s: (s.distance, -s.entries, s.term))
 
@@ -114,8 +121,10 @@ class MemorySpeller:
                 self._last_id = max(self._last_id, term_id)
 
     def counts(self, session: Session, words: Iterable[str]) -> dict[str, int]:
+        """Read from the table, not the copy in memory: a word's count changes with every entry holding it
+        (the copy only learns new words between full reloads, which is enough for suggestions)."""
         self.refresh(session)
-        return {w: max(self._entries.get(w, 0), 0) for w in words}
+        return _counts(session, words)
 
     def suggest(self, session: Session, word: str) -> list[Suggestion]:
         limit = max_typos(word)
@@ -140,10 +149,7 @@ class TrigramSpeller:
             f"ORDER BY {quoted}.similarity(term, :word) DESC LIMIT :limit")
 
     def counts(self, session: Session, words: Iterable[str]) -> dict[str, int]:
-        words = list(words)
-        rows = session.execute(select(Term.term, Term.entries).where(Term.term.in_(words))).all()
-        found = {term: max(entries, 0) for term, entries in rows}
-        return {w: found.get(w, 0) for w in words}
+        return _counts(session, words)
 
     def suggest(self, session: Session, word: str) -> list[Suggestion]:
         limit = max_typos(word)

@@ -1,5 +1,6 @@
 """Listeners for the best-practices index: channel messages in, `/recover search` out, the "Save as best
-practice" shortcut, resolved cases, and "Similar past cases" in each new case's thread."""
+practice" shortcut, resolved cases, and "Similar past cases" (in each new case's thread, and a button on
+every case message)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.cases.models import Case
+from bot.cases.service import get_case
 from bot.errors import NotFound
 from bot.knowledge import index
 from bot.knowledge.backends import Filters
@@ -25,6 +27,7 @@ from bot.knowledge.search import SearchEngine
 from bot.knowledge.synonyms import load_synonyms
 from bot.slack import forms
 from bot.slack.blocks import knowledge as blocks
+from bot.slack.case_actions import CaseActionCall
 from bot.slack.case_thread import post_in_thread
 from bot.slack.commands import Invocation
 from bot.slack.ids import Action, Callback, KnowledgeField
@@ -200,6 +203,7 @@ class Knowledge:
     # ------------------------------------------------------------------ cases
 
     def similar(self, client: WebClient, case: Case) -> None:
+        """A new case was posted: the closest resolved cases go in its thread (nothing when none)."""
         engine = self.engine()
         with self.deps.db.transaction() as session:
             found = similar_cases(session, engine, case)
@@ -207,6 +211,15 @@ class Knowledge:
                 return
             text, rendered = blocks.similar_cases(found, self.deps.config)
         post_in_thread(client, case, text, blocks=rendered)
+
+    def show_similar(self, call: CaseActionCall) -> None:
+        """The case message's "Similar past cases" button: the closest resolved cases, to whoever asked."""
+        engine = self.engine()
+        with self.deps.db.transaction() as session:
+            case = get_case(session, call.case_id)
+            found = similar_cases(session, engine, case)
+            text, rendered = blocks.similar_cases(found, self.deps.config, case_ref=case.ref)
+        tell(call.client, call.user_id, text, blocks=rendered, respond=call.respond)
 
     def purge(self, now: Any) -> None:
         with self.deps.db.transaction() as session:
@@ -262,5 +275,7 @@ def register(wiring: Wiring) -> None:
     deps.hooks.on_resolution_changed.append(lambda session, case, now: None if case.is_open
                                             else index_case(session, case, now))
     deps.after_case_posted.append(knowledge.similar)
+    wiring.case_actions.add("similar_cases", label="Similar past cases", on_case_message=True,
+                            order=60)(knowledge.show_similar)
     if deps.ticker is not None:
         deps.ticker.every(PURGE_EVERY, "knowledge-purge")(knowledge.purge)

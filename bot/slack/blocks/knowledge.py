@@ -160,8 +160,16 @@ def saved_confirmation(entry: Entry, reposted_in: str | None) -> str:
 # ---------------------------------------------------------------------- similar past cases
 
 
-def similar_cases(entries: Sequence[Entry], config: AmendsConfig) -> tuple[str, list[dict[str, Any]]]:
-    text = "Similar past cases and what worked"
+def similar_cases(entries: Sequence[Entry], config: AmendsConfig, *, case_ref: str | None = None
+                  ) -> tuple[str, list[dict[str, Any]]]:
+    """The closest resolved cases and what worked for them (`case_ref`: the case they are like, when the
+    message isn't in its thread)."""
+    if not entries:
+        text = (f"No resolved case like {escape_mrkdwn(case_ref or 'this one')} yet. "
+                "`/recover search` looks through best practices too.")
+        return text, base.message([base.section(f":mag: {text}")])
+    like = f" to {escape_mrkdwn(case_ref)}" if case_ref else ""
+    text = f"Similar past cases{like} and what worked"
     blocks: list[Any] = [base.section(f":mag: *{text}*")]
     for entry in entries:
         title = _title(entry)
