@@ -53,7 +53,7 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er"
 
 def facet(name: str, value: str) -> str:
     """A filter value as one word of the full-text index: facet("cause", "stock-out") == "causestockout".
-    The migration 0007_knowledge_facets builds the same words in SQL."""
+    The migration 0008_knowledge_facets builds the same words in SQL."""
     return name + _NOT_WORD.sub("", value.lower())
 
 

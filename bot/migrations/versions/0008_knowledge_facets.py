@@ -1,7 +1,7 @@
 """best-practices index: filters (cause, kind, channel, author) as words of the full-text index
 
-Revision ID: 0007_knowledge_facets
-Revises: 0002_playbooks
+Revision ID: 0008_knowledge_facets
+Revises: 0007_home
 Create Date: 2026-12-01
 
 A search filtered by cause used to read every matching entry's row to check its cause, and a common word
@@ -15,8 +15,8 @@ stemming), and keeps more statistics (see _postgres_vector).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_knowledge_facets'
-down_revision = '0002_playbooks'
+revision = '0008_knowledge_facets'
+down_revision = '0007_home'
 branch_labels = None
 depends_on = None
 
