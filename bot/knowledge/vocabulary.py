@@ -7,9 +7,10 @@ see README), so this stays in milliseconds. Two spellers, same answers:
 * `TrigramSpeller` (PostgreSQL with pg_trgm): the trigram GIN index finds look-alike words in the
   database, so every replica sees new words at once.
 * `MemorySpeller` (SQLite, or PostgreSQL without pg_trgm): the vocabulary lives in the process, bucketed
-  by length, and rapidfuzz's optimal-string-alignment distance (a swapped pair of letters counts as one
-  typo) scans only the buckets a typo could reach. New words are picked up on every search by reading the
-  rows added since the last one; counts are refreshed in full every few minutes.
+  by length and first or last letter, and rapidfuzz's optimal-string-alignment distance (a swapped pair
+  of letters counts as one typo) scans only the buckets a typo could reach. New words are picked up on
+  every correction by reading the rows added since the last one; the copy's counts (used to order
+  suggestions) are refreshed in full every few minutes, while `counts` always reads the table.
 """
 
 from __future__ import annotations
@@ -123,10 +124,10 @@ class MemorySpeller:
     def counts(self, session: Session, words: Iterable[str]) -> dict[str, int]:
         """Read from the table, not the copy in memory: a word's count changes with every entry holding it
         (the copy only learns new words between full reloads, which is enough for suggestions)."""
-        self.refresh(session)
         return _counts(session, words)
 
     def suggest(self, session: Session, word: str) -> list[Suggestion]:
+        self.refresh(session)
         limit = max_typos(word)
         distances: dict[str, int] = {}
         for length in range(len(word) - limit, len(word) + limit + 1):
