@@ -41,9 +41,12 @@ class Amends:
         return self.wiring.deps
 
     def close(self) -> None:
+        """Stop the areas' own timers, stop ticking, let queued work finish, then release the database (in
+        that order, so nothing touches it afterwards)."""
         for stop in self.deps.on_close:
             stop()
         self.ticker.shutdown()
+        self.wiring.surface.close()
         self.db.dispose()
 
 

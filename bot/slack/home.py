@@ -234,15 +234,15 @@ class HomeRefresher:
             timer.cancel()
 
     def _timer(self, delay: float, fire: Callable[[], None]) -> None:
-        workers = self.area.wiring.surface.workers
+        surface = self.area.wiring.surface
         if delay <= 0:
-            workers.submit(fire)
+            surface.submit(fire)
             return
 
         def due() -> None:
             with self._lock:
                 self._timers.discard(timer)
-            workers.submit(fire)
+            surface.submit(fire)
 
         timer = threading.Timer(delay, due)
         timer.daemon = True

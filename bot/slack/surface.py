@@ -23,6 +23,7 @@ person gets a kind message, and unknown errors are logged with a reference.
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -37,6 +38,8 @@ Listener = Callable[..., Any]
 Matcher = str | re.Pattern[str]
 
 # Everything a handler may ask for; the guard passes on only what the handler's signature names.
+log = logging.getLogger(__name__)
+
 _INJECTABLE = ("body", "client", "respond", "context", "logger", "action", "view", "command", "event",
                "shortcut", "message", "say")
 
@@ -97,6 +100,24 @@ class Surface:
         self.app = app
         self.workers = workers
         self.declared = Declarations()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue work on the pool. Once the bot is closing, late work (a debounce timer firing) is dropped:
+        the database it would use is going away."""
+        if self._closed:
+            log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
+            return
+        try:
+            self.workers.submit(fn, *args)
+        except RuntimeError:  # the pool shut down between the check and the submit
+            log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
+
+    def close(self) -> None:
+        """Finish the work already queued, then accept no more (before the database is disposed, so no
+        worker reconnects to it afterwards)."""
+        self._closed = True
+        self.workers.shutdown(wait=True)
 
     def run_after_ack(self, work: Listener) -> Listener:
         """A Bolt listener that acks at once and queues `work` on the worker pool."""
@@ -110,7 +131,7 @@ class Surface:
             given = {"body": body, "client": client, "respond": respond, "context": context, "logger": logger,
                      "action": action, "view": view, "command": command, "event": event, "shortcut": shortcut,
                      "message": message, "say": say}
-            self.workers.submit(_run, work, wanted, given)
+            self.submit(_run, work, wanted, given)
 
         listener.__name__ = work.__name__
         listener.__qualname__ = work.__qualname__
