@@ -28,6 +28,7 @@ from bot.playbooks.service import Progress
 from bot.reminders import kinds as reminder_rules
 from bot.reminders import service as reminders
 from bot.reminders.config import RemindersConfig
+from bot.reminders.models import Audience
 
 T = TypeVar("T")
 
@@ -123,7 +124,8 @@ def _case_page(session: Session, where: Sequence[ColumnElement[bool]], order: Se
     found = page.items
     ids = [c.id for c in found]
     progress = playbooks.progress_of(session, ids, now=now)
-    upcoming = reminders.next_due_for_cases(session, ids)
+    # The next time Amends nudges the case's owner (the managers' escalations are theirs to see in the thread).
+    upcoming = reminders.next_due_for_cases(session, ids, audiences=[Audience.OWNER])
     lines = tuple(CaseLine(c, progress.get(c.id), upcoming.get(c.id), now, rules.deadline_warning_before)
                   for c in found)
     return Page(lines, page.offset, limit, total)

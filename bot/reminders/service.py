@@ -213,13 +213,16 @@ def pending_for_case(session: Session, case_id: int) -> Sequence[Reminder]:
                            .order_by(Reminder.due_at)).all()
 
 
-def next_due_for_cases(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
-    """The next pending reminder per case (App Home shows it)."""
+def next_due_for_cases(session: Session, case_ids: Sequence[int], *,
+                       audiences: Sequence[Audience] | None = None) -> dict[int, datetime]:
+    """The next pending reminder per case (App Home shows it), of any audience or only `audiences`."""
     from sqlalchemy import func
 
     if not case_ids:
         return {}
-    rows = session.execute(select(Reminder.case_id, func.min(Reminder.due_at))
-                           .where(Reminder.case_id.in_(list(case_ids)), Reminder.state == ReminderState.PENDING)
+    where = [Reminder.case_id.in_(list(case_ids)), Reminder.state == ReminderState.PENDING]
+    if audiences is not None:
+        where.append(Reminder.audience.in_([str(a) for a in audiences]))
+    rows = session.execute(select(Reminder.case_id, func.min(Reminder.due_at)).where(*where)
                            .group_by(Reminder.case_id)).all()
     return {case_id: due for case_id, due in rows}  # min() keeps the column type: aware UTC
