@@ -66,7 +66,27 @@ def knowledge_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
     return result
 
 
-CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check]
+def offers_check(settings: Settings, config: AmendsConfig) -> CheckResult:
+    from bot.offers.catalog import check_catalog
+
+    catalog, problems = check_catalog(config.playbooks)
+    result = CheckResult(f"alternatives ({len(catalog.sources)} file{'s' if len(catalog.sources) != 1 else ''})",
+                         problems)
+    known = {tier.id for tier in config.customer_tiers}
+    for tier, _ in config.offers.budget.tiers:
+        if tier not in known and tier not in {"standard", "preferred", "key"}:
+            result.problems.append(f"{settings.config_path}: offers.budget.tiers: there is no customer tier "
+                                   f"{tier!r} (tiers: {', '.join(sorted(known))})")
+    if not problems:
+        result.notes.append(f"{len(catalog.alternatives)} alternatives, {len(catalog.incentives)} incentives")
+    if not (config.offers.approvers.configured or config.managers.configured):
+        result.notes.append("no approvers (nor managers): offers beyond an associate's limit can't be approved")
+    elif not config.offers.approvers.configured:
+        result.notes.append("no offers.approvers; the managers approve offers beyond an associate's limit")
+    return result
+
+
+CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check, offers_check]
 
 
 def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:

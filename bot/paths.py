@@ -9,3 +9,5 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PLAYBOOKS = ROOT / "playbooks"
 SHIPPED_TEMPLATES = ROOT / "message_templates"
+# The offers catalog lives beside the playbooks (shipped, and in each team playbook folder); it is not a playbook.
+CATALOG_FILE = "alternatives.yaml"

@@ -7,6 +7,7 @@ environment variable, or the file, line and key) and say what to do - never a tr
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -28,8 +29,9 @@ from bot.datafile import load_model
 from bot.drafting.config import DraftingConfig
 from bot.errors import ConfigError
 from bot.home.config import HomeConfig
+from bot.offers.config import BudgetConfig
 from bot.playbooks.config import PlaybooksConfig
-from bot.reminders.config import RemindersConfig
+from bot.reminders.config import Duration, RemindersConfig
 from bot.tracking.config import TrackingConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///amends.db"
@@ -151,6 +153,29 @@ class KnowledgeConfig(_Strict):
         return self.channels[0] if self.channels else None
 
 
+class ApproversConfig(_Strict):
+    """Who decides offers beyond an associate's or manager's limit (default: the managers)."""
+
+    users: tuple[UserId, ...] = ()
+    usergroup: UsergroupId | None = None
+    channel: ChannelId | None = None  # requests go here; without it, each approver gets a DM
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.users or self.usergroup)
+
+
+class OffersConfig(_Strict):
+    """Alternatives, the compensation budget and approvals (see README "Offers, budget and approvals")."""
+
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    approvers: ApproversConfig = Field(default_factory=ApproversConfig)
+    # A request nobody decided within this (moved into working hours) is escalated in the case thread:
+    # `escalate_to` (default: the managers) and the approvers are pinged. Only approvers decide.
+    escalate_after: Duration = timedelta(hours=2)
+    escalate_to: tuple[UserId, ...] = ()
+
+
 class AmendsConfig(_Strict):
     """The team's amends.yaml."""
 
@@ -165,6 +190,7 @@ class AmendsConfig(_Strict):
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     home: HomeConfig = Field(default_factory=HomeConfig)
+    offers: OffersConfig = Field(default_factory=OffersConfig)
 
     @field_validator("customer_tiers")
     @classmethod

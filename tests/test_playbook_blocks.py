@@ -16,7 +16,7 @@ from bot.paths import SHIPPED_PLAYBOOKS
 from bot.playbooks import engine
 from bot.playbooks import service as playbooks
 from bot.playbooks.engine import Checklist, StepView
-from bot.playbooks.loader import load_playbook
+from bot.playbooks.loader import load_playbook, playbook_files
 from bot.playbooks.models import CasePath, CasePlaybook, CheckOutcome, StepNote, StepStatus, Track
 from bot.playbooks.schema import (
     CHECK_TITLE_LENGTH,
@@ -63,7 +63,7 @@ def maximal_playbook() -> Playbook:
     return Playbook.model_validate(data)
 
 
-PLAYBOOKS = {path.stem: load_playbook(path) for path in sorted(SHIPPED_PLAYBOOKS.glob("*.yaml"))}
+PLAYBOOKS = {path.stem: load_playbook(path) for path in playbook_files(SHIPPED_PLAYBOOKS)}
 PLAYBOOKS["maximal"] = maximal_playbook()
 
 

@@ -12,7 +12,7 @@ from bot.checks import playbooks_check
 from bot.errors import ConfigError
 from bot.paths import SHIPPED_PLAYBOOKS
 from bot.playbooks.config import PlaybooksConfig
-from bot.playbooks.loader import check_library, load_library, load_playbook
+from bot.playbooks.loader import check_library, load_library, load_playbook, playbook_files
 from bot.playbooks.schema import Anchor, StepAction, parse_offset
 from bot.settings import AmendsConfig, Settings, load_config
 from tests.test_cli import run_cli
@@ -46,7 +46,7 @@ def test_the_shipped_playbooks_cover_the_common_broken_promises() -> None:
     assert library.for_cause(Cause.OTHER)[0] == "general"
 
 
-@pytest.mark.parametrize("path", sorted(SHIPPED_PLAYBOOKS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", playbook_files(SHIPPED_PLAYBOOKS), ids=lambda p: p.stem)
 def test_each_shipped_playbook_follows_the_recovery_method(path: Path) -> None:
     playbook = load_playbook(path)
     first = playbook.steps[0]

@@ -1,9 +1,16 @@
-"""Where drafts learn what was offered to the customer: the seam between offers (issue #4) and drafting.
+"""Where drafts learn what was offered to the customer: the seam between offers (bot/offers) and drafting.
 
 `offers_for(session, case)` returns the case's alternatives, incentive, gift, compensation and the
-customer's choice as plain values (`OfferFacts`, see context.py). Until the offers area exists it
-returns nothing and templates read well without offers. The offers area fills this in by querying its own
-tables here (domain code may import domain code); nothing else in drafting changes.
+customer's choice as plain values (`OfferFacts`, see context.py):
+
+* alternatives - the current offer's alternatives as a message to the customer says them; once the
+  customer took one, that one comes first (templates say "alternatives[0], as you chose");
+* incentive    - the offer's incentive;
+* gift         - the goodwill gesture when the customer cancelled;
+* choice       - wait, alternative or cancel, once recorded.
+
+An offer still waiting for an approver is not mentioned: nothing is promised to a customer before it
+is approved.
 """
 
 from __future__ import annotations
@@ -11,8 +18,22 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.cases.models import Case
-from bot.drafting.context import OfferFacts
+from bot.drafting.context import Alternative, Choice, OfferFacts
+from bot.offers import service
 
 
 def offers_for(session: Session, case: Case) -> OfferFacts:
-    return OfferFacts()
+    offer = service.latest_offered(session, case.id)
+    chosen = service.customer_choice(session, case.id)
+    if offer is None and chosen is None:
+        return OfferFacts()
+    items = list(offer.alternatives) if offer else []
+    if chosen is not None and chosen.item_id is not None:
+        items.sort(key=lambda item: item.id != chosen.item_id)
+    incentive = offer.incentive if offer else None
+    return OfferFacts(
+        alternatives=tuple(Alternative(title=item.say) for item in items),
+        incentive=incentive.say if incentive else None,
+        gift=chosen.gesture if chosen is not None and chosen.choice == Choice.CANCEL else None,
+        choice=Choice(chosen.choice) if chosen is not None else None,
+    )

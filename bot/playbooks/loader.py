@@ -17,11 +17,13 @@ from pydantic import ValidationError
 
 from bot.datafile import read_yaml, validation_problems
 from bot.errors import ConfigError
-from bot.paths import SHIPPED_PLAYBOOKS
+from bot.paths import CATALOG_FILE, SHIPPED_PLAYBOOKS
 from bot.playbooks.config import PlaybooksConfig
 from bot.playbooks.schema import ID_RE, Playbook, structure_problems
 
 SUFFIXES = (".yaml", ".yml")
+# Files in a playbook folder that are not playbooks: the offers catalog (bot/offers/catalog.py).
+NOT_PLAYBOOKS = frozenset({CATALOG_FILE})
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def _cache_key(path: Path) -> tuple[str, int, int] | None:
 
 
 def playbook_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith("."))
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in SUFFIXES and not p.name.startswith(".") and p.name not in NOT_PLAYBOOKS)
 
 
 def scan(folders: Iterable[Path]) -> tuple[dict[str, Playbook], dict[str, Path], list[str], int]:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import cases, drafting, errors, home, knowledge, playbooks, reminders, resolve, tracking
+from bot.slack import cases, drafting, errors, home, knowledge, offers, playbooks, reminders, resolve, tracking
 from bot.slack.case_actions import CaseActions
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
@@ -17,7 +17,7 @@ from bot.slack.surface import Surface
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
-AREAS = [cases, reminders, drafting, knowledge, resolve, playbooks, tracking, home]
+AREAS = [cases, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | None,

@@ -1,0 +1,264 @@
+"""The catalog of pre-approved alternatives and incentives: `playbooks/alternatives.yaml`, plus an
+`alternatives.yaml` in any of the team's playbook folders (an entry with the same id replaces the
+shipped one; `enabled: false` retires it).
+
+    alternatives:                  # what the customer may take instead of waiting
+      - id: expedite-on-arrival
+        title: Express delivery as soon as the stock arrives      # what the associate sees
+        say: free express delivery the moment it's back in stock # how a message to the customer says it
+        causes: [stock-out, supplier-delay]                       # or [any]
+        cost: 25                   # to the business: a fixed amount, or a share of the order like 10%
+        value: 40                  # to the customer, the same way
+        grant: {associate: 50, manager: 150}   # who may give it without approval, up to what cost
+    incentives:                    # what makes taking an alternative (or staying) worth it
+      - ...
+
+`ranked(catalog, case, role)` lists the entries that fit a case, best first, priced for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.cases.causes import Cause
+from bot.cases.models import Case
+from bot.datafile import read_yaml, validation_problems
+from bot.errors import ConfigError
+from bot.offers.money import CENT, parse_amount
+from bot.paths import CATALOG_FILE, SHIPPED_PLAYBOOKS
+from bot.playbooks.config import PlaybooksConfig
+
+ANY = "any"
+ID_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+_PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})?)\s*%\s*$")
+
+
+class Kind(StrEnum):
+    ALTERNATIVE = "alternative"
+    INCENTIVE = "incentive"
+
+
+class Role(StrEnum):
+    """Who is making the offer, for the limits that apply to them."""
+
+    ASSOCIATE = "associate"
+    MANAGER = "manager"
+    APPROVER = "approver"  # decides requests, so has no limit of their own
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Price:
+    """A fixed amount, or a percentage of the order value."""
+
+    fixed: Decimal | None = None
+    percent: Decimal | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Price:
+        if isinstance(value, Price):
+            return value
+        match = _PERCENT.match(str(value)) if isinstance(value, str) else None
+        if match:
+            percent = Decimal(match.group(1))
+            if percent > 100:
+                raise ValueError("a percentage of the order can be at most 100%")
+            return cls(percent=percent)
+        if isinstance(value, float):
+            value = repr(value)  # YAML's 12.5; its shortest text is the number the person wrote
+        try:
+            return cls(fixed=parse_amount(value))
+        except ValueError as exc:
+            raise ValueError(f"{exc}; or a share of the order value like 10%") from None
+
+    def of(self, order_value: Decimal | None) -> Decimal | None:
+        """The amount for an order; None when it is a percentage and the order value is unknown."""
+        if self.fixed is not None:
+            return self.fixed
+        if order_value is None:
+            return None
+        return (order_value * (self.percent or 0) / 100).quantize(CENT, ROUND_HALF_UP)
+
+    def __str__(self) -> str:
+        return f"{self.percent.normalize():f}% of the order" if self.percent is not None else f"{self.fixed}"
+
+
+class Grant(_Strict):
+    """Up to what cost each role may give the entry without asking an approver."""
+
+    associate: Decimal = Decimal("0")
+    manager: Decimal = Decimal("0")
+
+    @field_validator("associate", "manager", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> Decimal:
+        return parse_amount(repr(value) if isinstance(value, float) else value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Grant:
+        if self.manager < self.associate:
+            raise ValueError("a manager's limit must be at least the associate's")
+        return self
+
+    def limit(self, role: Role) -> Decimal | None:
+        return {Role.ASSOCIATE: self.associate, Role.MANAGER: self.manager}.get(role)
+
+
+class Entry(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1, max_length=60)
+    say: str | None = Field(default=None, max_length=150)
+    causes: tuple[str, ...] = (ANY,)
+    cost: Price
+    value: Price
+    grant: Grant = Field(default_factory=Grant)
+    enabled: bool = True
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @field_validator("cost", "value", mode="before")
+    @classmethod
+    def _price(cls, value: Any) -> Price:
+        return Price.parse(value)
+
+    @field_validator("causes")
+    @classmethod
+    def _causes(cls, causes: tuple[str, ...]) -> tuple[str, ...]:
+        known = {c.value for c in Cause}
+        unknown = [c for c in causes if c not in known and c != ANY]
+        if unknown or not causes:
+            raise ValueError(f"unknown cause {', '.join(map(repr, unknown)) or '(none)'}; use `any` or some of: "
+                             f"{', '.join(sorted(known))}")
+        return causes
+
+    @property
+    def customer_text(self) -> str:
+        """How a message to the customer names it."""
+        return self.say or self.title[:1].lower() + self.title[1:]
+
+    def fits(self, cause: str) -> bool:
+        return ANY in self.causes or cause in self.causes
+
+
+class CatalogFile(_Strict):
+    alternatives: tuple[Entry, ...] = ()
+    incentives: tuple[Entry, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> CatalogFile:
+        seen: set[str] = set()
+        for entry in (*self.alternatives, *self.incentives):
+            if entry.id in seen:
+                raise ValueError(f"id {entry.id!r} is used twice; each entry needs its own id")
+            seen.add(entry.id)
+        return self
+
+
+@dataclass(frozen=True)
+class Catalog:
+    alternatives: tuple[Entry, ...]
+    incentives: tuple[Entry, ...]
+    sources: tuple[Path, ...] = ()
+
+    def entry(self, kind: Kind, entry_id: str) -> Entry | None:
+        entries = self.alternatives if kind is Kind.ALTERNATIVE else self.incentives
+        return next((e for e in entries if e.id == entry_id and e.enabled), None)
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def catalog_files(config: PlaybooksConfig) -> list[Path]:
+    """The shipped catalog, then each team folder's own, in order (later ones override)."""
+    folders = [SHIPPED_PLAYBOOKS, *config.folders]
+    return [folder / CATALOG_FILE for folder in folders if (folder / CATALOG_FILE).is_file()]
+
+
+def check_catalog(config: PlaybooksConfig) -> tuple[Catalog, list[str]]:
+    """The merged catalog and every problem in every file (file:line: where: what)."""
+    alternatives: dict[str, Entry] = {}
+    incentives: dict[str, Entry] = {}
+    problems: list[str] = []
+    files = catalog_files(config)
+    for path in files:
+        try:
+            doc = read_yaml(path)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        try:
+            parsed = CatalogFile.model_validate(doc.data or {})
+        except ValidationError as exc:
+            problems += validation_problems(doc, exc)
+            continue
+        for entry in parsed.alternatives:
+            incentives.pop(entry.id, None)
+            alternatives[entry.id] = entry
+        for entry in parsed.incentives:
+            alternatives.pop(entry.id, None)
+            incentives[entry.id] = entry
+    if not files:
+        problems.append(f"{SHIPPED_PLAYBOOKS / CATALOG_FILE}: the catalog of alternatives is missing")
+    catalog = Catalog(tuple(e for e in alternatives.values() if e.enabled),
+                      tuple(e for e in incentives.values() if e.enabled), tuple(files))
+    if not problems and not catalog.alternatives:
+        problems.append(f"{files[-1]}: no alternatives are enabled; associates would have nothing to offer")
+    return catalog, problems
+
+
+def load_catalog(config: PlaybooksConfig) -> Catalog:
+    catalog, problems = check_catalog(config)
+    if problems:
+        raise ConfigError(problems)
+    return catalog
+
+
+# ---------------------------------------------------------------------- for a case
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A catalog entry priced for one case, as offered by someone in `role`."""
+
+    entry: Entry
+    kind: Kind
+    cost: Decimal
+    value: Decimal
+    for_this_cause: bool       # listed for the case's cause, not only `any`
+    limit: Decimal | None      # the offering person's limit for it (None: no limit)
+
+    @property
+    def within_limit(self) -> bool:
+        return self.limit is None or self.cost <= self.limit
+
+
+def ranked(entries: Sequence[Entry], kind: Kind, case: Case, role: Role) -> tuple[list[Priced], list[Entry]]:
+    """(the entries that fit the case, best first; those that would fit but need the order value).
+
+    Best first: made for this cause before `any`, within the person's limit before needing approval,
+    then the most value to the customer for each unit of cost (a free upgrade beats a refund), then the
+    catalog's own order."""
+    fitting: list[tuple[tuple[Any, ...], Priced]] = []
+    unpriced: list[Entry] = []
+    for position, entry in enumerate(entries):
+        if not entry.enabled or not entry.fits(case.cause):
+            continue
+        cost, value = entry.cost.of(case.order_value), entry.value.of(case.order_value)
+        if cost is None or value is None:
+            unpriced.append(entry)
+            continue
+        priced = Priced(entry, kind, cost, value, case.cause in entry.causes, entry.grant.limit(role))
+        ratio = value / cost if cost else Decimal("Infinity")
+        fitting.append(((not priced.for_this_cause, not priced.within_limit, -ratio, position), priced))
+    return [p for _, p in sorted(fitting, key=lambda pair: pair[0])], unpriced
