@@ -297,6 +297,9 @@ def test_someone_who_is_not_an_approver_is_refused_and_nothing_changes(harness: 
     assert harness.fake.open_view(OUTSIDER) is None
     assert offers(harness)[0].state == OfferState.AWAITING_APPROVAL
     assert "approval_decided" not in kinds(harness, case)
+    with harness.amends.db.transaction() as session:  # nor can the case be resolved around it
+        assert service.resolve_blockers(session, harness.case(case.id)) == [
+            "An offer is waiting for an approver's decision; ask them to decide it first."]
     # The associate who made the offer can't approve it either.
     harness.driver.click(ASSOCIATE, "offer_approve", message=escalation)
     harness.fake.wait_for(lambda: any("Only approvers" in e.text for e in harness.fake.ephemerals(ASSOCIATE)))

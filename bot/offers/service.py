@@ -324,6 +324,17 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
     return row
 
 
+# ---------------------------------------------------------------------- lifecycle hooks (bot/cases/hooks.py)
+
+
+def resolve_blockers(session: Session, case: Case) -> list[str]:
+    """A case isn't resolved while an offer on it waits for an approver: someone would decide into the void."""
+    live = current_offer(session, case.id)
+    if live is not None and live.state == OfferState.AWAITING_APPROVAL:
+        return ["An offer is waiting for an approver's decision; ask them to decide it first."]
+    return []
+
+
 # ---------------------------------------------------------------------- reading
 
 
