@@ -26,11 +26,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.cases.causes import Cause
 from bot.cases.models import Case
-from bot.datafile import read_yaml, validation_problems
+from bot.datafile import load_model
 from bot.errors import ConfigError
 from bot.offers.money import CENT, parse_amount
 from bot.paths import CATALOG_FILE, SHIPPED_PLAYBOOKS
@@ -193,14 +193,9 @@ def check_catalog(config: PlaybooksConfig) -> tuple[Catalog, list[str]]:
     files = catalog_files(config)
     for path in files:
         try:
-            doc = read_yaml(path)
+            parsed = load_model(path, CatalogFile, empty_ok=True)
         except ConfigError as exc:
             problems += exc.problems
-            continue
-        try:
-            parsed = CatalogFile.model_validate(doc.data or {})
-        except ValidationError as exc:
-            problems += validation_problems(doc, exc)
             continue
         for entry in parsed.alternatives:
             incentives.pop(entry.id, None)

@@ -12,6 +12,7 @@ thread and event log record it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -115,27 +116,18 @@ class OffersArea:
         values = forms.read_values(view)
         user_id = body["user"]["id"]
         role = self.role(client, user_id)
-        try:
-            with self.deps.db.transaction() as session:
-                offer = service.make_offer(
-                    session, meta.case_id, alternatives=values.get(OfferField.ALTERNATIVES) or [],
-                    incentive=values.get(OfferField.INCENTIVE), note=values.get(OfferField.NOTE), actor_id=user_id,
-                    role=role, catalog=self.catalog, config=self.config, now=self.deps.clock.now(),
-                    approvers=self.approvers(client) if role is not Role.APPROVER else [])
-                case = cases.get_case(session, meta.case_id)
-                done = blocks.offer_done_modal(case, offer, self.money)
-        except InvalidInput as exc:
-            ack(response_action="errors", errors=blocks.field_errors(exc.fields, blocks.OFFER_FIELDS,
-                                                                      OfferField.ALTERNATIVES))
-            return
-        except StorageUnavailable as exc:
-            ack(response_action="errors", errors={OfferField.ALTERNATIVES.value: exc.user_message})
-            return
-        except AmendsError as exc:
-            ack(response_action="update", view=blocks.message_modal("Nothing offered", f":warning: {exc.user_message}"))
-            return
-        ack(response_action="update", view=done)
-        context["offer_id"] = offer.id
+        approvers = self.approvers(client) if role is not Role.APPROVER else []
+
+        def save(session: Any) -> tuple[int, dict[str, Any]]:
+            offer = service.make_offer(
+                session, meta.case_id, alternatives=values.get(OfferField.ALTERNATIVES) or [],
+                incentive=values.get(OfferField.INCENTIVE), note=values.get(OfferField.NOTE), actor_id=user_id,
+                role=role, catalog=self.catalog, config=self.config, now=self.deps.clock.now(), approvers=approvers)
+            return offer.id, blocks.offer_done_modal(cases.get_case(session, meta.case_id), offer, self.money)
+
+        saved = self.answer(ack, save, blocks.OFFER_FIELDS, OfferField.ALTERNATIVES, "Nothing offered")
+        if saved is not None:
+            context["offer_id"] = saved
 
     def after_offer(self, context: BoltContext, client: WebClient) -> None:
         if "offer_id" not in context:
@@ -226,25 +218,36 @@ class OffersArea:
         if not self.is_approver(client, user_id):  # again: someone may have left the group meanwhile
             ack(response_action="update", view=blocks.message_modal("Nothing changed", self.refuse().user_message))
             return
+
+        def save(session: Any) -> tuple[int, dict[str, Any]]:
+            offer = service.decide(session, ref.offer_id, Decision.APPROVED_DIFFERENT, actor_id=user_id,
+                                   now=self.deps.clock.now(), amount=values.get(OfferField.AMOUNT),
+                                   note=values.get(OfferField.COUNTER_NOTE))
+            return offer.id, blocks.message_modal("Decided", blocks.decision_line(offer, self.money, self.zone))
+
+        decided = self.answer(ack, save, blocks.COUNTER_FIELDS, OfferField.AMOUNT, "Nothing changed")
+        # Decided now, or by someone else first: either way every copy of the request shows the decision.
+        context["decided_offer_id" if decided is not None else "refresh_offer_id"] = ref.offer_id
+
+    def answer(self, ack: Ack, save: Callable[[Any], tuple[Any, dict[str, Any]]], fields: dict[str, OfferField],
+               default: OfferField, refused: str) -> Any:
+        """Save a modal's submission before answering it: `save(session)` returns (a result, the view to show).
+        Input problems keep the modal open with field errors; a refusal (resolved case, decided meanwhile)
+        replaces it with why. Returns the result, or None when nothing was saved."""
         try:
             with self.deps.db.transaction() as session:
-                offer = service.decide(session, ref.offer_id, Decision.APPROVED_DIFFERENT, actor_id=user_id,
-                                       now=self.deps.clock.now(), amount=values.get(OfferField.AMOUNT),
-                                       note=values.get(OfferField.COUNTER_NOTE))
-                line = blocks.decision_line(offer, self.money, self.zone)
+                result, view = save(session)
         except InvalidInput as exc:
-            ack(response_action="errors", errors=blocks.field_errors(exc.fields, blocks.COUNTER_FIELDS,
-                                                                      OfferField.AMOUNT))
-            return
+            ack(response_action="errors", errors=blocks.field_errors(exc.fields, fields, default))
+            return None
         except StorageUnavailable as exc:
-            ack(response_action="errors", errors={OfferField.AMOUNT.value: exc.user_message})
-            return
-        except AmendsError as exc:  # decided by someone else first, removed...
-            ack(response_action="update", view=blocks.message_modal("Nothing changed", exc.user_message))
-            context["refresh_offer_id"] = ref.offer_id
-            return
-        ack(response_action="update", view=blocks.message_modal("Decided", line))
-        context["decided_offer_id"] = ref.offer_id
+            ack(response_action="errors", errors={default.value: exc.user_message})
+            return None
+        except AmendsError as exc:
+            ack(response_action="update", view=blocks.message_modal(refused, f":warning: {exc.user_message}"))
+            return None
+        ack(response_action="update", view=view)
+        return result
 
     def after_counter(self, context: BoltContext, client: WebClient) -> None:
         if "decided_offer_id" in context:
@@ -316,29 +319,21 @@ class OffersArea:
     def submit_choice(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         meta = CaseMeta.decode(view.get("private_metadata"))
         values = forms.read_values(view)
-        try:
-            with self.deps.db.transaction() as session:
-                row = service.record_choice(
-                    session, meta.case_id, choice=values.get(OfferField.CHOICE),
-                    item_id=values.get(OfferField.ALTERNATIVE), gesture=values.get(OfferField.GESTURE),
-                    final_cost=values.get(OfferField.FINAL_COST), note=values.get(OfferField.CHOICE_NOTE),
-                    actor_id=body["user"]["id"], config=self.config, now=self.deps.clock.now())
-                case = cases.get_case(session, meta.case_id)
-                item = session.get(OfferItem, row.item_id) if row.item_id else None
-                text = blocks.choice_text(case, row, item, self.money)
-        except InvalidInput as exc:
-            ack(response_action="errors", errors=blocks.field_errors(exc.fields, blocks.CHOICE_FIELDS,
-                                                                      OfferField.CHOICE))
-            return
-        except StorageUnavailable as exc:
-            ack(response_action="errors", errors={OfferField.FINAL_COST.value: exc.user_message})
-            return
-        except AmendsError as exc:
-            ack(response_action="update", view=blocks.message_modal("Nothing recorded", f":warning: {exc.user_message}"))
-            return
-        ack(response_action="update", view=blocks.recorded_modal(text))
-        context["choice_case_id"] = meta.case_id
-        context["choice_text"] = text
+
+        def save(session: Any) -> tuple[str, dict[str, Any]]:
+            row = service.record_choice(
+                session, meta.case_id, choice=values.get(OfferField.CHOICE),
+                item_id=values.get(OfferField.ALTERNATIVE), gesture=values.get(OfferField.GESTURE),
+                final_cost=values.get(OfferField.FINAL_COST), note=values.get(OfferField.CHOICE_NOTE),
+                actor_id=body["user"]["id"], config=self.config, now=self.deps.clock.now())
+            item = session.get(OfferItem, row.item_id) if row.item_id else None
+            text = blocks.choice_text(cases.get_case(session, meta.case_id), row, item, self.money)
+            return text, blocks.recorded_modal(text)
+
+        text = self.answer(ack, save, blocks.CHOICE_FIELDS, OfferField.CHOICE, "Nothing recorded")
+        if text is not None:
+            context["choice_case_id"] = meta.case_id
+            context["choice_text"] = text
 
     def after_choice(self, context: BoltContext, client: WebClient) -> None:
         if "choice_case_id" not in context:
