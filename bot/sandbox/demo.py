@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.sandbox.fake_slack import Message
 from bot.sandbox.runtime import Sandbox
-from bot.sandbox.workspace import ASSOCIATE, BEST_PRACTICES, COLLEAGUE, MANAGER, SUPPORT
+from bot.sandbox.workspace import APPROVER, ASSOCIATE, BEST_PRACTICES, COLLEAGUE, MANAGER, SUPPORT
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,23 @@ def _has_action(blocks: list[dict[str, Any]], action_id: str) -> bool:
     return any(e.get("action_id") == action_id for b in blocks for e in b.get("elements", []))
 
 
+def _offers(run: DemoRun) -> str | None:
+    """Ada offers alternatives within her limit on the first case; Ben's offer on the key account's big
+    order needs an approver, so it waits for Sam in his DMs."""
+    fake, driver = run.sandbox.fake, run.sandbox.driver
+    picks = [(run.cases[0], ["loaner-unit", "expedite-on-arrival"], "free-accessory"),
+             (run.cases[3], ["upgrade-same-price", "loaner-unit"], "store-credit")]
+    for case, alternatives, incentive in picks:
+        if not _case_action(run, case, "offer_alternatives"):
+            return None
+        view = fake.wait_for(lambda owner=case.owner: (v := fake.open_view(owner))
+                             and v.view.get("callback_id") == "offer_alternatives" and v)
+        driver.submit(view.id, {"offer_alternatives": alternatives, "offer_incentive": incentive})
+        driver.cancel(view.id)  # "Done"
+    fake.wait_for(lambda: any("Approval needed" in m.text for m in fake.dms(APPROVER.id)))
+    return f"2 offers (one waiting for {APPROVER.real_name}'s approval)"
+
+
 def _drafts(run: DemoRun) -> str | None:
     """The first two owners draft their first notice; the first one has called the customer already."""
     fake, driver = run.sandbox.fake, run.sandbox.driver
@@ -189,4 +206,4 @@ def _bot_posts(fake: Any) -> int:
 
 # Stages after opening the cases, one per feature; each returns a note, or None when the bot doesn't offer
 # the feature.
-STAGES: list[Any] = [_drafts, _due_work_now]
+STAGES: list[Any] = [_offers, _drafts, _due_work_now]

@@ -105,4 +105,8 @@ drafting:
 
 knowledge:
   channels: [{BEST_PRACTICES.id}]     # #{BEST_PRACTICES.name}: every message is indexed
+
+offers:
+  approvers:
+    users: [{APPROVER.id}]     # {APPROVER.real_name} decides offers beyond an associate's limit
 """

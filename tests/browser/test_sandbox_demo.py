@@ -13,7 +13,7 @@ from tests.browser.support import SandboxPage
 def test_the_demo_fills_the_workspace_through_the_bot(ui: SandboxPage, sandbox: Sandbox) -> None:
     summary = seed_demo(sandbox)
     assert "4 cases in #cases" in summary and "4 posts in #best-practices" in summary
-    assert "2 message drafts" in summary
+    assert "2 message drafts" in summary and "2 offers (one waiting for Sam Okafor's approval)" in summary
 
     ui.open(CASES.id, as_=MANAGER.id)
     cases = ui.messages("Promise at risk")
