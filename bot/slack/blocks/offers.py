@@ -201,8 +201,9 @@ def approval_request(case: Case, offer: Offer, money: Money, zone: ZoneInfo, *, 
     """The request an approver decides on; once decided, `decided()` shows it without the buttons."""
     lead = " ".join(mentions)
     head = (":rotating_light: *Still waiting for a decision*" if escalated else ":raised_hand: *Approval needed*")
-    text = (f"{lead + ' ' if lead else ''}{head}: {base.user_mention(offer.made_by)} wants to offer "
-            f"{base.person_text(one_line(case.customer_name, 80), 300)} more than their limit on {case.ref}.")
+    text = (f"{lead + ' ' if lead else ''}{head}: {base.user_mention(offer.made_by)} wants to make "
+            f"{base.person_text(one_line(case.customer_name, 80), 300)} an offer on {case.ref} that needs your "
+            "decision.")
     blocks: list[Block] = [*_request_body(case, offer, money, zone, text)]
     value = OfferRef(offer_id=offer.id).encode(BUTTON_VALUE_LIMIT)
     blocks.append(ActionsBlock(block_id=f"offer_decide.{offer.id}", elements=[
