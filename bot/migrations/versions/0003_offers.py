@@ -1,7 +1,7 @@
 """offers made to customers, their items, approval decisions, and the customer's choice
 
 Revision ID: 0003_offers
-Revises: 0007_home
+Revises: 0008_knowledge_facets
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_offers'
-down_revision = '0007_home'
+down_revision = '0008_knowledge_facets'
 branch_labels = None
 depends_on = None
 
