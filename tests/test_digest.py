@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.app import Amends, build
 from bot.cases.models import Outcome
 from bot.clock import FrozenClock
+from bot.errors import StorageUnavailable
 from bot.reminders.models import Reminder
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.settings import AmendsConfig
@@ -157,6 +158,27 @@ def test_a_failed_chart_upload_is_retried_without_posting_the_digest_twice(harne
     assert len(digests(harness.fake)) == 1 and len(charts(harness.fake)) == 1
     harness.tick(advance=timedelta(minutes=5))
     assert len(charts(harness.fake)) == 1 and digest_rows(harness)[0].state == "sent"
+
+
+def test_a_database_hiccup_while_rendering_the_digest_only_delays_it(harness: Harness,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.slack import tracking as slack_tracking
+
+    real = slack_tracking.figures
+    failures = iter([StorageUnavailable("connection reset")])
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(slack_tracking, "figures", flaky)
+    harness.tick(DUE)
+    harness.tick()
+    assert digests(harness.fake) == [] and digest_rows(harness)[0].state == "pending"
+    harness.tick(advance=timedelta(seconds=31))
+    assert len(digests(harness.fake)) == 1 and digest_rows(harness)[0].state == "sent"
 
 
 def test_a_quiet_week_gets_its_digest_without_an_empty_chart(harness: Harness) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from bot.cases import service as cases
 from bot.cases.models import Case, CaseStatus
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, StorageUnavailable
 from bot.reminders import kinds, service, steps
 from bot.reminders.kinds import Kind, Policy
 from bot.reminders.models import Audience, Reminder
@@ -46,6 +46,7 @@ from bot.slack.wiring import Wiring
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "amends_reminder"
+RENDER_RETRY = timedelta(seconds=30)
 # Slack errors that no retry will fix.
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "user_not_found", "user_not_visible",
              "cannot_dm_bot", "account_inactive", "invalid_auth", "not_authed", "token_revoked", "invalid_blocks",
@@ -148,6 +149,10 @@ class ReminderSender:
                     jobs.append(Job(reminder.id, reminder.kind, reminder.case_id, kind.needs_open_case,
                                     self._destination(reminder, case), kind.render(reminder, case),
                                     reminder.uncertain, reminder.attempts, dict(reminder.payload or {})))
+                except StorageUnavailable as exc:  # a renderer reading the database (the digest) tries again
+                    log.warning("reminder %s: database unavailable while rendering; retrying", reminder.id)
+                    settled.append(Result(None, reminder.id, "retry", due_at=now + RENDER_RETRY,
+                                          error=f"rendering: {exc.detail or exc}", counts=False))
                 except Exception as exc:  # noqa: BLE001 - a broken renderer fails its reminder, not the batch
                     log.exception("reminder %s: could not render", reminder.id)
                     settled.append(Result(None, reminder.id, "failed", error=f"rendering failed: {exc}"))
