@@ -34,6 +34,7 @@ def config() -> AmendsConfig:
         "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
         "managers": {"users": [MANAGER]},
         "offers": {"approvers": {"users": [APPROVER, MANAGER]}, "escalate_after": "2h"},
+        "home": {"refresh_after": "0s"},
     })
 
 
@@ -448,3 +449,26 @@ def test_a_customer_who_waits_needs_no_offer(harness: Harness) -> None:
         [row] = service.spending(session, harness.clock.now(), harness.clock.now() + timedelta(seconds=1)).cases
     assert (row.choice, row.spent, row.budget, row.committed) == ("wait", Decimal("0.00"), Decimal("225.00"),
                                                                    Decimal("0.00"))
+
+
+def home_text(harness: Harness, user: str) -> str:
+    return all_text((harness.fake.home(user) or {}).get("blocks"))
+
+
+def test_requests_wait_on_each_approvers_home_and_are_decided_there(harness: Harness) -> None:
+    for user in (APPROVER, MANAGER, ASSOCIATE):
+        harness.driver.app_home_opened(user)
+        harness.fake.wait_for(lambda user=user: harness.fake.home(user))
+    assert "Approvals waiting for you" not in home_text(harness, APPROVER)
+
+    case = ask_for_approval(harness)
+    for user in (APPROVER, MANAGER):  # refreshed by themselves: both were asked
+        shown = harness.fake.wait_for(lambda user=user: "Approvals waiting" in home_text(harness, user)
+                                      and home_text(harness, user))
+        assert case.ref in shown and "may cost *£242.00* (budget £225.00)" in shown
+    assert "Approvals waiting" not in home_text(harness, ASSOCIATE)
+
+    harness.driver.click(APPROVER, "offer_approve", home=True)
+    harness.fake.wait_for(lambda: [o.state for o in offers(harness)] == [OfferState.OFFERED])
+    for user in (APPROVER, MANAGER):
+        harness.fake.wait_for(lambda user=user: "Approvals waiting" not in home_text(harness, user))

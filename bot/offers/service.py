@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from bot import changes
 from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.drafting.context import Choice
@@ -205,6 +206,7 @@ def make_offer(session: Session, case_id: int, *, alternatives: Sequence[str], i
     if reasons:
         cases.record_event(session, case, OfferEvent.APPROVAL_REQUESTED, actor_id, now, reasons=reasons,
                            approvers=list(approvers), **summary)
+        changes.note(session, users=approvers)  # the request shows on their App Home
         due = next_working_time(now + config.offers.escalate_after, config.reminders.working_hours,
                                 config.workspace.zone)
         reminders.schedule(session, kind=APPROVAL_WAITING, case_id=case.id, now=now, due_at=due,
@@ -254,6 +256,7 @@ def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str
                        decision=decision.value, requested=str(offer.exposure),
                        approved=str(offer.allowed) if state == OfferState.OFFERED else None, note=note)
     reminders.cancel_key(session, approval_key(offer.id), reason="decided")
+    changes.note(session, users=offer.approvers)  # it leaves every approver's App Home
     if state == OfferState.OFFERED:
         playbooks.action_performed(session, case.id, StepAction.OFFER_ALTERNATIVES, actor_id=offer.made_by, now=now)
     return offer
@@ -380,15 +383,25 @@ class PendingApproval:
     ts: str | None
 
 
-def pending_approvals(session: Session, approver_user_id: str) -> list[PendingApproval]:
-    """Requests waiting for a decision that `approver_user_id` was asked for, oldest first (App Home)."""
+def _awaiting(approver_user_id: str) -> list[ColumnElement[bool]]:
+    # `approvers` is a JSON list of user ids; as text, each is quoted, so this matches whole ids only.
+    return [Offer.state == OfferState.AWAITING_APPROVAL,
+            cast(Offer.approvers, String).contains(f'"{approver_user_id}"', autoescape=True)]
+
+
+def count_pending_approvals(session: Session, approver_user_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(Offer).where(*_awaiting(approver_user_id))) or 0
+
+
+def pending_approvals(session: Session, approver_user_id: str, *, offset: int = 0,
+                      limit: int | None = None) -> list[PendingApproval]:
+    """Requests waiting for a decision that `approver_user_id` was asked for, oldest first; `offset` and
+    `limit` page them in SQL (App Home)."""
     rows = session.execute(select(Offer, Case).join(Case, Case.id == Offer.case_id)
-                           .where(Offer.state == OfferState.AWAITING_APPROVAL)
-                           .order_by(Offer.requested_at, Offer.id)).all()
+                           .where(*_awaiting(approver_user_id))
+                           .order_by(Offer.requested_at, Offer.id).offset(offset).limit(limit)).all()
     waiting = []
     for offer, case in rows:
-        if approver_user_id not in (offer.approvers or []):
-            continue
         first = (offer.messages or [{}])[0]
         waiting.append(PendingApproval(
             offer_id=offer.id, case_id=case.id, case_ref=case.ref, customer_name=case.customer_name,

@@ -18,10 +18,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 
 from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.errors import AmendsError, InvalidInput, NotAllowed, StorageUnavailable
+from bot.home import service as home
 from bot.offers import service
 from bot.offers.budget import budget_for
 from bot.offers.catalog import Catalog, Role, load_catalog
@@ -29,10 +31,12 @@ from bot.offers.models import Decision, Offer, OfferItem, OfferState
 from bot.offers.service import AlreadyDecided
 from bot.reminders.models import Reminder
 from bot.slack import forms
+from bot.slack.blocks import home as home_blocks
 from bot.slack.blocks import offers as blocks
 from bot.slack.blocks.offers import CaseMeta, OfferAction, OfferCallback, OfferField, OfferRef
 from bot.slack.case_actions import CaseActionCall
 from bot.slack.case_thread import post_in_thread
+from bot.slack.home_sections import HomeContext
 from bot.slack.notify import Respond, dm, tell
 from bot.slack.people import in_role, is_manager, manager_mentions, usergroup_members
 from bot.slack.playbooks import publish_checklist
@@ -41,6 +45,7 @@ from bot.slack.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
+HOME_APPROVALS = 4  # requests on a page of an approver's App Home
 GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_archived"}
 
 
@@ -70,6 +75,17 @@ class OffersArea:
         surface.view_submission(OfferCallback.CHOICE, then=self.after_choice)(self.submit_choice)
         self.wiring.reminder_kinds.add(service.APPROVAL_WAITING, why_not=self.escalation_why_not,
                                        after_sent=self.escalation_sent)(self.render_escalation)
+        self.wiring.home.add("approvals", order=5, max_blocks=home_blocks.list_blocks(HOME_APPROVALS, per_row=2),
+                             managers=True, associates=True)(self.home_approvals)
+
+    def home_approvals(self, ctx: HomeContext) -> list[Block]:
+        """Requests waiting for this person's decision, first on their App Home (approvers need not be managers;
+        anyone else has none, and the section is left out)."""
+        total = service.count_pending_approvals(ctx.session, ctx.user_id)
+        page = home.paged(total, ctx.offset, HOME_APPROVALS, lambda start: service.pending_approvals(
+            ctx.session, ctx.user_id, offset=start, limit=HOME_APPROVALS))
+        return home_blocks.paged_list(ctx.section, "Approvals waiting for you", page,
+                                      lambda waiting: blocks.home_approval(waiting, self.money, self.zone))
 
     # ------------------------------------------------------------------ who is who
 

@@ -34,9 +34,10 @@ class HomePage(Metadata):
     offset: int = Field(ge=0)
 
 
-def list_blocks(limit: int) -> int:
-    """The most blocks `paged_list` uses for a page of `limit` rows: divider, title, rows, Previous/Next."""
-    return limit + 3
+def list_blocks(limit: int, *, per_row: int = 1) -> int:
+    """The most blocks `paged_list` uses for a page of `limit` rows (of `per_row` blocks each): divider,
+    title, rows, Previous/Next."""
+    return limit * per_row + 3
 
 
 def view(blocks: Sequence[Block]) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def chrome(*, manager: bool, now: datetime, zone: ZoneInfo, open_cases: int, ove
     ]
 
 
-def paged_list(section: str, title: str, page: Page[T], render_row: Callable[[T], Block], *,
+def paged_list(section: str, title: str, page: Page[T], render_row: Callable[[T], Block | list[Block]], *,
                empty: str | None = None, note: str | None = None) -> list[Block]:
     """A titled list, one page of it, with Previous/Next when there is more. `title` and `note` must be
     escaped mrkdwn. With no rows, the title and `empty` (or nothing at all when `empty` is None)."""
@@ -79,7 +80,9 @@ def paged_list(section: str, title: str, page: Page[T], render_row: Callable[[T]
     if page.total == 0:
         heading += f"\n_{empty}_"
     blocks: list[Block] = [base.divider(), base.section(heading)]
-    blocks += [render_row(item) for item in page.items]
+    for item in page.items:
+        row = render_row(item)
+        blocks += row if isinstance(row, list) else [row]
     nav: list[ButtonElement] = []
     if page.has_previous:
         nav.append(base.button("Previous", Action.HOME_PREVIOUS,

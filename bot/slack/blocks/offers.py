@@ -27,7 +27,7 @@ from bot.cases.severity import Severity
 from bot.drafting.context import Choice
 from bot.offers.catalog import Priced, Role
 from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState
-from bot.offers.service import MAX_ALTERNATIVES, NOTE_LIMIT, Choices, Field
+from bot.offers.service import MAX_ALTERNATIVES, NOTE_LIMIT, Choices, Field, PendingApproval
 from bot.slack.blocks import base
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
 from bot.text import escape_mrkdwn, one_line
@@ -204,17 +204,34 @@ def approval_request(case: Case, offer: Offer, money: Money, zone: ZoneInfo, *, 
     text = (f"{lead + ' ' if lead else ''}{head}: {base.user_mention(offer.made_by)} wants to make "
             f"{base.person_text(one_line(case.customer_name, 80), 300)} an offer on {case.ref} that needs your "
             "decision.")
-    blocks: list[Block] = [*_request_body(case, offer, money, zone, text)]
-    value = OfferRef(offer_id=offer.id).encode(BUTTON_VALUE_LIMIT)
-    blocks.append(ActionsBlock(block_id=f"offer_decide.{offer.id}", elements=[
+    blocks: list[Block] = [*_request_body(case, offer, money, zone, text), decision_buttons(offer.id, offer.made_by)]
+    return text, base.message(blocks)
+
+
+def decision_buttons(offer_id: int, made_by: str) -> ActionsBlock:
+    """Approve, Deny (confirmed) and Approve a different amount: on the request and on the App Home."""
+    value = OfferRef(offer_id=offer_id).encode(BUTTON_VALUE_LIMIT)
+    return ActionsBlock(block_id=f"offer_decide.{offer_id}", elements=[
         base.button("Approve", OfferAction.APPROVE, value=value, style="primary"),
         base.button("Deny", OfferAction.DENY, value=value, style="danger", confirm=ConfirmObject(
-            title=base.plain("Deny this offer?"), text=base.mrkdwn(f"{base.user_mention(offer.made_by)} will be "
+            title=base.plain("Deny this offer?"), text=base.mrkdwn(f"{base.user_mention(made_by)} will be "
                                                                    "told to offer something within their limit."),
             confirm=base.plain("Deny"), deny=base.plain("Cancel"))),
         base.button("Approve a different amount", OfferAction.COUNTER, value=value),
-    ]))
-    return text, base.message(blocks)
+    ])
+
+
+def home_approval(waiting: PendingApproval, money: Money, zone: ZoneInfo) -> list[Block]:
+    """A request waiting for this approver, on their App Home (two blocks): what, why, and the decision."""
+    head = ":rotating_light: " if waiting.escalated else ""
+    reasons = "; ".join(escape_mrkdwn(r) for r in waiting.reasons)
+    return [
+        base.section(f"{head}*{waiting.case_ref}* · {base.person_text(one_line(waiting.customer_name, 60), 200)} — may cost "
+                     f"*{money(waiting.amount)}* (budget {money(waiting.budget)}) · asked by "
+                     f"{base.user_mention(waiting.requested_by)} {base.slack_date(waiting.requested_at, zone)}"
+                     + (f"\n_{reasons}_" if reasons else "")),
+        decision_buttons(waiting.offer_id, waiting.requested_by),
+    ]
 
 
 def _request_body(case: Case, offer: Offer, money: Money, zone: ZoneInfo, text: str) -> list[Block]:
