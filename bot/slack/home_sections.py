@@ -6,11 +6,13 @@ many blocks it ever returns; the registry refuses a section whose budget would t
 100 blocks, so paging (`blocks.home.paged_list`) and these budgets together guarantee every Home fits,
 however many cases there are.
 
-    @wiring.home.add("approvals", title="Approvals waiting for you", order=30, max_blocks=14,
+    @wiring.home.add("approvals", order=5, max_blocks=home_blocks.list_blocks(4, per_row=2),
                      managers=True, associates=True)
     def approvals(ctx: HomeContext) -> list[Block]:
-        page = offers.pending_approvals_page(ctx.session, ctx.user_id, offset=ctx.offset, limit=5)
-        return blocks.home.paged_list(ctx, "Approvals waiting for you", page, render_row)
+        total = offers.count_pending_approvals(ctx.session, ctx.user_id)
+        page = home.paged(total, ctx.offset, 4, lambda start: offers.pending_approvals(
+            ctx.session, ctx.user_id, offset=start, limit=4))
+        return home_blocks.paged_list(ctx.section, "Approvals waiting for you", page, render_row)
 
 The Home is published when the person opens it and refreshed when the data behind it changes (see
 bot/slack/home.py): a section needs nothing more to stay fresh, as long as its area's changes are noted
