@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from bot.sandbox.demo import seed_demo
 from bot.sandbox.runtime import Sandbox
-from bot.sandbox.workspace import ASSOCIATE, BEST_PRACTICES, CASES, MANAGER
+from bot.sandbox.workspace import APPROVER, ASSOCIATE, BEST_PRACTICES, CASES, MANAGER
 from tests.browser.support import SandboxPage
 
 
@@ -50,3 +50,11 @@ def test_the_demo_home_tabs_show_each_persons_cases_and_the_managers_team(ui: Sa
     expect(home).to_contain_text("Deadline near, customer not told")
     expect(home).to_contain_text("This week")
     ui.shot("demo-home-manager")
+
+    ui.act_as(APPROVER.id)  # Sam approves offers without being a manager
+    ui.app("home")
+    expect(home).to_contain_text("Approvals waiting for you")
+    expect(home).not_to_contain_text("Team's open cases")
+    ui.shot("demo-home-approver")
+    home.get_by_role("button", name="Approve", exact=True).click()
+    expect(home).not_to_contain_text("Approvals waiting for you")  # decided: the Home refreshes by itself
