@@ -26,7 +26,7 @@ from bot.tracking.chart import PNG_MAGIC
 from bot.tracking.service import ActionItemInput, ResolutionInput
 from tests.conftest import make_settings
 from tests.support import COLLEAGUE, MANAGER, Harness, all_text
-from tests.tracking_seed import contacted, open_case, resolve
+from tests.tracking_seed import chose, contacted, open_case, resolve
 
 DUE = datetime(2026, 11, 30, 9, tzinfo=UTC)
 CHART = "amends-digest-2026-W48.png"
@@ -40,11 +40,13 @@ def seed_week(harness: Harness) -> None:
     db, config = harness.amends.db, harness.amends.config
     loaner = open_case(db, config, at(24, 10), "supplier-delay", "Northwind <Traders>")
     contacted(db, loaner, at(24, 12))
+    chose(db, loaner, at(25, 10), "alternative", "80", "120")
     resolve(db, config, loaner, at(26, 10), ResolutionInput(
         Outcome.TOOK_ALTERNATIVE, Decimal("80"), "Supplier missed the sailing", lesson_worked="A loaner unit & a call",
         satisfaction=5, action_items=(ActionItemInput("Book two sailings", COLLEAGUE, date(2026, 12, 10)),)))
     gone = open_case(db, config, at(25, 10), "stock-out", "Contoso")
     contacted(db, gone, at(25, 16))
+    chose(db, gone, at(26, 10), "cancel", "20", "100")
     resolve(db, config, gone, at(27, 10), ResolutionInput(Outcome.CANCELLED, Decimal("20"), "Discontinued item"))
     open_case(db, config, at(27, 10), "supplier-delay", "Fabrikam")
     open_case(db, config, at(30, 10), "logistics", "Next week Ltd")  # after the week: not in this digest
@@ -92,12 +94,13 @@ def test_the_digest_of_a_seeded_week(harness: Harness) -> None:
     harness.tick()
     [message] = digests(harness.fake)
     assert message.text == (":bar_chart: Weekly digest, Mon 23 Nov – Mon 30 Nov 2026: 3 case(s) opened, "
-                            "2 resolved, 100.00 GBP spent.")
+                            "2 resolved, 100.00 GBP compensation spent.")
     shown = all_text(message.blocks)
     for fact in ["Weekly digest · Mon 23 Nov – Mon 30 Nov 2026",
                  "*Cases opened*\n3", "*Cases resolved*\n2",
                  "*Detection → customer told*\nmedian 4.0 h (2 of 3 told)",
-                 "*Compensation spent*\n100.00 GBP (budget unknown)",
+                 "*Compensation spent*\n100.00 GBP of 220.00 GBP budget (120.00 GBP left; 2 cases)",
+                 "*Final costs (resolved)*\n100.00 GBP",
                  "*Customer satisfaction*\n5.0 / 5 from 1 (5: 1)",
                  "*Action items*\n1 open, 0 overdue",
                  "• Supplier delay: *2*\n• Stock-out: *1*",

@@ -57,7 +57,7 @@ def test_the_figures_of_a_month(seeded: Database, config: AmendsConfig) -> None:
             assert [row.ref for row in found.cases] == value
         else:
             assert getattr(found, name) == value, name
-    assert found.budget is None and found.satisfaction_scores == {4: 1, 5: 1}
+    assert found.budget_left == Decimal("230.00") and found.satisfaction_scores == {4: 1, 5: 1}
     one = next(row for row in found.cases if row.ref == "AM-1")
     assert (one.hours_to_contact, one.final_cost, one.satisfaction, one.action_items, one.action_items_open) == \
         (2.0, Decimal("120.00"), 5, 1, 1)
@@ -69,7 +69,8 @@ def test_table_is_readable_in_a_terminal(seeded: Database, cli_env: None, capsys
     assert lines[0] == "Amends report · Sun 01 Nov 2026 00:00 – Tue 01 Dec 2026 00:00 (Europe/London)"
     assert "Cases opened               4" in out and "Cases resolved             3" in out
     assert "Detection → customer told  median 4.0 h (3 of 4 told)" in out
-    assert "Compensation spent         155.50 GBP (budget unknown)" in out
+    assert "Compensation spent         120.00 GBP of 350.00 GBP budget (230.00 GBP left; 2 cases)" in out
+    assert "Final costs (resolved)     155.50 GBP" in out
     assert "Customer satisfaction      4.5 / 5 from 2 (5: 1 · 4: 1)" in out
     assert "Action items               1 open, 1 overdue" in out
     assert re.search(r"^  Supplier delay +2  █{24}$", out, re.MULTILINE)
@@ -98,7 +99,8 @@ def test_csv_has_one_row_per_case(seeded: Database, cli_env: None, capsys: pytes
 def test_json_has_the_figures_and_the_cases(seeded: Database, cli_env: None,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(report(capsys, "--format", "json"))
-    assert data["spent"] == "155.50" and data["budget"] is None and data["currency"] == "GBP"
+    assert data["spent"] == "120.00" and data["budget"] == "350.00" and data["budget_left"] == "230.00"
+    assert data["final_costs"] == "155.50" and data["offer_cases"] == 2 and data["currency"] == "GBP"
     assert data["by_cause"] == EXPECTED["by_cause"] and data["outcomes"] == EXPECTED["outcomes"]
     assert data["median_hours_to_contact"] == 4.0 and data["satisfaction_average"] == 4.5
     assert [lesson["ref"] for lesson in data["best_lessons"]] == EXPECTED["best"]

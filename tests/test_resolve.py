@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.cases.models import Case, CaseStatus
 from bot.knowledge.models import Entry
+from bot.offers import service as offers
 from bot.reminders.models import Reminder, ReminderState
 from bot.sandbox.fake_slack import Message, ViewRecord
 from bot.tracking import service as tracking
@@ -252,3 +253,15 @@ def test_satisfaction_is_recorded_from_the_follow_up(harness: Harness) -> None:
     assert resolutions(harness, case)[0].satisfaction == 5
     assert "Customer satisfaction: 5/5 (Would buy again)" in (entry_body(harness) or "")
     harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "5/5 (delighted)" in m.text])
+
+
+def test_the_form_starts_from_the_customers_recorded_choice(harness: Harness) -> None:
+    case = resolvable(harness)
+    with harness.amends.db.transaction() as session:
+        offers.record_choice(session, case.id, choice="cancel", item_id=None, gesture="A £20 voucher",
+                             final_cost="20", note=None, actor_id=ASSOCIATE, config=harness.amends.config,
+                             now=harness.clock.now())
+    view = open_modal(harness, case, "close", "resolve_case")
+    blocks = {b.get("block_id"): b for b in view.view["blocks"]}
+    assert blocks["outcome"]["element"]["initial_option"]["value"] == "cancelled"
+    assert blocks["final_cost"]["element"]["initial_value"] == "20.00"

@@ -11,6 +11,7 @@ from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
 from bot.cases.models import Outcome
 from bot.db import Database
+from bot.offers.models import CustomerChoice
 from bot.settings import AmendsConfig
 from bot.tracking import service as tracking
 from bot.tracking.service import ActionItemInput, ItemSchedule, ResolutionInput
@@ -43,10 +44,19 @@ def resolve(db: Database, config: AmendsConfig, case_id: int, when: datetime, de
                          schedule=ItemSchedule(config.workspace.zone))
 
 
+def chose(db: Database, case_id: int, when: datetime, choice: str, final_cost: str, budget: str) -> None:
+    """The customer's choice as the offers area records it (with the case's compensation budget then)."""
+    with db.transaction() as session:
+        session.add(CustomerChoice(case_id=case_id, choice=choice, final_cost=Decimal(final_cost),
+                                   budget=Decimal(budget), currency="GBP", recorded_by=ASSOCIATE, recorded_at=when,
+                                   gesture="A voucher" if choice == "cancel" else None))
+
+
 def seed(db: Database, config: AmendsConfig) -> None:
     """Six cases: AM-1..AM-4 count in November; AM-5 is all October; AM-6 was opened in November too."""
     one = open_case(db, config, at(10), "supplier-delay", "Northwind Traders")
     contacted(db, one, at(10, 11))                                           # told after 2 h
+    chose(db, one, at(11), "alternative", "120.00", "200.00")
     resolve(db, config, one, at(12), ResolutionInput(
         Outcome.TOOK_ALTERNATIVE, Decimal("120.00"), "Fabric batch failed inspection",
         lesson_worked="Mesh model at the same price", lesson_change="Ask for inspection dates",
@@ -54,6 +64,7 @@ def seed(db: Database, config: AmendsConfig) -> None:
         action_items=(ActionItemInput("Second fabric supplier", COLLEAGUE, date(2026, 11, 20)),)))
     two = open_case(db, config, at(11), "supplier-delay", "Contoso")
     contacted(db, two, at(11, 13))                                           # told after 4 h
+    chose(db, two, at(12), "cancel", "0", "150.00")
     resolve(db, config, two, at(13), ResolutionInput(Outcome.CANCELLED, Decimal("0"), "Supplier went bust"))
     three = open_case(db, config, at(24), "stock-out", "Fabrikam")
     contacted(db, three, at(25))                                             # told after 24 h, still open
@@ -79,7 +90,10 @@ EXPECTED = {
     "median_hours_to_contact": 4.0,
     "contacted": 3,
     "outcomes": {"promise_kept": 1, "took_alternative": 1, "cancelled": 1},
-    "spent": Decimal("155.50"),
+    "spent": Decimal("120.00"),
+    "budget": Decimal("350.00"),
+    "offer_cases": 2,
+    "final_costs": Decimal("155.50"),
     "satisfaction_average": 4.5,
     "satisfaction_count": 2,
     "open_action_items": 1,

@@ -49,13 +49,13 @@ def register(wiring: Wiring) -> None:
     def open_resolve(call: CaseActionCall) -> None:
         with deps.db.transaction() as session:
             case = service.get_case(session, call.case_id)
-            previous = tracking.latest_resolution(session, case.id)
+            defaults = tracking.form_defaults(session, case.id)
         if not case.is_open:
             outcome = Outcome(case.outcome).label if case.outcome else "resolved"
             call.reply(f":information_source: {case.ref} is already resolved ({outcome}).")
             return
         call.client.views_open(trigger_id=call.trigger_id,
-                               view=blocks.resolve_modal(case, config, values=blocks.resolution_values(previous)))
+                               view=blocks.resolve_modal(case, config, values=defaults))
 
     @wiring.surface.action(ResolveAction.ADD_ITEM)
     def add_item(body: dict[str, Any], client: WebClient) -> None:

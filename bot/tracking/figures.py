@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.causes import Cause
 from bot.cases.models import Case, CaseEvent, Outcome
+from bot.offers import service as offers
 from bot.playbooks.models import StepProgress
 from bot.tracking.models import ActionItem, Resolution
 
@@ -81,8 +82,10 @@ class Figures:
     median_hours_to_contact: float | None    # detection (case opened) -> the customer first told
     contacted: int                           # cases opened in the period whose customer was told
     outcomes: dict[str, int]                 # cases resolved in the period, by outcome
-    spent: Decimal                           # final costs of the cases resolved in the period
-    budget: Decimal | None                   # None: no budget known
+    spent: Decimal                           # compensation: the final cost of the customers' recorded choices
+    budget: Decimal | None                   # their compensation budgets (offers area); None: no offer made
+    offer_cases: int                         # cases with an offer made or a choice recorded in the period
+    final_costs: Decimal                     # what the cases resolved in the period cost, as recorded at resolve
     satisfaction_average: float | None       # satisfaction recorded in the period
     satisfaction_count: int
     satisfaction_scores: dict[int, int]
@@ -110,9 +113,9 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[i:i + CHUNK])
 
 
-def figures(session: Session, *, start: datetime, end: datetime, currency: str, best: int = 3,
-            budget: Decimal | None = None) -> Figures:
-    """Everything about [start, end): cases opened or resolved in it, action items as they stand at `end`."""
+def figures(session: Session, *, start: datetime, end: datetime, currency: str, best: int = 3) -> Figures:
+    """Everything about [start, end): cases opened or resolved in it, compensation against budget for the
+    cases with an offer or a choice in it (bot.offers), action items as they stand at `end`."""
     opened = session.execute(select(*CASE_COLUMNS).where(Case.created_at >= start, Case.created_at < end)
                              .order_by(Case.created_at, Case.id)).all()
     resolved = session.execute(
@@ -136,12 +139,14 @@ def figures(session: Session, *, start: datetime, end: datetime, currency: str, 
         ActionItem.created_at < end, still_open)) or 0
     overdue_items = session.scalar(select(func.count()).select_from(ActionItem).where(
         ActionItem.created_at < end, ActionItem.overdue_at <= end, still_open)) or 0
+    compensation = offers.spending(session, start, end)
     return Figures(
         start=start, end=end, currency=currency, opened=len(opened), resolved=len(resolved),
         by_cause=dict(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))),
         median_hours_to_contact=round(median(waits), 1) if waits else None, contacted=len(waits),
         outcomes={o.value: outcomes[o.value] for o in Outcome if outcomes[o.value]},
-        spent=sum((r.final_cost for r in resolved), Decimal("0.00")), budget=budget,
+        spent=compensation.spent, budget=compensation.budget if compensation.cases else None,
+        offer_cases=len(compensation.cases), final_costs=sum((r.final_cost for r in resolved), Decimal("0.00")),
         satisfaction_average=round(sum(satisfied) / len(satisfied), 2) if satisfied else None,
         satisfaction_count=len(satisfied), satisfaction_scores=dict(sorted(scores.items())),
         open_action_items=int(open_items), overdue_action_items=int(overdue_items),

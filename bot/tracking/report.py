@@ -66,10 +66,13 @@ def hours(value: float | None) -> str:
 
 
 def budget_line(figures: Figures) -> str:
-    spent = money(figures.spent, figures.currency)
     if figures.budget is None:
-        return f"{spent} (budget unknown)"
-    return f"{spent} of {money(figures.budget, figures.currency)} ({money(figures.budget_left, figures.currency)} left)"
+        return "no offer made or choice recorded"
+    left = figures.budget_left
+    assert left is not None
+    state = f"{money(left, figures.currency)} left" if left >= 0 else f"{money(-left, figures.currency)} over"
+    return (f"{money(figures.spent, figures.currency)} of {money(figures.budget, figures.currency)} budget "
+            f"({state}; {figures.offer_cases} case{'s' if figures.offer_cases != 1 else ''})")
 
 
 def satisfaction_line(figures: Figures) -> str:
@@ -117,6 +120,7 @@ def render_table(figures: Figures, zone: ZoneInfo) -> str:
         ("Cases resolved", str(figures.resolved)),
         ("Detection → customer told", contact_line(figures)),
         ("Compensation spent", budget_line(figures)),
+        ("Final costs (resolved)", money(figures.final_costs, figures.currency)),
         ("Customer satisfaction", satisfaction_line(figures)),
         ("Action items", f"{figures.open_action_items} open, {figures.overdue_action_items} overdue"),
     ]

@@ -20,6 +20,7 @@ from bot.cases import service as cases
 from bot.cases.hooks import CaseHooks
 from bot.cases.models import Case, Outcome
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.offers import service as offers
 from bot.reminders import service as reminders
 from bot.reminders.models import Audience
 from bot.tracking.models import ActionItem, Resolution
@@ -292,6 +293,31 @@ def current(session: Session, case_id: int) -> tuple[Resolution | None, list[Act
     items = session.scalars(select(ActionItem).where(ActionItem.resolution_id == resolution.id)
                             .order_by(ActionItem.id)).all()
     return resolution, list(items)
+
+
+# The customer's recorded choice (bot.offers) says how the case ended, unless the promise was kept after all.
+OUTCOME_OF_CHOICE = {"wait": Outcome.CUSTOMER_WAITED, "alternative": Outcome.TOOK_ALTERNATIVE,
+                     "cancel": Outcome.CANCELLED}
+
+
+def form_defaults(session: Session, case_id: int) -> dict[str, object]:
+    """What the resolve form starts from: the previous resolution after a reopen, else the customer's
+    recorded choice and its final cost (offers' *Record choice*), else nothing."""
+    previous = latest_resolution(session, case_id)
+    if previous is not None:
+        return resolution_values(previous)
+    choice = offers.customer_choice(session, case_id)
+    if choice is None:
+        return {}
+    return {Field.OUTCOME: OUTCOME_OF_CHOICE.get(choice.choice), Field.FINAL_COST: f"{choice.final_cost:.2f}"}
+
+
+def resolution_values(resolution: Resolution) -> dict[str, object]:
+    """A resolution as form answers."""
+    return {Field.OUTCOME: resolution.outcome, Field.FINAL_COST: f"{resolution.final_cost:.2f}",
+            Field.LESSON_CAUSE: resolution.lesson_cause, Field.LESSON_WORKED: resolution.lesson_worked,
+            Field.LESSON_CHANGE: resolution.lesson_change, Field.SATISFACTION: resolution.satisfaction,
+            Field.SATISFACTION_COMMENT: resolution.satisfaction_comment}
 
 
 def latest_resolution(session: Session, case_id: int) -> Resolution | None:

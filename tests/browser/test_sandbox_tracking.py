@@ -68,7 +68,8 @@ def test_the_weekly_digest_reaches_the_manager_with_its_chart(ui: SandboxPage) -
 
     ui.open(as_=MANAGER.id)
     ui.app("messages")
-    expect(ui.messages("Weekly digest")).to_contain_text("80.00 GBP (budget unknown)")
+    expect(ui.messages("Weekly digest")).to_contain_text("no offer made or choice recorded")
+    expect(ui.messages("Weekly digest")).to_contain_text("80.00 GBP")
     expect(ui.messages("Weekly digest")).to_contain_text("A loaner unit")
     chart = ui.page.locator("#main img.msg-file-image")
     expect(chart).to_have_attribute("alt", re.compile(r"^Bar charts: \d+ cases opened by cause"))

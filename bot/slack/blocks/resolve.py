@@ -34,6 +34,7 @@ from bot.tracking.service import (
     MAX_LESSON,
     SATISFACTION_LABELS,
     Field,
+    resolution_values,
 )
 
 
@@ -155,16 +156,6 @@ def resolve_inputs(case: Case, config: AmendsConfig, *, items: int = 1,
     return blocks
 
 
-def resolution_values(resolution: Resolution | None) -> dict[str, Any]:
-    """A previous resolution as form answers (resolving again after a reopen starts from it)."""
-    if resolution is None:
-        return {}
-    return {Field.OUTCOME: resolution.outcome, Field.FINAL_COST: f"{resolution.final_cost:.2f}",
-            Field.LESSON_CAUSE: resolution.lesson_cause, Field.LESSON_WORKED: resolution.lesson_worked,
-            Field.LESSON_CHANGE: resolution.lesson_change, Field.SATISFACTION: resolution.satisfaction,
-            Field.SATISFACTION_COMMENT: resolution.satisfaction_comment}
-
-
 def _case_line(case: Case) -> str:
     return (f"*{case.ref}* · {base.person_text(one_line(case.customer_name, 100), 300)} — "
             f"{base.person_text(one_line(case.promise, 200), 600)}")
@@ -281,7 +272,7 @@ def reopened_note(case: Case, actor_id: str, reason: str) -> str:
 def satisfaction_modal(case: Case, resolution: Resolution | None) -> dict[str, Any]:
     blocks: list[Block] = [
         base.section(_case_line(case)),
-        *_satisfaction_inputs(resolution_values(resolution)),
+        *_satisfaction_inputs(resolution_values(resolution) if resolution else {}),
     ]
     return base.modal(title="Customer satisfaction", blocks=blocks, callback_id=ResolveCallback.SATISFACTION,
                       submit="Save", private_metadata=ResolveMeta(case_id=case.id).encode())

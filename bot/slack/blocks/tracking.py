@@ -110,7 +110,7 @@ def _lesson(lesson: Lesson) -> str:
 
 def digest_fallback(figures: Figures, zone: ZoneInfo) -> str:
     return (f":bar_chart: Weekly digest, {period(figures, zone)}: {figures.opened} case(s) opened, "
-            f"{figures.resolved} resolved, {report.money(figures.spent, figures.currency)} spent.")
+            f"{figures.resolved} resolved, {report.money(figures.spent, figures.currency)} compensation spent.")
 
 
 def digest(figures: Figures, zone: ZoneInfo) -> Rendered:
@@ -122,6 +122,7 @@ def digest(figures: Figures, zone: ZoneInfo) -> Rendered:
             ("Cases resolved", str(figures.resolved)),
             ("Detection → customer told", report.contact_line(figures)),
             ("Compensation spent", report.budget_line(figures)),
+            ("Final costs (resolved)", report.money(figures.final_costs, figures.currency)),
             ("Customer satisfaction", report.satisfaction_line(figures)),
             ("Action items", f"{figures.open_action_items} open, {figures.overdue_action_items} overdue"),
         ]),
