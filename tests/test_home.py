@@ -331,6 +331,17 @@ def test_a_sent_reminder_moves_the_next_reminder_on_the_home(harness: Harness) -
     assert int(re.search(r"next reminder <!date\^(\d+)", refreshed)[1]) > int(first[1])
 
 
+def test_what_time_alone_changes_shows_after_the_periodic_refresh(harness: Harness) -> None:
+    harness.open_case(promised_at=harness.clock.now() + timedelta(hours=2))
+    shown = open_home(harness, ASSOCIATE)
+    assert ":alarm_clock:" not in shown and "*overdue*" not in shown
+    harness.clock.advance(timedelta(hours=3))  # nothing happened, but the step and the promise fell due
+    ticker = harness.amends.ticker
+    ticker.run_task(next(t for t in ticker.tasks if t.name == "home-refresh"))  # only that, no reminders
+    shown = wait_home(harness, ASSOCIATE, lambda t: ":alarm_clock: was due" in t)
+    assert ":rotating_light: *overdue*" in shown
+
+
 def test_nobody_gets_a_home_they_never_opened(harness: Harness) -> None:
     harness.open_case()
     harness.settle()

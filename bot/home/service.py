@@ -227,6 +227,11 @@ def homes_to_refresh(session: Session, users: Sequence[str]) -> list[str]:
     return sorted(session.scalars(query).all())
 
 
+def opened_since(session: Session, since: datetime) -> set[str]:
+    """Everyone who opened their Home since `since` (kept fresh as time passes)."""
+    return set(session.scalars(select(AppHome.user_id).where(AppHome.opened_at >= since)).all())
+
+
 def owners_of(session: Session, case_ids: Sequence[int]) -> set[str]:
     if not case_ids:
         return set()

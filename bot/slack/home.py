@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -66,6 +67,16 @@ class HomeArea:
         self._register_sections()
         changes.after_commit(self.deps.db, self.refresher.add)
         self.deps.on_close.append(self.refresher.close)
+        every = self.deps.config.home.refresh_every
+        if every and self.deps.ticker is not None:
+            self.deps.ticker.every(every, "home-refresh")(self.refresh_recent)
+
+    def refresh_recent(self, now: datetime) -> None:
+        """Refresh the Homes opened lately, for what time alone changes (steps falling due, deadlines nearing)."""
+        with self.deps.db.transaction() as session:
+            users = service.opened_since(session, now - self.deps.config.home.keep_fresh_for)
+        if users:
+            self.refresher.add(Changes(user_ids=users))
 
     # ------------------------------------------------------------------ listeners
 
