@@ -34,7 +34,6 @@ def config() -> AmendsConfig:
         "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
         "managers": {"users": [MANAGER]},
         "offers": {"approvers": {"users": [APPROVER, MANAGER]}, "escalate_after": "2h"},
-        "home": {"refresh_after": "0s"},
     })
 
 
