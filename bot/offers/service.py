@@ -220,7 +220,9 @@ def make_offer(session: Session, case_id: int, *, alternatives: Sequence[str], i
 def record_messages(session: Session, offer_id: int, posted: Sequence[tuple[str, str]]) -> Offer:
     """Remember where the request is shown (channel, ts), so the decision can update every copy."""
     offer = get_offer(session, offer_id, for_update=True)
-    offer.messages = [*offer.messages, *({"channel": c, "ts": ts} for c, ts in posted)]
+    known = {(m["channel"], m["ts"]) for m in offer.messages}
+    offer.messages = [*offer.messages, *({"channel": c, "ts": ts} for c, ts in dict.fromkeys(posted)
+                                         if (c, ts) not in known)]  # idempotent: a retried post adds nothing
     return offer
 
 

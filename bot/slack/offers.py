@@ -74,7 +74,8 @@ class OffersArea:
         surface.view_submission(OfferCallback.COUNTER, then=self.after_counter)(self.submit_counter)
         surface.view_submission(OfferCallback.CHOICE, then=self.after_choice)(self.submit_choice)
         self.wiring.reminder_kinds.add(service.APPROVAL_WAITING, why_not=self.escalation_why_not,
-                                       after_sent=self.escalation_sent)(self.render_escalation)
+                                       after_sent=self.escalation_sent,
+                                       after_post=self.escalation_posted)(self.render_escalation)
         self.wiring.home.add("approvals", order=5, max_blocks=home_blocks.list_blocks(HOME_APPROVALS, per_row=2),
                              managers=True, associates=True)(self.home_approvals)
 
@@ -311,11 +312,19 @@ class OffersArea:
         text, rendered = blocks.approval_request(case, offer, self.money, self.zone, mentions=mentions, escalated=True)
         return Rendered(text, rendered)
 
+    def escalation_posted(self, client: WebClient, reminder_id: int, payload: dict[str, Any], channel: str,
+                          ts: str) -> None:
+        """The escalation is one more copy of the request: remember it, so the decision replaces its buttons
+        too; if the decision landed while it was being posted, show it there now."""
+        offer_id = int(payload["offer_id"])
+        with self.deps.db.transaction() as session:
+            offer = service.record_messages(session, offer_id, [(channel, ts)])
+            decided_meanwhile = offer.state != OfferState.AWAITING_APPROVAL
+        if decided_meanwhile:
+            self.refresh_requests(client, offer_id)
+
     def escalation_sent(self, session: Any, reminder: Reminder, case: Case | None, now: Any) -> None:
-        offer_id = int(reminder.payload["offer_id"])
-        service.record_escalated(session, offer_id, now=now)
-        if reminder.channel_id and reminder.message_ts:
-            service.record_messages(session, offer_id, [(reminder.channel_id, reminder.message_ts)])
+        service.record_escalated(session, int(reminder.payload["offer_id"]), now=now)
 
     # ------------------------------------------------------------------ the customer's choice
 
