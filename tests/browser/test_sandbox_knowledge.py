@@ -60,3 +60,28 @@ def test_search_past_fixes_with_a_typo_and_save_a_message_as_best_practice(ui: S
     expect(found).to_contain_text("Ship a demo unit as a loaner")
     expect(found).to_contain_text("cause: Stock-out")
     ui.shot("search-saved")
+
+
+def test_similar_past_cases_for_a_new_case_and_from_its_button(ui: SandboxPage, sandbox: Sandbox) -> None:
+    from bot.cases import service
+    from bot.cases.models import Outcome
+
+    ui.open()
+    ui.open_case(customer_name="Northwind Traders", promise="12 office chairs delivered to the Leeds site",
+                 notes="Fabric batch failed inspection; offered the mesh model at the same price.")
+    amends = sandbox.amends
+    amends.deps.hooks.resolve_guards.clear()  # the checklist's required steps: see test_playbooks
+    with amends.db.transaction() as session:
+        [first] = service.open_cases_owned_by(session, ASSOCIATE.id)
+        service.resolve_case(session, first.id, actor_id=ASSOCIATE.id, now=amends.clock.now(),
+                             outcome=Outcome.TOOK_ALTERNATIVE, hooks=amends.deps.hooks)
+    indexed(sandbox, 1)
+
+    case = ui.open_case(customer_name="Contoso", promise="20 office chairs for the Bristol site",
+                        notes="Supplier says the fabric is late.")
+    case.get_by_role("button", name="Similar past cases").click()
+    similar = ui.page.locator("#main .msg-ephemeral").filter(has_text="Similar past cases to AM-2")
+    expect(similar).to_contain_text("AM-1 · Supplier delay: 12 office chairs delivered to the Leeds site")
+    expect(similar).to_contain_text("Customer chose: Took an alternative")
+    expect(similar).to_contain_text("offered the mesh model at the same price")
+    ui.shot("similar-past-cases")
