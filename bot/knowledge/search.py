@@ -135,12 +135,12 @@ class SearchEngine:
         """Ids of at most CANDIDATES entries from the full-text index, each query capped and newest first.
 
         Every group (typed, synonym or correction) must match. When more than the cap do, the ones the
-        rerank would put first may be older than the newest CANDIDATES, so the narrower queries go first:
-        the whole query as a phrase, then every word as typed, then with only the rare synonyms and
-        corrections, then the rest. (Run before knowing that, a
-        narrow query that finds less than the cap has to read every match, for nothing.) When fewer than
-        ENOUGH match, entries with all groups but one, then each group on its own (each its share of what
-        is left, so a rare word is not crowded out by a common one)."""
+        rerank would put first may be older than the newest CANDIDATES, so narrower queries take a share
+        each: the whole query as a phrase, every word as typed, only the rare synonyms and corrections;
+        the newest of the rest fill up. (Run first, a narrow query that finds less than its limit reads
+        every match, for nothing.) When fewer than ENOUGH match, entries with all groups but one, then each
+        group on its own (each its share of what is left, so a rare word is not crowded out by a common
+        one)."""
         found: list[int] = []
         counts = self.speller.counts(session, {w for g in groups for a in g.alternatives for w in a.words})
         total = max(filters.upto_id or 0, 1)
