@@ -107,7 +107,8 @@ class FullText(Protocol):
     name: str
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int) -> list[int]:
+              limit: int, few: bool = False) -> list[int]:
+        """`few`: the caller expects few matches (a phrase of words that are rarely together)."""
         ...
 
 
@@ -136,7 +137,7 @@ class SqliteFts5:
         return " AND ".join([words, *wanted])
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int) -> list[int]:
+              limit: int, few: bool = False) -> list[int]:
         expression = self.expression(groups, mode, filters.facets())
         matching = text("knowledge_fts MATCH :fts").bindparams(fts=expression)
         newest = (select(_FTS.c.rowid).where(matching, *filters.id_clauses(_FTS.c.rowid))
@@ -159,16 +160,19 @@ class PostgresFullText:
                           for g in groups)
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int) -> list[int]:
+              limit: int, few: bool = False) -> list[int]:
         query = func.to_tsquery(literal_column("'english'::regconfig"), self.expression(groups, mode))
         facets = filters.facets()
         if facets:  # unstemmed, as indexed
             wanted = " & ".join("(" + " | ".join(values) + ")" for values in facets)
             query = query.op("&&")(func.to_tsquery(literal_column("'simple'::regconfig"), wanted))
         vector = literal_column("knowledge_entries.search_vector")
+        # The planner can't tell how rare a phrase is (it estimates its words' AND); walking the key back
+        # for one that is rare checks position after position. `id + 0` leaves it the GIN index only.
+        newest = (Entry.id + 0).desc() if few else Entry.id.desc()
         statement = (select(Entry.id).where(vector.op("@@")(query))
                      .where(*filters.row_clauses(), *filters.id_clauses(Entry.id))
-                     .order_by(Entry.id.desc()).limit(limit))
+                     .order_by(newest).limit(limit))
         return list(session.scalars(statement))
 
 

@@ -37,9 +37,9 @@ from bot.knowledge.vocabulary import MemorySpeller, Speller, TrigramSpeller, cor
 
 CANDIDATES = 50
 ENOUGH = 20
-# A phrase query (only needed when more than CANDIDATES entries hold every word) is skipped when its
-# rarest word is in more entries than this: it would read all of their positions (15 ms at 1M entries).
-PHRASE_SCAN = 20_000
+# A phrase query (only needed when more than CANDIDATES entries hold every word) reads every entry that
+# holds all its words to check their positions; it is skipped when they are about more than this many.
+PHRASE_SCAN = 1_000
 # An alternative in at most this share of the entries is rare enough to be fetched before the others.
 RARE_SHARE = 0.01
 MAX_PARTIAL_GROUPS = 4  # up to this many query words, also try every set of all words but one
@@ -161,12 +161,12 @@ class SearchEngine:
                 share *= min(seen / total, 1.0)
             return share * total
 
-        def fetch(tier: Sequence[Group], limit: int) -> list[int]:
+        def fetch(tier: Sequence[Group], limit: int, *, few: bool = False) -> list[int]:
             limit = min(limit, CANDIDATES - len(found))
             if limit <= 0:
                 return []
             more = replace(filters, exclude_ids=filters.exclude_ids + tuple(found)) if found else filters
-            ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit)
+            ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit, few=few)
             found.extend(ids)
             return ids
 
@@ -175,8 +175,8 @@ class SearchEngine:
             # Each narrower query gets a share of the cap, so none crowds out the others.
             share = CANDIDATES // 3
             typed = [w for g in groups for w in g.typed]
-            if len(groups) > 1 and len(typed) <= 8 and min(held((w,)) for w in typed) <= PHRASE_SCAN:
-                fetch([_as_typed(Group(tuple(typed), ()))], share)
+            if len(groups) > 1 and len(typed) <= 8 and held(tuple(typed)) <= PHRASE_SCAN:
+                fetch([_as_typed(Group(tuple(typed), ()))], share, few=True)
             if any(len(g.alternatives) > 1 for g in groups):
                 fetch([_as_typed(g) for g in groups], share)
                 # A rare synonym or correction says more than a common one ("apologise" beside "apology").
