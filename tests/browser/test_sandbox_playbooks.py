@@ -1,0 +1,47 @@
+"""The recovery checklist in a case thread, on the sandbox page: recording a check, ticking a step."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from bot.sandbox.workspace import SUPPORT
+from tests.browser.support import SandboxPage
+
+
+def test_record_a_check_then_tick_a_step_in_the_recovery_checklist(ui: SandboxPage) -> None:
+    ui.open(SUPPORT.id)
+    case = ui.open_case()
+    case.get_by_role("button", name="replies").click()
+    checklist = ui.thread_messages("Recovery checklist")
+    expect(checklist).to_contain_text("Late delivery playbook · 0 of")
+    expect(checklist).to_contain_text("Try to still keep the promise")
+
+    warehouse = checklist.locator(".bk-section").filter(has_text="Stock at another warehouse or store")
+    expect(warehouse).to_contain_text("not checked yet")
+    warehouse.get_by_label("Record outcome").select_option(label="Tried, no luck")
+    expect(warehouse).to_contain_text("Tried, no luck (@Ada Lovelace)")
+    expect(warehouse.get_by_label("Record outcome")).to_have_value("tried")
+    ui.shot("check-recorded")
+
+    # The keep-the-promise step waits for an outcome on every check: the bot says so, to Ada only.
+    keep = checklist.locator(".bk-section").filter(has_text="1. Try to still keep the promise")
+    keep_actions = checklist.locator(".bk-actions").first
+    keep_actions.get_by_role("button", name="Done").click()
+    refusal = ui.page.locator("#thread .msg-ephemeral")
+    expect(refusal).to_contain_text("Record an outcome for every check first")
+    expect(refusal).to_contain_text("“Physical check of the stock on hand”")
+    expect(refusal).not_to_contain_text("Stock at another warehouse")
+    expect(keep).to_contain_text("required")
+    ui.shot("keep-promise-refused")
+
+    tell = checklist.locator(".bk-section").filter(has_text="2. Tell your manager")
+    tell_actions = checklist.locator(".bk-actions").filter(has=ui.page.get_by_role("button", name="Alert managers"))
+    tell_actions.get_by_role("button", name="Done").click()
+    expect(tell).to_contain_text("2. Tell your manager — done by @Ada Lovelace")
+    expect(tell.locator(".mk-mention")).to_have_text("@Ada Lovelace")
+    expect(tell.get_by_role("button", name="More options")).to_be_visible()  # reopen, add a note
+    expect(tell_actions).to_have_count(0)
+    expect(checklist).to_contain_text("Late delivery playbook · 1 of 10 steps done")
+    expect(warehouse).to_contain_text("Tried, no luck (@Ada Lovelace)")
+    expect(keep).not_to_contain_text("done by")
+    ui.shot("step-done")
