@@ -35,7 +35,10 @@ Missing now: {missing}
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    quiet = max(logging.WARNING, logging.getLevelName(level))
+    logging.getLogger("alembic").setLevel(quiet)
+    # The scheduler logs every run of every periodic task (twice every 15 s); the bot logs what they did.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else quiet)
 
 
 def _fail(problems: Sequence[str], heading: str = "configuration problem") -> int:

@@ -194,7 +194,9 @@ def _due_work_now(run: DemoRun) -> str | None:
     before = _bot_posts(fake)
     run.sandbox.amends.ticker.run_pending()
     sent = _bot_posts(fake) - before
-    return f"{sent} reminders already due sent" if sent else None
+    if not sent:
+        return None
+    return f"{sent} reminder{'' if sent == 1 else 's'} already due (sent now)"
 
 
 def _bot_posts(fake: Any) -> int:
