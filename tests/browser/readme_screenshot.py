@@ -1,7 +1,7 @@
 """Make the README's screenshot of the sandbox: `python -m tests.browser.readme_screenshot [docs/sandbox.png]`.
 
-Starts a sandbox with the demo, opens it as the manager in #cases with the first case's thread open,
-and saves the page. Needs Debian's chromium (and, for colour emoji, fonts-noto-color-emoji).
+Starts a sandbox with the demo, opens it as the manager in #cases with the first case's thread open at
+its offer and phone script, and saves the page. Needs Debian's chromium (and, for colour emoji, fonts-noto-color-emoji).
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ def main(target: Path) -> None:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 760}, device_scale_factor=1)
             page.goto(f"{sandbox.url}/?as={MANAGER.id}#{CASES.id}")
-            case = page.locator("#main .msg").filter(has_text="Harbour Dental Clinic")
-            case.get_by_role("button", name="2 replies").click()  # the manager alert and the checklist
-            expect(page.locator("#thread .msg")).to_have_count(3)
+            case = page.locator("#main .msg").filter(has_text="Northwind Traders")
+            case.get_by_role("button", name="4 replies").click()  # alert, checklist, offer, phone script
+            offer = page.locator("#thread .msg").filter(has_text="a choice on AM-1")
+            expect(offer).to_be_visible()
             case.scroll_into_view_if_needed()
+            offer.evaluate("node => node.scrollIntoView({block: 'start'})")
             page.mouse.move(0, 0)
             page.screenshot(path=str(target))
             browser.close()
