@@ -471,3 +471,23 @@ def test_requests_wait_on_each_approvers_home_and_are_decided_there(harness: Har
     harness.fake.wait_for(lambda: [o.state for o in offers(harness)] == [OfferState.OFFERED])
     for user in (APPROVER, MANAGER):
         harness.fake.wait_for(lambda user=user: "Approvals waiting" not in home_text(harness, user))
+
+
+def test_offering_again_shows_what_is_waiting_or_on_offer(harness: Harness) -> None:
+    # Found in the sandbox: the modal read the offer's items after its session had closed (an error instead).
+    case = ask_for_approval(harness)
+    harness.driver.close(reply_view(harness))
+    harness.driver.click(ASSOCIATE, f"case_action:{OFFER}", message=harness.case_message(case))
+    def shown() -> str | None:
+        view = harness.fake.open_view(ASSOCIATE)
+        text = all_text(view.view["blocks"]) if view else ""
+        return text if "waiting for an approver" in text else None
+    waiting = harness.fake.wait_for(shown)
+    assert f"An offer by <@{ASSOCIATE}> is waiting for an approver's decision" in waiting
+    assert "Upgrade to an equal or better model, same price (£192, worth £480)" in waiting
+
+    other = harness.open_case(customer_name="Contoso Labs")
+    _, reply = offer(harness, other, ["expedite-on-arrival"], "free-shipping-next")
+    harness.driver.close(reply_view(harness))
+    again = all_text(open_offer(harness, other).view["blocks"])
+    assert "On offer now (a new offer replaces it): Express delivery as soon as stock arrives" in again

@@ -353,8 +353,10 @@ def get_offer(session: Session, offer_id: int, *, for_update: bool = False) -> O
 
 def current_offer(session: Session, case_id: int) -> Offer | None:
     """What is on offer now (or waiting for approval): the latest offer not denied or replaced."""
+    # With its items: the offer modal shows them after the session has closed.
     return session.scalar(select(Offer).where(Offer.case_id == case_id, Offer.state.in_(
-        [OfferState.OFFERED, OfferState.AWAITING_APPROVAL])).order_by(Offer.id.desc()).limit(1))
+        [OfferState.OFFERED, OfferState.AWAITING_APPROVAL])).options(selectinload(Offer.items))
+        .order_by(Offer.id.desc()).limit(1))
 
 
 def latest_offered(session: Session, case_id: int) -> Offer | None:
