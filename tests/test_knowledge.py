@@ -83,7 +83,7 @@ def test_a_message_in_the_channel_is_found_despite_typos_and_word_order(harness:
     entry = wait_indexed(harness, message)
 
     shown = results(harness, "leeds chiars")
-    assert "Office chairs out of stock" in shown
+    assert "Office *chairs* out of stock" in shown          # once: the snippet, no heading repeating it
     assert "*Leeds*" in shown and "*chairs*" in shown      # the match is highlighted in the snippet
     assert f"<@{COLLEAGUE}>" in shown and f"<#{BEST}>" in shown
     assert entry.permalink and entry.permalink in shown
@@ -105,7 +105,7 @@ def test_an_edit_is_reindexed_and_a_deletion_disappears(harness: Harness) -> Non
                                                                 "by overnight van and waived the fee.")
     assert harness.driver.message_changed(before, after).status == 200
     wait_indexed(harness, message, "overnight van")
-    assert "waived the fee" in results(harness, "van fee")
+    assert "overnight *van* and waived the *fee*" in results(harness, "van fee")
     assert "Nothing found" in results(harness, "rebooked")
 
     deleted = harness.fake.delete_as_user(BEST, message.ts)
@@ -142,7 +142,7 @@ def test_thread_replies_are_searched_as_part_of_their_parent(harness: Harness) -
     wait_indexed(harness, parent, "loaner projector")
 
     shown = results(harness, "projector install")
-    assert "missed install appointment" in shown
+    assert "missed *install* appointment" in shown
     with harness.amends.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Reply)) == 1
 
@@ -211,3 +211,18 @@ def test_a_bad_filter_gets_a_kind_answer(harness: Harness) -> None:
     assert "I don't know the cause" in results(harness, "cause:gremlins chairs")
     assert "can't find anyone called @nobody" in results(harness, "from:@nobody chairs")
     assert "cause:stock-out" in results(harness, "")
+
+
+def test_a_result_shows_an_untitled_message_once_and_a_saved_title_above_it(harness: Harness) -> None:
+    # Found in the sandbox: an untitled message was shown twice, its first line in bold above its snippet.
+    message = post(harness, "Carrier lost the slot? Book our own van for key accounts.")
+    wait_indexed(harness, message)
+    reply = search(harness, "van")
+    [result] = [b for b in reply.blocks if b["type"] == "section" and "Book our own" in all_text([b])]
+    assert result["text"]["text"] == "Carrier lost the slot? Book our own *van* for key accounts."
+    assert all_text(reply.blocks).count("Carrier lost the slot?") == 1
+
+    with harness.amends.db.transaction() as session:
+        session.scalar(select(Entry).where(Entry.source_key.endswith(message.ts))).title = "Our own van"
+    [titled] = [b for b in search(harness, "van").blocks if b["type"] == "section" and "Our own van" in all_text([b])]
+    assert titled["text"]["text"] == "*Our own van*\nCarrier lost the slot? Book our own *van* for key accounts."

@@ -92,7 +92,7 @@ def test_running_the_import_again_reads_only_what_is_new(harness: Harness, db_ur
 
     harness.fake.post_as_user(ASSOCIATE, BEST, "A new fix: split the order across two vans")
     assert run_import(settings, harness.amends.config, harness.amends.db, BEST, out=io.StringIO()) == 0
-    assert len(entries(harness)) == 7 and "two vans" in results(harness, "split order vans")
+    assert len(entries(harness)) == 7 and "two *vans*" in results(harness, "split order vans")
 
 
 def test_an_import_the_bot_cannot_read_says_how_to_fix_it(harness: Harness, db_url: str) -> None:

@@ -42,10 +42,18 @@ def _title(entry: Entry) -> str:
     return escape_fit(one_line(entry.title or entry.first_line or "(no text)", TITLE_LIMIT), TITLE_LIMIT)
 
 
-def _snippet(entry: Entry, matched: frozenset[str]) -> str:
-    pieces = snippet(entry.body, matched, width=SNIPPET_WIDTH)
+def _snippet(pieces: list[tuple[str, bool]]) -> str:
     return "".join(f"*{escape_mrkdwn(text)}*" if hit else escape_mrkdwn(text) for text, hit in pieces).replace(
         "\n", " ")
+
+
+def _result_text(entry: Entry, matched: frozenset[str]) -> str:
+    """The heading and the snippet; no heading when it would only repeat the snippet's first line."""
+    pieces = snippet(entry.body, matched, width=SNIPPET_WIDTH)
+    found = _snippet(pieces)
+    if not entry.title and entry.first_line and entry.first_line in "".join(text for text, _ in pieces):
+        return found
+    return f"*{_title(entry)}*\n{found}"
 
 
 def _source(entry: Entry, config: AmendsConfig) -> list[str]:
@@ -89,7 +97,7 @@ def search_results(page: SearchPage, query: str, config: AmendsConfig, *, per_pa
         fixed = ", ".join(f"*{escape_mrkdwn(new)}* for “{escape_mrkdwn(old)}”" for old, new in page.corrected.items())
         blocks.append(base.context(f"Also searched {fixed}."))
     for hit in page.hits:
-        blocks.append(base.section(f"*{_title(hit.entry)}*\n{_snippet(hit.entry, hit.matched)}"))
+        blocks.append(base.section(_result_text(hit.entry, hit.matched)))
         blocks.append(base.context(" · ".join(_source(hit.entry, config))))
     buttons = []
     if page.offset > 0:
