@@ -94,13 +94,13 @@ def test_the_digest_of_a_seeded_week(harness: Harness) -> None:
     harness.tick()
     [message] = digests(harness.fake)
     assert message.text == (":bar_chart: Weekly digest, Mon 23 Nov – Mon 30 Nov 2026: 3 case(s) opened, "
-                            "2 resolved, 100.00 GBP compensation spent.")
+                            "2 resolved, £100 compensation spent.")
     shown = all_text(message.blocks)
     for fact in ["Weekly digest · Mon 23 Nov – Mon 30 Nov 2026",
                  "*Cases opened*\n3", "*Cases resolved*\n2",
                  "*Detection → customer told*\nmedian 4.0 h (2 of 3 told)",
-                 "*Compensation spent*\n100.00 GBP of 220.00 GBP budget (120.00 GBP left; 2 cases)",
-                 "*Final costs (resolved)*\n100.00 GBP",
+                 "*Compensation spent*\n£100 of £220 budget (£120 left; 2 cases)",
+                 "*Final costs (resolved)*\n£100",
                  "*Customer satisfaction*\n5.0 / 5 from 1 (5: 1)",
                  "*Action items*\n1 open, 0 overdue",
                  "• Supplier delay: *2*\n• Stock-out: *1*",

@@ -69,13 +69,13 @@ def test_table_is_readable_in_a_terminal(seeded: Database, cli_env: None, capsys
     assert lines[0] == "Amends report · Sun 01 Nov 2026 00:00 – Tue 01 Dec 2026 00:00 (Europe/London)"
     assert "Cases opened               4" in out and "Cases resolved             3" in out
     assert "Detection → customer told  median 4.0 h (3 of 4 told)" in out
-    assert "Compensation spent         120.00 GBP of 350.00 GBP budget (230.00 GBP left; 2 cases)" in out
-    assert "Final costs (resolved)     155.50 GBP" in out
+    assert "Compensation spent         £120 of £350 budget (£230 left; 2 cases)" in out
+    assert "Final costs (resolved)     £155.50" in out
     assert "Customer satisfaction      4.5 / 5 from 2 (5: 1 · 4: 1)" in out
     assert "Action items               1 open, 1 overdue" in out
     assert re.search(r"^  Supplier delay +2  █{24}$", out, re.MULTILINE)
     assert re.search(r"^  Cancelled +1  █{24}$", out, re.MULTILINE)
-    assert "  1. AM-1 · Supplier delay · Took an alternative · satisfaction 5/5 · cost 120.00 GBP" in out
+    assert "  1. AM-1 · Supplier delay · Took an alternative · satisfaction 5/5 · cost £120" in out
     assert "     What worked: Mesh model at the same price" in out
     table = lines[lines.index("Cases (5)") + 1:]
     assert table[0].split() == ["case", "opened", "cause", "severity", "customer", "status", "outcome", "told",

@@ -137,7 +137,7 @@ def test_resolving_records_cost_lesson_action_items_and_satisfaction(harness: Ha
         "item_1_text": "Inspection dates in the supplier checklist", "item_1_owner": MANAGER, "item_1_due": FRI,
     })
     done = all_text(answer["view"]["blocks"])
-    assert "is resolved: Took an alternative" in done and "Final cost: 1,250.50 GBP" in done
+    assert "is resolved: Took an alternative" in done and "Final cost: £1,250.50" in done
 
     resolved = harness.case(case.id)
     assert resolved.status == CaseStatus.RESOLVED and resolved.outcome == "took_alternative"
@@ -151,7 +151,7 @@ def test_resolving_records_cost_lesson_action_items_and_satisfaction(harness: Ha
     message = harness.fake.wait_for(lambda: case_message(harness, case) if "Reopen case" in
                                     buttons(case_message(harness, case)) else None)
     text = shown(message)
-    assert "Took an alternative" in text and "final cost 1,250.50 GBP" in text
+    assert "Took an alternative" in text and "final cost £1,250.50" in text
     assert "customer satisfaction 4/5 (satisfied)" in text and "Happy with the mesh chairs &lt;3" in text
     assert "failed inspection &amp; nobody told us" in text and "*Action items* (0 of 2 done)" in text
     assert buttons(message) == ["Record satisfaction", "Reopen case"]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.drafting.values import Amount
 from bot.reminders.config import parse_duration
 from bot.text import one_line
 from bot.tracking.figures import CaseRow, Figures, cause_label, outcome_label
@@ -56,7 +57,8 @@ def render(figures: Figures, fmt: str, zone: ZoneInfo) -> str:
 
 
 def money(amount: Decimal | None, currency: str) -> str:
-    return "-" if amount is None else f"{amount:,.2f} {currency}"
+    """Money as people read it, written the same way everywhere Amends shows it (£1,250.50)."""
+    return "-" if amount is None else str(Amount(amount, currency))
 
 
 def hours(value: float | None) -> str:

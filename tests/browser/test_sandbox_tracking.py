@@ -41,7 +41,7 @@ def test_resolve_with_cost_lesson_and_action_item_then_reopen(ui: SandboxPage) -
     ui.modal.get_by_role("button", name="Resolve").click()
     expect(ui.modal).to_contain_text("AM-1 is resolved: Took an alternative")
     ui.modal.get_by_role("button", name="OK").click()
-    expect(case).to_contain_text("final cost 120.00 GBP")
+    expect(case).to_contain_text("final cost £120")
     expect(case).to_contain_text("Add a second fabric supplier")
     ui.shot("resolved-case")
 
@@ -69,7 +69,7 @@ def test_the_weekly_digest_reaches_the_manager_with_its_chart(ui: SandboxPage) -
     ui.open(as_=MANAGER.id)
     ui.app("messages")
     expect(ui.messages("Weekly digest")).to_contain_text("no offer made or choice recorded")
-    expect(ui.messages("Weekly digest")).to_contain_text("80.00 GBP")
+    expect(ui.messages("Weekly digest")).to_contain_text("£80")
     expect(ui.messages("Weekly digest")).to_contain_text("A loaner unit")
     chart = ui.page.locator("#main img.msg-file-image")
     expect(chart).to_have_attribute("alt", re.compile(r"^Bar charts: \d+ cases opened by cause"))

@@ -20,6 +20,7 @@ from bot.cases.causes import Cause
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
+from bot.drafting.values import Amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.ids import Action, Callback, IntakeField
@@ -145,7 +146,7 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     if case.new_date:
         pairs.append(("New date", base.slack_date(case.new_date, zone)))
     if case.order_value is not None:
-        pairs.append(("Order value", f"{case.order_value:,.2f} {case.currency}"))
+        pairs.append(("Order value", str(Amount(case.order_value, case.currency))))
     if tier:
         pairs.append(("Tier", escape_mrkdwn(tier.label)))
     blocks: list[Any] = [

@@ -134,7 +134,8 @@ def severity_note(counts: dict[str, int]) -> str:
 def week(figures: WeekFigures, zone: ZoneInfo) -> list[Block]:
     """This week's figures (4 blocks): opened and resolved since Monday, opened by cause. (How many are open
     and overdue now is in the Home's summary line.)"""
-    since = base.slack_date(figures.start, zone, with_time=False)
+    # Not Slack's date token: on a Tuesday it would read "since Yesterday".
+    since = figures.start.astimezone(zone).strftime("%a %d %b")
     blocks: list[Block] = [
         base.divider(),
         base.section(f"*This week* (since {since})"),

@@ -224,7 +224,7 @@ def decision_buttons(offer_id: int, made_by: str) -> ActionsBlock:
 def home_approval(waiting: PendingApproval, money: Money, zone: ZoneInfo) -> list[Block]:
     """A request waiting for this approver, on their App Home (two blocks): what, why, and the decision."""
     head = ":rotating_light: " if waiting.escalated else ""
-    reasons = "; ".join(escape_mrkdwn(r) for r in waiting.reasons)
+    reasons = " · ".join(escape_mrkdwn(r) for r in waiting.reasons)
     return [
         base.section(f"{head}*{waiting.case_ref}* · {base.person_text(one_line(waiting.customer_name, 60), 200)} — may cost "
                      f"*{money(waiting.amount)}* (budget {money(waiting.budget)}) · asked by "

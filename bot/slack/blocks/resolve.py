@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.cases.models import Case, Outcome
+from bot.drafting.values import Amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.metadata import Metadata
@@ -189,7 +190,7 @@ def message_modal(title: str, text: str) -> dict[str, Any]:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return str(Amount(amount, currency))
 
 
 def resolved_modal(case: Case, resolution: Resolution | None = None, items: Sequence[ActionItem] = ()
