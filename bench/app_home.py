@@ -18,22 +18,20 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
-from bench.common import percentile  # noqa: E402
+from bench.common import percentile, private_schema  # noqa: E402
 from bot.app import Amends, build  # noqa: E402
 from bot.cases import service as cases  # noqa: E402
 from bot.cases.intake import CaseIntake  # noqa: E402
 from bot.cases.models import Outcome  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
-from bot.db import normalize_url  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.settings import AmendsConfig, Settings  # noqa: E402
 from bot.slack.home import HomeArea  # noqa: E402
@@ -128,17 +126,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as folder:
             run("SQLite", f"sqlite:///{folder}/bench.db", args)
     if args.postgres:
-        schema = f"amends_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(normalize_url(args.postgres), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in args.postgres else "?"
-        try:
-            run("PostgreSQL", f"{args.postgres}{separator}options=-csearch_path%3D{schema}", args)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with private_schema(args.postgres) as url:
+            run("PostgreSQL", url, args)
     return 0
 
 

@@ -15,10 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.common import percentile  # noqa: E402
+from bench.common import percentile, private_schema  # noqa: E402
 from bot.app import build  # noqa: E402
 from bot.cases.models import CaseEvent  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
@@ -132,28 +129,6 @@ def ask(fake: FakeSlack, driver: SlackDriver, clock: FrozenClock, approvers: lis
     return fake.wait_for(lambda: len(found := [m for user in approvers for m in fake.dms(user)
                                                if f"Customer {index} " in m.text and "Approval needed" in m.text])
                          == len(approvers) and found, timeout=15)
-
-
-@contextmanager
-def private_schema(url: str | None) -> Iterator[str | None]:
-    """A schema of our own on the server (others may be using it), dropped afterwards."""
-    if url is None:
-        yield None
-        return
-    from sqlalchemy import create_engine, text
-
-    from bot.db import normalize_url
-
-    schema = f"amends_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,3 +85,26 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+@contextmanager
+def private_schema(url: str | None) -> Iterator[str | None]:
+    """A PostgreSQL schema of our own on a shared server, dropped afterwards: yields the URL that uses it
+    (None when there is no server to use)."""
+    if url is None:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    from bot.db import normalize_url
+
+    schema = f"amends_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,11 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from zoneinfo import ZoneInfo  # noqa: E402
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
+from bench.common import private_schema  # noqa: E402
 from bench.knowledge_corpus import messages  # noqa: E402
 from bench.search_eval import filters_of, load_labelled, naive_top5, recall_at_5  # noqa: E402
-from bot.db import Database, normalize_url, upgrade  # noqa: E402
+from bot.db import Database, upgrade  # noqa: E402
 from bot.knowledge.index import SourceMessage, index_new_messages  # noqa: E402
 from bot.knowledge.models import Entry  # noqa: E402
 from bot.knowledge.query import parse_query  # noqa: E402
@@ -179,18 +179,8 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 run("SQLite", f"sqlite:///{folder}/bench.db", size, args.queries, args.naive_queries)
         if args.postgres and "postgresql" in args.databases:
-            schema = f"amends_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(normalize_url(args.postgres), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                sep = "&" if "?" in args.postgres else "?"
-                run("PostgreSQL", f"{args.postgres}{sep}options=-csearch_path%3D{schema}", size, args.queries,
-                    args.naive_queries)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+            with private_schema(args.postgres) as url:
+                run("PostgreSQL", url, size, args.queries, args.naive_queries)
 
 
 if __name__ == "__main__":

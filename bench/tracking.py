@@ -16,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,11 +25,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
+from bench.common import private_schema  # noqa: E402
 from bot.cases.causes import Cause  # noqa: E402
 from bot.cases.models import Case, Outcome  # noqa: E402
-from bot.db import Database, normalize_url, upgrade  # noqa: E402
+from bot.db import Database, upgrade  # noqa: E402
 from bot.tracking import report  # noqa: E402
 from bot.tracking.chart import chart_png  # noqa: E402
 from bot.tracking.figures import figures  # noqa: E402
@@ -121,17 +121,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         run("SQLite", f"sqlite:///{folder}/bench.db", args.cases, args.rounds)
     if args.postgres:
-        schema = f"amends_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(normalize_url(args.postgres), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in args.postgres else "?"
-        try:
-            run("PostgreSQL", f"{args.postgres}{separator}options=-csearch_path%3D{schema}", args.cases, args.rounds)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with private_schema(args.postgres) as url:
+            run("PostgreSQL", url, args.cases, args.rounds)
 
 
 if __name__ == "__main__":
