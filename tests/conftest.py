@@ -18,7 +18,7 @@ from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
 from bot.server import HttpServer, wsgi_app
 from bot.settings import AmendsConfig, Settings
-from tests.support import CASES_CHANNEL, MANAGER, SIGNING_SECRET, Harness, seed_workspace
+from tests.support import SIGNING_SECRET, Harness, configured, seed_workspace
 
 POSTGRES_URL = os.environ.get("AMENDS_TEST_POSTGRES_URL")
 BACKENDS = [
@@ -80,11 +80,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def config() -> AmendsConfig:
-    return AmendsConfig.model_validate({
-        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
-        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
-        "managers": {"users": [MANAGER]},
-    })
+    return configured()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from bot.clock import FrozenClock
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack, Message, ViewRecord
 from bot.server import HttpServer
+from bot.settings import AmendsConfig
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -185,3 +186,13 @@ def all_text(blocks: list[dict[str, Any]] | None, text: str = "") -> str:
 def aware(value: datetime) -> datetime:
     assert value.tzinfo is not None
     return value
+
+
+def configured(**sections: Any) -> AmendsConfig:
+    """The test workspace's amends.yaml, with some sections added or replaced."""
+    return AmendsConfig.model_validate({
+        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
+        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
+        "managers": {"users": [MANAGER]},
+        **sections,
+    })

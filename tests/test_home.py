@@ -22,12 +22,12 @@ from bot.slack.home import HomeRefresher
 from tests.support import (
     APPROVER,
     ASSOCIATE,
-    CASES_CHANNEL,
     COLLEAGUE,
     MANAGER,
     OUTSIDER,
     Harness,
     all_text,
+    configured,
 )
 
 MANAGER_GROUP = "S0MANAGERS"
@@ -37,12 +37,7 @@ DEADLINE = "Deadline near, customer not told"
 
 @pytest.fixture
 def config() -> AmendsConfig:
-    return AmendsConfig.model_validate({
-        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
-        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
-        "managers": {"users": [MANAGER], "usergroup": MANAGER_GROUP},
-        "home": {"refresh_after": "0s"},
-    })
+    return configured(managers={"users": [MANAGER], "usergroup": MANAGER_GROUP}, home={"refresh_after": "0s"})
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from bot.knowledge.models import Entry, Reply, SeenEvent
 from bot.knowledge.text import normalize
 from bot.sandbox.fake_slack import Ephemeral, Message
 from bot.settings import AmendsConfig
-from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, SUPPORT_CHANNEL, Harness, all_text
+from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, SUPPORT_CHANNEL, Harness, all_text, configured
 
 BEST = "C0BESTPRAC"
 PRIVATE_BEST = "G0BESTPRIV"
@@ -20,12 +20,7 @@ PRIVATE_BEST = "G0BESTPRIV"
 
 @pytest.fixture
 def config() -> AmendsConfig:
-    return AmendsConfig.model_validate({
-        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
-        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
-        "managers": {"users": [MANAGER]},
-        "knowledge": {"channels": [BEST, PRIVATE_BEST]},
-    })
+    return configured(knowledge={"channels": [BEST, PRIVATE_BEST]})
 
 
 @pytest.fixture

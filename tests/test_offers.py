@@ -21,7 +21,7 @@ from bot.offers.models import Offer, OfferState
 from bot.playbooks.models import StepProgress
 from bot.sandbox.fake_slack import Message, ViewRecord
 from bot.settings import AmendsConfig
-from tests.support import APPROVER, ASSOCIATE, CASES_CHANNEL, MANAGER, OUTSIDER, Harness, all_text
+from tests.support import APPROVER, ASSOCIATE, MANAGER, OUTSIDER, Harness, all_text, configured
 
 OFFER = "offer_alternatives"
 CHOICE = "record_choice"
@@ -29,12 +29,7 @@ CHOICE = "record_choice"
 
 @pytest.fixture
 def config() -> AmendsConfig:
-    return AmendsConfig.model_validate({
-        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
-        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
-        "managers": {"users": [MANAGER]},
-        "offers": {"approvers": {"users": [APPROVER, MANAGER]}, "escalate_after": "2h"},
-    })
+    return configured(offers={"approvers": {"users": [APPROVER, MANAGER]}, "escalate_after": "2h"})
 
 
 def open_offer(harness: Harness, case: Case, user: str = ASSOCIATE) -> ViewRecord:

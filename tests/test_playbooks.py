@@ -12,8 +12,7 @@ import pytest
 from bot.cases.models import CaseStatus, Outcome
 from bot.playbooks.models import CasePlaybook
 from bot.sandbox.fake_slack import Message, ViewRecord
-from bot.settings import AmendsConfig
-from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, OUTSIDER, Harness, all_text
+from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, OUTSIDER, Harness, all_text, configured
 
 
 class Checklist:
@@ -130,16 +129,6 @@ class Checklist:
                                                       "lesson_cause": "The supplier's batch failed inspection."})
         assert answer.status == 200, answer.text
         return self.harness.fake.view(view.id).view
-
-
-def configured(**sections: Any) -> AmendsConfig:
-    """The test workspace's amends.yaml with some sections replaced."""
-    return AmendsConfig.model_validate({
-        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
-        "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
-        "managers": {"users": [MANAGER]},
-        **sections,
-    })
 
 
 def ephemeral_text(harness: Harness, user: str, containing: str) -> str:
