@@ -10,12 +10,11 @@ The matches come newest first (highest id), `limit` of them, never ordered by th
 ordering by bm25 or ts_rank scores every match before the LIMIT applies - FTS5's bm25 even counts each
 word's entries across the whole index - and a common word matches a large share of it (measured: most of
 the search time at 100k entries, and more than the 20 ms budget on its own at 1M). In id order FTS5
-walks its doclists backwards and stops at the limit; PostgreSQL walks the primary key backwards while
-matches are dense and collects rare words' few matches with the GIN index and sorts them - a choice its
-planner gets right only with word statistics well past the default (the migration sets 2000; at 100, a
-word outside its 1000 commonest was estimated at 1,667 matches at 1M entries, and the backward walk over
-all of them for 10 real ones took 1.3 s). Relevance is the rerank's job (search.py), which breaks ties by
-recency too, so the newest matches of a query are the ones it would keep.
+walks its doclists backwards and stops at the limit. PostgreSQL's GIN index can't stop early, so the
+search chooses how to ask it from the vocabulary's estimate of how many entries match, not from the
+planner's guess (which walked the key back over 45,000 entries for 50 matches): see `scan_plan`.
+Relevance is the rerank's job (search.py), which breaks ties by recency too, so the newest matches of a
+query are the ones it would keep.
 
 Filters on cause, kind, channel and author are words of the index too (`index_facets`, see
 text.entry_facets), so the engine intersects them with the query words; only dates need the entry row.
@@ -23,12 +22,13 @@ text.entry_facets), so the engine intersects them with the query words; only dat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, column, func, literal_column, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from bot.knowledge.models import Entry
@@ -107,8 +107,8 @@ class FullText(Protocol):
     name: str
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, few: bool = False) -> list[int]:
-        """`few`: the caller expects few matches (a phrase of words that are rarely together)."""
+              limit: int, expected: float) -> list[int]:
+        """`expected`: about how many entries match (for choosing how to find the newest of them)."""
         ...
 
 
@@ -137,7 +137,7 @@ class SqliteFts5:
         return " AND ".join([words, *wanted])
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, few: bool = False) -> list[int]:
+              limit: int, expected: float) -> list[int]:
         expression = self.expression(groups, mode, filters.facets())
         matching = text("knowledge_fts MATCH :fts").bindparams(fts=expression)
         newest = (select(_FTS.c.rowid).where(matching, *filters.id_clauses(_FTS.c.rowid))
@@ -147,8 +147,60 @@ class SqliteFts5:
         return list(session.scalars(newest))
 
 
+BLOCK = 25_000  # entries per block of PostgreSQL's index: migration 0009 indexes (id / 25000) beside the words
+WALK_SHARE = 0.02   # a query matching at least this share of the entries walks the newest ones back
+WALK_MIN, WALK_MAX = 1_000, 10_000  # ... this many at least (it stops at `limit` matches) and at most
+MARGIN = 2.0        # a step covers twice the entries the estimate says hold `limit` matches
+
+
+@dataclass(frozen=True)
+class Step:
+    """One query of a PostgreSQL search: the matches with ids in (lo, hi], found by walking the primary
+    key back ("walk"), with the block index in those blocks ("blocks"), or with the index over all of
+    them ("index")."""
+
+    how: Literal["walk", "blocks", "index"]
+    lo: int
+    hi: int
+
+
+def scan_plan(expected: float, upto: int, limit: int, *, blocks: bool) -> list[Step]:
+    """The queries that find the newest `limit` matches at or below `upto`, newest range first; the
+    caller stops as soon as it has them. `expected`: about how many entries match (the vocabulary's
+    counts, words taken as independent).
+
+    GIN reads every posting of every query word, so with several common words the index alone costs
+    tens of milliseconds at 1M entries (measured: 30-40 ms for four words each in 12-17 % of the entries),
+    however few entries hold them all; and walking the key back is cheap only while matches are dense.
+    So: dense matches walk back; sparse ones ask the block index for the newest blocks that should
+    hold them - a block holds 25,000 entries and GIN skips every posting outside it - then four times as
+    many entries, until that would be half of what is left, which the index answers in one go (as it does
+    when matches are rare: GIN then skips through common words' postings by the rare word's)."""
+    if upto <= 0:
+        return []
+    share = min(max(expected, 0.0) / upto, 1.0)
+    steps: list[Step] = []
+    hi = upto
+    if share >= WALK_SHARE:
+        span = min(WALK_MAX, max(WALK_MIN, math.ceil(limit * MARGIN / share)))
+        steps.append(Step("walk", max(hi - span, 0), hi))
+        hi -= span
+    if blocks:
+        need = limit * MARGIN / max(share, 1e-12)  # how many of the newest entries hold `limit` matches
+        while hi > 0 and need < hi / 2:
+            lo = int((hi - need) // BLOCK) * BLOCK - 1  # whole blocks, down to `need` entries below `hi`
+            steps.append(Step("blocks", lo, hi))
+            hi, need = lo, need * 4
+    if hi > 0:
+        steps.append(Step("index", 0, hi))
+    return steps
+
+
 class PostgresFullText:
     name = "PostgreSQL full text"
+
+    def __init__(self, *, blocks: bool) -> None:
+        self.blocks = blocks  # whether the block index exists (migration 0009 needs btree_gin)
 
     @staticmethod
     def expression(groups: Sequence[Group], mode: Mode) -> str:
@@ -160,25 +212,71 @@ class PostgresFullText:
                           for g in groups)
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, few: bool = False) -> list[int]:
+              limit: int, expected: float) -> list[int]:
+        query = self.tsquery(groups, mode, filters)
+        found: list[int] = []
+        steps = scan_plan(expected, filters.upto_id or 0, limit, blocks=self.blocks)
+        while steps and len(found) < limit:
+            step = steps.pop(0)
+            ids = list(session.scalars(self.statement(step, query, filters, limit - len(found))))
+            found += ids
+            if step.how == "walk" and len(found) < limit:
+                # The walk measured how dense the matches are, which says more than the estimate (words
+                # taken as independent; synonyms and phrases counted as if they were their words): plan
+                # the rest by that. Half a match more, so that finding none still says "sparse", not "none".
+                density = (len(ids) + 0.5) / (step.hi - step.lo)
+                steps = scan_plan(density * step.lo, step.lo, limit - len(found), blocks=self.blocks)
+        return found
+
+    def tsquery(self, groups: Sequence[Group], mode: Mode, filters: Filters) -> Any:
         query = func.to_tsquery(literal_column("'english'::regconfig"), self.expression(groups, mode))
         facets = filters.facets()
         if facets:  # unstemmed, as indexed
             wanted = " & ".join("(" + " | ".join(values) + ")" for values in facets)
             query = query.op("&&")(func.to_tsquery(literal_column("'simple'::regconfig"), wanted))
-        vector = literal_column("knowledge_entries.search_vector")
-        # The planner can't tell how rare a phrase is (it estimates its words' AND); walking the key back
-        # for one that is rare checks position after position. `id + 0` leaves it the GIN index only.
-        newest = (Entry.id + 0).desc() if few else Entry.id.desc()
-        statement = (select(Entry.id).where(vector.op("@@")(query))
-                     .where(*filters.row_clauses(), *filters.id_clauses(Entry.id))
-                     .order_by(newest).limit(limit))
-        return list(session.scalars(statement))
+        return query
+
+    @staticmethod
+    def statement(step: Step, query: Any, filters: Filters, limit: int) -> Any:
+        """The query for one step of the plan."""
+        if step.how == "walk":
+            # The function form of @@, which no index answers, so the planner walks the key back.
+            where = [Entry.id > step.lo, Entry.id <= step.hi, *filters.id_clauses(Entry.id)]
+            return (select(Entry.id).where(func.ts_match_vq(_VECTOR, query), *where, *filters.row_clauses())
+                    .order_by(Entry.id.desc()).limit(limit))
+        # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
+        # (or along a range of it) for sparse matches would read entry after entry.
+        ids = Entry.id + 0
+        where = [ids > step.lo, ids <= step.hi, *filters.id_clauses(ids)]
+        if step.how == "blocks":
+            # Literal block numbers, so the planner sees the index's own expression: one GIN scan a block.
+            keys = range(step.hi // BLOCK, step.lo // BLOCK, -1)
+            where.append(or_(*(literal_column(f"knowledge_entries.id / {BLOCK} = {k:d}") for k in keys)))
+        return (select(Entry.id).where(_VECTOR.op("@@")(query), *where, *filters.row_clauses())
+                .order_by(ids.desc()).limit(limit))
 
 
-def full_text_for(dialect: str) -> FullText:
+_VECTOR = literal_column("knowledge_entries.search_vector")
+BLOCK_INDEX = text("SELECT 1 FROM pg_indexes WHERE tablename = 'knowledge_entries' "
+                   "AND indexname = 'ix_knowledge_entries_search_blocks' AND schemaname = current_schema()")
+
+
+def block_index_status(session: Session) -> tuple[bool, str]:
+    """(whether PostgreSQL search can ask its index block by block; a sentence for operators)."""
+    if session.scalar(BLOCK_INDEX) is not None:
+        return True, f"full-text search reads the newest entries first, {BLOCK:,} entries a block"
+    return False, ("full-text search reads the whole index for every query, which is slow past about 100,000 "
+                   "entries with common words: the block index needs the btree_gin extension. Have a database "
+                   "owner run CREATE EXTENSION btree_gin; then CREATE INDEX ix_knowledge_entries_search_blocks ON "
+                   f"knowledge_entries USING gin ((id / {BLOCK}), search_vector);")
+
+
+def full_text_for(session: Session) -> tuple[FullText, str]:
+    """The full-text search for this database, and a sentence on how it reads its index."""
+    dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        return SqliteFts5()
+        return SqliteFts5(), "SQLite FTS5 reads the newest matches first"
     if dialect == "postgresql":
-        return PostgresFullText()
+        blocks, note = block_index_status(session)
+        return PostgresFullText(blocks=blocks), note
     raise ValueError(f"no full-text search for {dialect}")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.causes import Cause
 from bot.knowledge.models import Entry, EntryKind, Reply, SeenEvent, Term, Tombstone
-from bot.knowledge.text import entry_facets, normalize, vocabulary_terms
+from bot.knowledge.text import counted_facets, entry_facets, normalize, vocabulary_terms
 
 KEEP_TOMBSTONES = timedelta(days=7)
 
@@ -150,7 +150,8 @@ def _index_text(entry: Entry, replies: Sequence[str]) -> tuple[str, str]:
 
 
 def entry_terms(entry: Entry) -> set[str]:
-    return vocabulary_terms(f"{entry.index_title} {entry.index_body}")
+    """The vocabulary rows counting `entry`: its words and its filter words."""
+    return vocabulary_terms(f"{entry.index_title} {entry.index_body}") | counted_facets(entry.index_facets or "")
 
 
 def reindex(session: Session, entry: Entry, *, before: set[str] | None = None) -> None:
@@ -291,11 +292,12 @@ def index_new_messages(session: Session, messages: Sequence[tuple[SourceMessage,
     for message, cause in messages:
         entry = Entry(body=message.text, cause=cause)
         title, body = _index_text(entry, ())
-        counts.update(vocabulary_terms(f"{title} {body}"))
+        facets = entry_facets(EntryKind.MESSAGE, cause, message.channel_id, message.author_id)
+        counts.update(vocabulary_terms(f"{title} {body}") | counted_facets(facets))
         rows.append({"source_key": message.key, "kind": EntryKind.MESSAGE, "channel_id": message.channel_id,
                      "message_ts": message.ts, "author_id": message.author_id, "permalink": message.permalink,
                      "body": message.text, "cause": cause, "index_title": title, "index_body": body,
-                     "index_facets": entry_facets(EntryKind.MESSAGE, cause, message.channel_id, message.author_id),
+                     "index_facets": facets,
                      "version": message.version, "posted_at": message.posted_at, "updated_at": now})
     session.execute(_insert(session)(Entry), rows)
     apply_term_counts(session, counts)

@@ -6,7 +6,8 @@ Slack deletions through the Events API, cases through the foreign key.
 
 The full-text index itself lives beside these tables and is created by the migration, per database:
 SQLite has an FTS5 table kept in step by triggers; PostgreSQL a generated tsvector column with a GIN
-index (both over index_title, index_body and index_facets), and (when pg_trgm is available) a trigram index on the vocabulary.
+index over (id / 25000, tsvector) when btree_gin is available, else over the tsvector (both over
+index_title, index_body and index_facets).
 """
 
 from __future__ import annotations

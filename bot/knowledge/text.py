@@ -62,6 +62,17 @@ def entry_facets(kind: str, cause: str | None, channel_id: str | None, author_id
     return " ".join(facet(name, value) for name, value in values if value)
 
 
+def counted_facet(word: str) -> str:
+    """The vocabulary row counting the entries that hold a filter word: "~causestockout". The "~" keeps it
+    apart from real words (letters only), which typo correction suggests; 40 characters is the column's
+    width, and a longer filter value only shares its count with another (the count is an estimate)."""
+    return ("~" + word)[:40]
+
+
+def counted_facets(index_facets: str) -> set[str]:
+    return {counted_facet(w) for w in index_facets.split()}
+
+
 def stem(word: str) -> str:
     """A light, deterministic stem for ranking: delivery/deliveries/delivered -> deliver."""
     if len(word) <= 4 or not word.isalpha():
