@@ -13,7 +13,16 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.db import Database
-from bot.knowledge.backends import BLOCK, WALK_MAX, Alternative, Filters, Group, PostgresFullText, Step, scan_plan
+from bot.knowledge.backends import (
+    BLOCK,
+    Alternative,
+    Estimate,
+    Filters,
+    Group,
+    PostgresFullText,
+    Step,
+    next_step,
+)
 from bot.knowledge.index import Curation, SourceMessage, forget, index_message, index_new_messages
 from bot.knowledge.models import Entry, Term
 from bot.knowledge.status import index_status
@@ -22,53 +31,44 @@ from bot.knowledge.vocabulary import Speller
 from tests.conftest import BACKENDS, POSTGRES_URL, _truncate_postgres
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+COMMON = 600_000.0  # postings of a query of four words, each in 12-17 % of 1M entries
 
 
-def covers(steps: list[Step], upto: int) -> bool:
-    """The steps read (0, upto] once, newest range first."""
-    return (steps[0].hi == upto and steps[-1].lo == 0 and all(s.lo < s.hi for s in steps)
-            and all(newer.lo == older.hi for newer, older in zip(steps, steps[1:], strict=False)))
+def plan(matches: float, postings: float = COMMON, *, upto: int = 1_000_000, limit: int = 50,
+         blocks: bool = True) -> Step:
+    return next_step(Estimate(matches, postings), upto, limit, upto=upto, blocks=blocks)
 
 
-# ---------------------------------------------------------------------- the plan
+# ---------------------------------------------------------------------- the next step
 
 
-def test_dense_matches_walk_the_newest_entries_back_a_bounded_way() -> None:
-    steps = scan_plan(expected=200_000, upto=1_000_000, limit=50, blocks=True)
-    assert steps[0].how == "walk" and steps[0].hi - steps[0].lo == 1_000  # 50 matches at 20 % need 250
-    assert covers(steps, 1_000_000)
-    far = scan_plan(expected=25_000, upto=1_000_000, limit=50, blocks=True)  # 2.5 %: 4,000 entries hold 50
-    assert far[0].how == "walk" and far[0].hi - far[0].lo == 4_000 <= WALK_MAX
+def test_dense_matches_walk_the_newest_entries_back() -> None:
+    assert plan(200_000) == Step("walk", 999_000, 1_000_000)  # 50 matches at 20 % are in 250 entries
+    assert plan(25_000) == Step("walk", 996_000, 1_000_000)   # at 2.5 %, in 2,000: twice over
 
 
-def test_sparse_matches_of_common_words_read_the_newest_blocks_then_more_then_the_rest() -> None:
-    steps = scan_plan(expected=700, upto=1_000_000, limit=50, blocks=True)  # 100 matches in 142,857 entries
-    assert [s.how for s in steps] == ["blocks", "index"]
-    assert (steps[0].lo, steps[0].hi) == (34 * BLOCK - 1, 1_000_000)  # blocks 34 to 40 (id 1,000,000 alone)
-    assert covers(steps, 1_000_000)
-    larger = scan_plan(expected=7_000, upto=10_000_000, limit=50, blocks=True)
-    assert [s.how for s in larger] == ["blocks", "blocks", "blocks", "index"]
-    need = 50 * 2 / 0.0007
-    for step, wanted in zip(larger, (need, 4 * need, 16 * need), strict=False):  # four times as many entries each time
-        assert wanted <= step.hi - step.lo < wanted + BLOCK and (step.lo + 1) % BLOCK == 0
-    assert covers(larger, 10_000_000)
+def test_sparse_matches_of_common_words_read_the_newest_blocks() -> None:
+    # 0.5 %: 100 matches in 20,000 entries: blocks 39 and 40 (id 1,000,000 alone), not the whole index
+    assert plan(5_000) == Step("blocks", 39 * BLOCK - 1, 1_000_000)
+    # four words each in 12-17 % of the entries, all four in 0.07 %: 7 blocks (1 ms each) beat the index
+    assert plan(700) == Step("blocks", 34 * BLOCK - 1, 1_000_000)
 
 
-def test_rare_matches_read_the_whole_index_at_once() -> None:
-    assert [s.how for s in scan_plan(expected=12, upto=1_000_000, limit=50, blocks=True)] == ["index"]
-    assert [s.how for s in scan_plan(expected=0, upto=1_000_000, limit=50, blocks=True)] == ["index"]
+def test_a_word_in_one_entry_in_a_hundred_reads_blocks_not_every_match() -> None:
+    # The whole index would read all 10,000 matching rows to sort them; without blocks, walking back wins.
+    assert plan(10_000, postings=10_000) == Step("blocks", 39 * BLOCK - 1, 1_000_000)
+    assert plan(10_000, postings=10_000, blocks=False) == Step("walk", 990_000, 1_000_000)
 
 
-def test_without_the_block_index_the_whole_index_answers_what_a_walk_did_not() -> None:
-    assert [s.how for s in scan_plan(expected=700, upto=1_000_000, limit=50, blocks=False)] == ["index"]
-    assert [s.how for s in scan_plan(expected=200_000, upto=1_000_000, limit=50, blocks=False)] == ["walk", "index"]
+def test_rare_matches_read_the_whole_index() -> None:
+    assert plan(12) == Step("index", 0, 1_000_000)
+    assert plan(40, postings=200_000) == Step("index", 0, 1_000_000)  # a rare word beside common ones
+    assert plan(0, postings=0) == Step("index", 0, 1_000_000)
 
 
 def test_an_index_of_one_block_is_never_read_block_by_block() -> None:
-    for expected in (0, 2, 40, 300):
-        steps = scan_plan(expected=expected, upto=300, limit=50, blocks=True)
-        assert covers(steps, 300) and "blocks" not in {s.how for s in steps}
-    assert scan_plan(expected=0, upto=0, limit=50, blocks=True) == []
+    for matches in (0, 2, 40, 150, 300):
+        assert plan(matches, upto=300).how != "blocks"
 
 
 # ---------------------------------------------------------------------- PostgreSQL, end to end
@@ -132,14 +132,15 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
             for limit in (1, 3, 7, 50):
                 for expected in (0.0, 1.0, 40.0, 0.3 * upto, float(upto)):
                     filters = Filters(cause=cause, upto_id=upto)
+                    estimate = Estimate(expected, 10.0 * upto)
                     found = backend.match(session, groups, mode="all", filters=filters, limit=limit,
-                                          expected=expected)
+                                          estimate=estimate)
                     assert found == wanted[:limit], (groups, cause, limit, expected)
-                    ways |= {s.how for s in scan_plan(expected, upto, limit, blocks=True)}
+                    ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True).how)
             skip = tuple(wanted[:2])
             found = backend.match(session, groups, mode="all", filters=Filters(cause=cause, upto_id=upto,
                                                                                exclude_ids=skip),
-                                  limit=3, expected=0.3 * upto)
+                                  limit=3, estimate=Estimate(0.3 * upto, 10.0 * upto))
             assert found == [i for i in wanted if i not in skip][:3]
         assert ways == {"walk", "blocks", "index"}
         # Each step reads the way it was planned (a small table would otherwise be read whole).

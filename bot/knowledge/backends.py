@@ -12,7 +12,7 @@ word's entries across the whole index - and a common word matches a large share 
 the search time at 100k entries, and more than the 20 ms budget on its own at 1M). In id order FTS5
 walks its doclists backwards and stops at the limit. PostgreSQL's GIN index can't stop early, so the
 search chooses how to ask it from the vocabulary's estimate of how many entries match, not from the
-planner's guess (which walked the key back over 45,000 entries for 50 matches): see `scan_plan`.
+planner's guess (which walked the key back over 45,000 entries for 50 matches): see `next_step`.
 Relevance is the rerank's job (search.py), which breaks ties by recency too, so the newest matches of a
 query are the ones it would keep.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -107,8 +107,8 @@ class FullText(Protocol):
     name: str
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, expected: float) -> list[int]:
-        """`expected`: about how many entries match (for choosing how to find the newest of them)."""
+              limit: int, estimate: Estimate) -> list[int]:
+        """`estimate`: for choosing how to find the newest matches."""
         ...
 
 
@@ -137,7 +137,7 @@ class SqliteFts5:
         return " AND ".join([words, *wanted])
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, expected: float) -> list[int]:
+              limit: int, estimate: Estimate) -> list[int]:
         expression = self.expression(groups, mode, filters.facets())
         matching = text("knowledge_fts MATCH :fts").bindparams(fts=expression)
         newest = (select(_FTS.c.rowid).where(matching, *filters.id_clauses(_FTS.c.rowid))
@@ -148,9 +148,20 @@ class SqliteFts5:
 
 
 BLOCK = 25_000  # entries per block of PostgreSQL's index: migration 0009 indexes (id / 25000) beside the words
-WALK_SHARE = 0.02   # a query matching at least this share of the entries walks the newest ones back
-WALK_MIN, WALK_MAX = 1_000, 10_000  # ... this many at least (it stops at `limit` matches) and at most
-MARGIN = 2.0        # a step covers twice the entries the estimate says hold `limit` matches
+MARGIN = 2.0     # a step reads twice the entries the estimate says hold the matches it wants
+WALK_MIN, WALK_MAX = 1_000, 10_000  # a walk back reads at least this many entries (it stops at its limit)
+# What each way of reading costs, measured at 1M entries (PostgreSQL 15, 128 MB shared_buffers): walking
+# the key back, an entry; collecting matches with GIN, a match (its row is read, to sort by id) and a
+# posting of a query word (the whole index decodes them all); and a GIN scan of one block, whatever it holds.
+WALK_ROW, HEAP_ROW, POSTING, BLOCK_SCAN = 2.6e-6, 10e-6, 40e-9, 1.2e-3  # seconds
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What the vocabulary's counts say of a query, words taken as independent."""
+
+    matches: float   # entries matching it
+    postings: float  # entries holding each of its words (and filter words), summed: what GIN reads for it
 
 
 @dataclass(frozen=True)
@@ -164,36 +175,28 @@ class Step:
     hi: int
 
 
-def scan_plan(expected: float, upto: int, limit: int, *, blocks: bool) -> list[Step]:
-    """The queries that find the newest `limit` matches at or below `upto`, newest range first; the
-    caller stops as soon as it has them. `expected`: about how many entries match (the vocabulary's
-    counts, words taken as independent).
+def next_step(estimate: Estimate, hi: int, limit: int, *, upto: int, blocks: bool) -> Step:
+    """The cheapest way to find the newest `limit` matches at or below `hi`, of `upto` entries in all.
 
-    GIN reads every posting of every query word, so with several common words the index alone costs
-    tens of milliseconds at 1M entries (measured: 30-40 ms for four words each in 12-17 % of the entries),
-    however few entries hold them all; and walking the key back is cheap only while matches are dense.
-    So: dense matches walk back; sparse ones ask the block index for the newest blocks that should
-    hold them - a block holds 25,000 entries and GIN skips every posting outside it - then four times as
-    many entries, until that would be half of what is left, which the index answers in one go (as it does
-    when matches are rare: GIN then skips through common words' postings by the rare word's)."""
-    if upto <= 0:
-        return []
-    share = min(max(expected, 0.0) / upto, 1.0)
-    steps: list[Step] = []
-    hi = upto
-    if share >= WALK_SHARE:
-        span = min(WALK_MAX, max(WALK_MIN, math.ceil(limit * MARGIN / share)))
-        steps.append(Step("walk", max(hi - span, 0), hi))
-        hi -= span
+    GIN can't stop at a limit: it decodes every posting of every query word (30-40 ms at 1M entries for
+    four words each in 12-17 % of the entries, however few entries hold them all) and reads every match's
+    row to sort them by id (100 ms for a word in 1 % of them). Walking the key back stops at the limit
+    but reads entry after entry. The block index lets GIN read only the newest blocks of 25,000 entries.
+    So: dense matches walk back; sparse ones of common words read the newest blocks that should hold
+    them; rare ones the whole index (GIN then skips through common words' postings by the rare word's)."""
+    share = min(max(estimate.matches / max(upto, 1), 1e-9), 1.0)
+    rows = limit / share  # entries holding `limit` matches
+    index = Step("index", 0, hi)
+    options = [(estimate.postings * hi / max(upto, 1) * POSTING + share * hi * HEAP_ROW, index)]
+    if rows * MARGIN <= WALK_MAX:
+        span = min(hi, max(WALK_MIN, math.ceil(rows * MARGIN)))
+        options.append((min(rows, span) * WALK_ROW, Step("walk", hi - span, hi)))
     if blocks:
-        need = limit * MARGIN / max(share, 1e-12)  # how many of the newest entries hold `limit` matches
-        while hi > 0 and need < hi / 2:
-            lo = int((hi - need) // BLOCK) * BLOCK - 1  # whole blocks, down to `need` entries below `hi`
-            steps.append(Step("blocks", lo, hi))
-            hi, need = lo, need * 4
-    if hi > 0:
-        steps.append(Step("index", 0, hi))
-    return steps
+        lo = int((hi - rows * MARGIN) // BLOCK) * BLOCK - 1  # whole blocks, `rows` twice over below `hi`
+        if lo > 0:
+            options.append(((hi // BLOCK - lo // BLOCK) * BLOCK_SCAN + share * (hi - lo) * HEAP_ROW,
+                            Step("blocks", lo, hi)))
+    return min(options, key=lambda option: option[0])[1]
 
 
 class PostgresFullText:
@@ -212,20 +215,19 @@ class PostgresFullText:
                           for g in groups)
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, expected: float) -> list[int]:
+              limit: int, estimate: Estimate) -> list[int]:
         query = self.tsquery(groups, mode, filters)
+        upto = hi = filters.upto_id or 0
         found: list[int] = []
-        steps = scan_plan(expected, filters.upto_id or 0, limit, blocks=self.blocks)
-        while steps and len(found) < limit:
-            step = steps.pop(0)
+        while hi > 0 and len(found) < limit:
+            step = next_step(estimate, hi, limit - len(found), upto=upto, blocks=self.blocks)
             ids = list(session.scalars(self.statement(step, query, filters, limit - len(found))))
             found += ids
-            if step.how == "walk" and len(found) < limit:
-                # The walk measured how dense the matches are, which says more than the estimate (words
-                # taken as independent; synonyms and phrases counted as if they were their words): plan
-                # the rest by that. Half a match more, so that finding none still says "sparse", not "none".
-                density = (len(ids) + 0.5) / (step.hi - step.lo)
-                steps = scan_plan(density * step.lo, step.lo, limit - len(found), blocks=self.blocks)
+            # A step that found fewer than it wanted read all its range, and so measured how dense the
+            # matches are, which says more than the estimate (words taken as independent; synonyms and
+            # phrases counted as if they were their words). Half a match more: none still says "sparse".
+            density = (len(ids) + 0.5) / (step.hi - step.lo)
+            estimate, hi = replace(estimate, matches=density * upto), step.lo
         return found
 
     def tsquery(self, groups: Sequence[Group], mode: Mode, filters: Filters) -> Any:

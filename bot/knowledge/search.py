@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.knowledge.backends import Alternative, Filters, FullText, Group, full_text_for, latest
+from bot.knowledge.backends import Alternative, Estimate, Filters, FullText, Group, full_text_for, latest
 from bot.knowledge.models import Entry
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.synonyms import Synonyms
@@ -163,32 +163,37 @@ class SearchEngine:
                 share *= min(seen / total, 1.0)
             return share * total
 
-        def expected(tier: Sequence[Group]) -> float:
-            """About how many entries match every group of `tier` and the filters."""
-            share = 1.0
+        def estimate(tier: Sequence[Group], *, rare: bool = False) -> Estimate:
+            """How many entries match every group of `tier` and the filters, and hold each word."""
+            share, postings = 1.0, 0.0
             for group in tier:
                 share *= min(sum(held(a.words) for a in group.alternatives) / total, 1.0)
+                postings += sum(held((w,)) for a in group.alternatives for w in a.words)
             for values in facets:
-                share *= min(sum(counts.get(counted_facet(v), 0) for v in values) / total, 1.0)
-            return share * total
+                seen = sum(counts.get(counted_facet(v), 0) for v in values)
+                share *= min(seen / total, 1.0)
+                postings += seen
+            return Estimate(0.0 if rare else share * total, postings)
 
-        def fetch(tier: Sequence[Group], limit: int) -> list[int]:
+        def fetch(tier: Sequence[Group], limit: int, *, rare: bool = False) -> list[int]:
             limit = min(limit, CANDIDATES - len(found))
             if limit <= 0:
                 return []
             more = replace(filters, exclude_ids=filters.exclude_ids + tuple(found)) if found else filters
-            ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit, expected=expected(tier))
+            ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit,
+                                       estimate=estimate(tier, rare=rare))
             found.extend(ids)
             return ids
 
         every = self.full_text.match(session, groups, mode="all", filters=filters, limit=CANDIDATES,
-                                     expected=expected(groups))
+                                     estimate=estimate(groups))
         if len(every) == CANDIDATES:
             # Each narrower query gets a share of the cap, so none crowds out the others.
             share = CANDIDATES // 3
             typed = [w for g in groups for w in g.typed]
             if len(groups) > 1 and len(typed) <= 8 and held(tuple(typed)) <= PHRASE_SCAN:
-                fetch([_as_typed(Group(tuple(typed), ()))], share)
+                # A phrase is far rarer than its words together (which PHRASE_SCAN keeps few): rare.
+                fetch([_as_typed(Group(tuple(typed), ()))], share, rare=True)
             if any(len(g.alternatives) > 1 for g in groups):
                 fetch([_as_typed(g) for g in groups], share)
                 # A rare synonym or correction says more than a common one ("apologise" beside "apology").

@@ -7,9 +7,9 @@ see README), so this stays in milliseconds.
 The vocabulary lives in each process (`Speller`), bucketed by length and first or last letter, and
 rapidfuzz's optimal-string-alignment distance (a swapped pair of letters counts as one typo) scans only the
 buckets a typo could reach: about 3 ms a word at 1M entries, on either database. New words are picked up on
-every correction by reading the rows added since the last one, so every replica sees them; the copy's
-counts (used to order suggestions) are refreshed in full every few minutes, while `counts` always reads
-the table. (PostgreSQL's pg_trgm was tried for this and dropped: at 1M entries its trigram index took
+every correction by reading the rows added since the last one, so every replica sees them; how many
+entries hold each suggestion (to order them, and to drop words no entry holds any more) is read from the
+table, so the copy never needs reloading. (PostgreSQL's pg_trgm was tried for this and dropped: at 1M entries its trigram index took
 20-35 ms a word, most of the search budget, because look-alike words share many trigrams.)
 
 The table also counts the entries of each filter word (text.counted_facet), which the search uses to
@@ -19,7 +19,6 @@ estimate how many entries a filtered query matches; those rows are not words and
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,7 +34,6 @@ MIN_CORRECTABLE = 4
 # A word the index holds this many times is taken as meant.
 KNOWN_AT = 3
 MAX_SUGGESTIONS = 3
-FULL_RELOAD_SECONDS = 300.0
 
 
 def max_typos(word: str) -> int:
@@ -74,9 +72,9 @@ def _rank(found: list[Suggestion]) -> list[Suggestion]:
 
 
 class Speller:
-    def __init__(self, *, full_reload_seconds: float = FULL_RELOAD_SECONDS) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, int] = {}
+        self._known: set[str] = set()
         # Words by (length, first letter) and by (length, last letter): a word within two typos of another
         # keeps its first or its last letter unless both ends were mistyped, so a query word is compared
         # with those two buckets of each nearby length, not the whole vocabulary (at 1M synthetic entries,
@@ -84,36 +82,30 @@ class Speller:
         self._by_first: dict[tuple[int, str], list[str]] = {}
         self._by_last: dict[tuple[int, str], list[str]] = {}
         self._last_id = 0
-        self._loaded_at = 0.0
-        self._reload_every = full_reload_seconds
 
     def refresh(self, session: Session) -> None:
+        """Learn the words added since the last call. Only words are kept, never their counts, which
+        change with every entry: suggestions read theirs from the table."""
         with self._lock:
-            if time.monotonic() - self._loaded_at > self._reload_every:
-                self._entries, self._by_first, self._by_last, self._last_id = {}, {}, {}, 0
-                self._loaded_at = time.monotonic()
-            rows = session.execute(select(Term.id, Term.term, Term.entries).where(Term.id > self._last_id)
-                                   .order_by(Term.id)).all()
-            for term_id, term, entries in rows:
+            rows = session.execute(select(Term.id, Term.term).where(Term.id > self._last_id).order_by(Term.id)).all()
+            for term_id, term in rows:
                 self._last_id = max(self._last_id, term_id)
-                if not term.isalpha():  # a filter's count, not a word
+                if term in self._known or not term.isalpha():  # not a word: a filter's count
                     continue
-                if term not in self._entries:
-                    self._by_first.setdefault((len(term), term[0]), []).append(term)
-                    self._by_last.setdefault((len(term), term[-1]), []).append(term)
-                self._entries[term] = entries
+                self._known.add(term)
+                self._by_first.setdefault((len(term), term[0]), []).append(term)
+                self._by_last.setdefault((len(term), term[-1]), []).append(term)
 
     def counts(self, session: Session, words: Iterable[str]) -> dict[str, int]:
-        """How many entries hold each word (0 when none). Read from the table, not the copy in memory: a
-        word's count changes with every entry holding it (the copy only learns new words between full
-        reloads, which is enough for suggestions)."""
+        """How many entries hold each word (0 when none)."""
         words = list(words)
         rows = session.execute(select(Term.term, Term.entries).where(Term.term.in_(words))).all() if words else []
         found = {term: max(entries, 0) for term, entries in rows}
         return {w: found.get(w, 0) for w in words}
 
     def suggest(self, session: Session, word: str) -> list[Suggestion]:
-        """Words of the vocabulary within `max_typos(word)` edits of `word`, closest and commonest first."""
+        """Words of the vocabulary within `max_typos(word)` edits of `word`, closest and commonest first;
+        never a word no entry holds any more."""
         self.refresh(session)
         limit = max_typos(word)
         distances: dict[str, int] = {}
@@ -122,5 +114,6 @@ class Speller:
                 for term, distance, _ in process.extract(word, bucket or (), scorer=OSA.distance,
                                                          score_cutoff=limit, limit=None):
                     distances[term] = int(distance)
-        found = [Suggestion(term, distance, self._entries.get(term, 0)) for term, distance in distances.items()]
-        return _rank([s for s in found if s.entries > 0])
+        counts = self.counts(session, distances)
+        return _rank([Suggestion(term, distance, counts[term]) for term, distance in distances.items()
+                      if counts[term] > 0])
