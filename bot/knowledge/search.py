@@ -172,10 +172,12 @@ class SearchEngine:
 
         def estimate(tier: Sequence[Group], *, rare: bool = False) -> Estimate:
             """How many entries match every group of `tier` and the filters, and hold each word."""
-            share, postings = 1.0, 0.0
+            share = 1.0
             for group in tier:
                 share *= min(sum(held(a.words) for a in group.alternatives) / total, 1.0)
-                postings += sum(held((w,)) for a in group.alternatives for w in a.words)
+            # Each of the index's words once: "cancel" and "cancelled" are one list of postings.
+            lexemes = {_lexeme(w): w for g in tier for a in g.alternatives for w in a.words}
+            postings = sum(held((w,)) for w in lexemes.values())
             for values in facets:
                 seen = sum(counts.get(counted_facet(v), 0) for v in values)
                 share *= min(seen / total, 1.0)
