@@ -94,11 +94,12 @@ class SearchEngine:
 
     # ------------------------------------------------------------------ the query
 
-    def expand(self, session: Session, query: ParsedQuery) -> tuple[list[Group], dict[str, str]]:
+    def expand(self, session: Session, query: ParsedQuery,
+               memo: dict[str, int] | None = None) -> tuple[list[Group], dict[str, str]]:
         words = list(query.words)
         meaningful = [w for w in words if w not in STOPWORDS]
         # A word with synonyms is a word someone meant, not a typo ("loaner" is not "toner").
-        fixes = corrections(self.speller, session, [w for w in meaningful if not self.synonyms.of((w,))])
+        fixes = corrections(self.speller, session, [w for w in meaningful if not self.synonyms.of((w,))], memo)
         groups: list[Group] = []
         i = 0
         while i < len(words):
@@ -128,14 +129,20 @@ class SearchEngine:
         if filters.upto_id is None:
             newest = session.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1))
             filters = replace(filters, upto_id=newest or 0)
-        groups, corrected = self.expand(session, query)
+        # Every count the search is likely to need, in one statement: the words, their synonyms, the filters.
+        memo: dict[str, int] = {}
+        typed = [*query.words, *(w for p in query.phrases for w in p)]
+        likely = typed + [w for t in typed for synonym in self.synonyms.of((t,)) for w in synonym]
+        self.speller.counts(session, likely + [counted_facet(v) for vs in filters.facets() for v in vs], memo)
+        groups, corrected = self.expand(session, query, memo)
         if not groups:
             ids = latest(session, filters, CANDIDATES)
             return self._page(session, [_Scored(i, (), True) for i in ids], offset, limit, filters, corrected)
-        ranked = self.rank(session, groups, self.candidates(session, groups, filters))
+        ranked = self.rank(session, groups, self.candidates(session, groups, filters, memo))
         return self._page(session, ranked, offset, limit, filters, corrected, groups)
 
-    def candidates(self, session: Session, groups: Sequence[Group], filters: Filters) -> list[int]:
+    def candidates(self, session: Session, groups: Sequence[Group], filters: Filters,
+                   memo: dict[str, int] | None = None) -> list[int]:
         """Ids of at most CANDIDATES entries from the full-text index, each query capped and newest first.
 
         Every group (typed, synonym or correction) must match. When more than the cap do, the ones the
@@ -147,8 +154,8 @@ class SearchEngine:
         one)."""
         found: list[int] = []
         facets = filters.facets()
-        counts = self.speller.counts(session, {w for g in groups for a in g.alternatives for w in a.words}
-                                     | {counted_facet(v) for values in facets for v in values})
+        counts = self.speller.counts(session, [w for g in groups for a in g.alternatives for w in a.words]
+                                     + [counted_facet(v) for values in facets for v in values], memo)
         total = max(filters.upto_id or 0, 1)
         # The engines match word forms ("canceled" finds "cancel"), so a form counts as its whole family,
         # as PostgreSQL's English stemmer groups them ("apologize" with "apology", not with "apologise";
@@ -235,7 +242,8 @@ class SearchEngine:
     def _page(self, session: Session, ranked: list[_Scored], offset: int, limit: int, filters: Filters,
               corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
         shown = ranked[offset:offset + limit]
-        entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_([s.entry_id for s in shown])))}
+        ids = [s.entry_id for s in shown]
+        entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(ids)))} if ids else {}
         scorer = Scorer(groups)
         hits = [Hit(entries[s.entry_id], scorer.matched(entries[s.entry_id]), s.exact)
                 for s in shown if s.entry_id in entries]

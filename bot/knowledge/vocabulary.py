@@ -47,19 +47,24 @@ class Suggestion:
     entries: int
 
 
-def corrections(speller: Speller, session: Session, words: list[str]) -> dict[str, list[Suggestion]]:
-    """For each query word that looks mistyped, the words probably meant (most likely first)."""
+def corrections(speller: Speller, session: Session, words: list[str],
+                memo: dict[str, int] | None = None) -> dict[str, list[Suggestion]]:
+    """For each query word that looks mistyped, the words probably meant (most likely first). `memo`: see
+    Speller.counts; the suggestions' counts go into it too."""
     wanted = [w for w in dict.fromkeys(words) if len(w) >= MIN_CORRECTABLE and w.isalpha()]
     if not wanted:
         return {}
-    known = speller.counts(session, wanted)
+    known = speller.counts(session, wanted, memo)
     fixes: dict[str, list[Suggestion]] = {}
     for word in wanted:
         seen = known.get(word, 0)
         if seen >= KNOWN_AT:
             continue
         # A rare word is kept, and a much commoner look-alike offered beside it (a typo others made too).
-        found = [s for s in speller.suggest(session, word) if s.term != word and s.entries > max(seen * 5, 0)]
+        suggested = speller.suggest(session, word)
+        if memo is not None:
+            memo.update((s.term, s.entries) for s in suggested)
+        found = [s for s in suggested if s.term != word and s.entries > max(seen * 5, 0)]
         if not found:
             continue
         best = min(s.distance for s in found)
@@ -96,12 +101,17 @@ class Speller:
                 self._by_first.setdefault((len(term), term[0]), []).append(term)
                 self._by_last.setdefault((len(term), term[-1]), []).append(term)
 
-    def counts(self, session: Session, words: Iterable[str]) -> dict[str, int]:
-        """How many entries hold each word (0 when none)."""
-        words = list(words)
-        rows = session.execute(select(Term.term, Term.entries).where(Term.term.in_(words))).all() if words else []
-        found = {term: max(entries, 0) for term, entries in rows}
-        return {w: found.get(w, 0) for w in words}
+    def counts(self, session: Session, words: Iterable[str], memo: dict[str, int] | None = None) -> dict[str, int]:
+        """How many entries hold each word (0 when none). `memo`: the counts already read for this search,
+        to which the words read now are added (one search asks in three places, one statement each)."""
+        words = list(dict.fromkeys(words))
+        memo = {} if memo is None else memo
+        missing = [w for w in words if w not in memo]
+        if missing:
+            rows = session.execute(select(Term.term, Term.entries).where(Term.term.in_(missing))).all()
+            found = {term: max(entries, 0) for term, entries in rows}
+            memo.update((w, found.get(w, 0)) for w in missing)
+        return {w: memo[w] for w in words}
 
     def suggest(self, session: Session, word: str) -> list[Suggestion]:
         """Words of the vocabulary within `max_typos(word)` edits of `word`, closest and commonest first;
