@@ -56,7 +56,7 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     config = config or load_config(settings.config_path)
     if migrate:
         upgrade(settings.database_url)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, busy_timeout=settings.database_lock_timeout)
     clock = clock or SystemClock()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_web_client(token, settings.slack_api_url)

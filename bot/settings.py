@@ -36,6 +36,9 @@ from bot.tracking.config import TrackingConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///amends.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Slack gives the bot 3 seconds to answer; a wait for a locked database counts against them.
+SLACK_ANSWER_DEADLINE = 3.0
+DEFAULT_DATABASE_LOCK_TIMEOUT = 2.0
 
 
 def _timezone(name: str) -> str:
@@ -220,6 +223,7 @@ class Settings(BaseSettings):
     config_path: Path = Field(default=Path("amends.yaml"), alias="AMENDS_CONFIG")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="AMENDS_SLACK_API_URL")
     log_level: str = Field(default="INFO", alias="AMENDS_LOG_LEVEL")
+    database_lock_timeout: float = Field(default=DEFAULT_DATABASE_LOCK_TIMEOUT, alias="AMENDS_DATABASE_LOCK_TIMEOUT")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -253,6 +257,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_lock_timeout")
+    @classmethod
+    def _lock_timeout(cls, value: float) -> float:
+        if not 0 < value < SLACK_ANSWER_DEADLINE:
+            raise ValueError("must be more than 0 and less than 3 seconds: Slack gives the bot 3 seconds to "
+                             "answer, waiting for a locked database included")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -74,6 +74,8 @@ def test_a_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
     ({"AMENDS_DATABASE_URL": "mysql://x"}, "AMENDS_DATABASE_URL: must be a sqlite:/// or postgresql:// URL"),
     ({"AMENDS_SLACK_API_URL": "slack.com"}, "AMENDS_SLACK_API_URL: must be an http(s) URL"),
     ({"AMENDS_LOG_LEVEL": "LOUD"}, "AMENDS_LOG_LEVEL: must be one of"),
+    ({"AMENDS_DATABASE_LOCK_TIMEOUT": "3"}, "AMENDS_DATABASE_LOCK_TIMEOUT: must be more than 0 and less than 3 seconds"),
+    ({"AMENDS_DATABASE_LOCK_TIMEOUT": "0"}, "AMENDS_DATABASE_LOCK_TIMEOUT: must be more than 0"),
 ])
 def test_invalid_environment_names_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
