@@ -96,18 +96,26 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake.stop()
 
 
-def make_settings(db_url: str, fake: FakeSlack) -> Settings:
+def make_settings(db_url: str, fake: FakeSlack, **environment: str) -> Settings:
     return Settings.model_validate({
         "SLACK_BOT_TOKEN": fake.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "AMENDS_DATABASE_URL": db_url,
         "AMENDS_SLACK_API_URL": fake.api_url,
+        **environment,
     })
 
 
 @pytest.fixture
-def harness(db_url: str, fake_slack: FakeSlack, config: AmendsConfig, clock: FrozenClock) -> Iterator[Harness]:
-    amends = build(make_settings(db_url, fake_slack), config=config, clock=clock, migrate=False)
+def environment() -> dict[str, str]:
+    """More environment for the harness's bot; a test sets it with @pytest.mark.parametrize("environment", ...)."""
+    return {}
+
+
+@pytest.fixture
+def harness(db_url: str, fake_slack: FakeSlack, config: AmendsConfig, clock: FrozenClock,
+            environment: dict[str, str]) -> Iterator[Harness]:
+    amends = build(make_settings(db_url, fake_slack, **environment), config=config, clock=clock, migrate=False)
     server = HttpServer(wsgi_app(amends.bolt), host="127.0.0.1", port=0, threads=8).start_in_thread()
     driver = SlackDriver(fake_slack, server.url(), SIGNING_SECRET)
     yield Harness(amends, server, driver, fake_slack, clock)
