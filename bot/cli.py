@@ -142,9 +142,20 @@ def cmd_check(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _schema_out_of_date(settings: Settings) -> bool:
+    from bot.db import current_revision, head_revision
+
+    return current_revision(settings.database_url) != head_revision()
+
+
+SCHEMA_OUT_OF_DATE = "AMENDS_DATABASE_URL: the database schema is not up to date (run: amends db upgrade)"
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import Database
 
+    if _schema_out_of_date(settings):
+        return _fail([SCHEMA_OUT_OF_DATE])
     db = Database(settings.database_url)
     try:
         if args.index_command == "status":
@@ -163,7 +174,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import SystemClock
-    from bot.db import Database, current_revision, head_revision
+    from bot.db import Database
     from bot.tracking import report
     from bot.tracking.figures import figures
 
@@ -176,8 +187,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             raise ValueError("--since must be before --until")
     except ValueError as exc:
         return _fail([str(exc)], "usage problem")
-    if current_revision(settings.database_url) != head_revision():
-        return _fail(["AMENDS_DATABASE_URL: the database schema is not up to date (run: amends db upgrade)"])
+    if _schema_out_of_date(settings):
+        return _fail([SCHEMA_OUT_OF_DATE])
     db = Database(settings.database_url)
     try:
         with db.transaction() as session:

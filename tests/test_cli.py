@@ -42,6 +42,16 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:
     assert f"current: {head_revision()}" in current and "run: amends db upgrade" not in current
 
 
+def test_index_on_a_database_not_yet_upgraded_says_what_to_run(tmp_path: Path) -> None:
+    result = run_cli("index", "status", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the database schema is not up to date (run: amends db upgrade)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_cli("db", "upgrade", cwd=tmp_path).returncode == 0
+    status = run_cli("index", "status", cwd=tmp_path)
+    assert status.returncode == 0 and "entries: 0 (none)" in status.stdout, status.stderr
+
+
 def test_check_reports_config_problems(tmp_path: Path) -> None:
     (tmp_path / "amends.yaml").write_text("cases:\n  channel: nope\n")
     result = run_cli("check", cwd=tmp_path)
