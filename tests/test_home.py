@@ -139,6 +139,7 @@ def test_an_associate_sees_their_open_cases_with_step_reminder_and_what_is_overd
 
 def test_a_case_with_nothing_open_has_a_kind_empty_home(harness: Harness) -> None:
     shown = open_home(harness, ASSOCIATE)
+    assert "No open cases of your own" in shown and "*0*" not in shown
     assert "No open cases" in shown
     assert harness.driver.click(ASSOCIATE, "open_intake", home=True).status == 200
     harness.modal("case_intake")

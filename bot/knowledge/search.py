@@ -90,7 +90,9 @@ class SearchEngine:
     def for_session(cls, session: Session, synonyms: Synonyms) -> tuple[SearchEngine, str]:
         """The engine for this database, and a sentence on how its full-text index is read (for logs)."""
         full_text, note = full_text_for(session)
-        return cls(full_text, Speller(), synonyms), note
+        speller = Speller()
+        speller.refresh(session)  # the vocabulary loads with the engine, not in the first search with a typo
+        return cls(full_text, speller, synonyms), note
 
     # ------------------------------------------------------------------ the query
 

@@ -51,7 +51,8 @@ def chrome(*, manager: bool, now: datetime, zone: ZoneInfo, open_cases: int, ove
         summary = f"*{open_cases}* open case{_s(open_cases)} on the team"
     else:
         title = "Amends · your cases"
-        summary = f"You have *{open_cases}* open case{_s(open_cases)}"
+        # "of your own": an approver's Home lists others' offers below, which "0 open cases" seemed to deny.
+        summary = f"You have *{open_cases}* open case{_s(open_cases)}" if open_cases else "No open cases of your own"
     if overdue:
         summary += f", :rotating_light: *{overdue}* overdue"
     summary += f". Updated {base.slack_date(now, zone)}."
