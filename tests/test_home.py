@@ -338,6 +338,42 @@ def test_what_time_alone_changes_shows_after_the_periodic_refresh(harness: Harne
     assert ":rotating_light: *overdue*" in shown
 
 
+def refresh_opened_homes(harness: Harness) -> None:
+    ticker = harness.amends.ticker
+    ticker.run_task(next(t for t in ticker.tasks if t.name == "home-refresh"))
+    harness.settle()
+
+
+def test_a_refresh_that_would_show_the_same_again_is_not_sent(harness: Harness) -> None:
+    harness.open_case(customer_name="Fresh Fields")
+    open_home(harness, ASSOCIATE)
+    harness.settle()
+    sent = publishes(harness, ASSOCIATE)
+    harness.clock.advance(timedelta(minutes=1))  # only "Updated" would change
+    refresh_opened_homes(harness)
+    assert publishes(harness, ASSOCIATE) == sent
+    harness.open_case(customer_name="Green Grocers")  # something to show
+    wait_home(harness, ASSOCIATE, lambda t: "Green Grocers" in t)
+    harness.settle()
+    sent = publishes(harness, ASSOCIATE)
+    refresh_opened_homes(harness)
+    assert publishes(harness, ASSOCIATE) == sent
+    open_home(harness, ASSOCIATE)  # opening the tab always shows it afresh
+    assert publishes(harness, ASSOCIATE) == sent + 1
+
+
+def test_a_home_slack_did_not_take_is_sent_again_at_the_next_refresh(harness: Harness) -> None:
+    harness.open_case(promised_at=harness.clock.now() + timedelta(hours=2))
+    open_home(harness, ASSOCIATE)
+    harness.settle()
+    harness.clock.advance(timedelta(hours=3))  # the step falls due: the next refresh shows it
+    harness.fake.fail_next("views.publish", "internal_error", status=200)
+    refresh_opened_homes(harness)
+    assert ":alarm_clock: was due" not in text(harness, ASSOCIATE)
+    refresh_opened_homes(harness)  # the same view as the refused one: sent, not skipped
+    assert ":alarm_clock: was due" in text(harness, ASSOCIATE)
+
+
 def test_nobody_gets_a_home_they_never_opened(harness: Harness) -> None:
     harness.open_case()
     harness.settle()
@@ -352,9 +388,13 @@ def test_a_home_that_fails_to_render_says_so_in_the_home(harness: Harness, monke
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
+    open_home(harness, ASSOCIATE)
     monkeypatch.setattr(service, "open_summary", broken)
     shown = open_home(harness, ASSOCIATE)
     assert "couldn't load your Home" in shown and re.search(r"`E-[0-9A-F]{6}`", shown)
+    monkeypatch.undo()
+    refresh_opened_homes(harness)  # the Home as it was before, but it shows the failure now: sent again
+    assert "couldn't load your Home" not in text(harness, ASSOCIATE)
 
 
 # ---------------------------------------------------------------------- the refresher's coalescing

@@ -22,3 +22,5 @@ class AppHome(Base):
     pages: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # list name -> offset
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the last published view showed (blocks.home.content_digest): an unchanged refresh isn't published.
+    digest: Mapped[str | None] = mapped_column(String(64))

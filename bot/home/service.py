@@ -213,10 +213,23 @@ def turn_page(session: Session, user_id: str, section: str, offset: int, *, now:
     return dict(home.pages)
 
 
-def published(session: Session, user_id: str, *, team: bool, now: datetime) -> None:
+def published(session: Session, user_id: str, *, team: bool, now: datetime, digest: str) -> bool:
+    """Record what the person's Home now shows; False when it showed exactly that already."""
+    home = session.get(AppHome, user_id)
+    if home is None:
+        return True
+    changed = (home.digest, home.team) != (digest, team)
+    home.team, home.digest = team, digest
+    if changed:
+        home.published_at = now
+    return changed
+
+
+def unpublished(session: Session, user_id: str) -> None:
+    """The person's Home may not show the last rendering (publishing it failed): the next refresh sends it."""
     home = session.get(AppHome, user_id)
     if home is not None:
-        home.team, home.published_at = team, now
+        home.digest = None
 
 
 def homes_to_refresh(session: Session, users: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot import changes
 from bot.changes import Changes
+from bot.errors import StorageUnavailable
 from bot.home import service
 from bot.home.service import CaseLine
 from bot.slack import errors
@@ -92,6 +94,8 @@ class HomeArea:
             log.log(logging.INFO if expected else logging.ERROR, "could not publish the Home of %s (%s)", user_id,
                     ref, exc_info=exc)
             client.views_publish(user_id=user_id, view=blocks.view(blocks.failed(ref)))
+            with contextlib.suppress(StorageUnavailable):  # then nothing was recorded as shown either
+                self._unpublished(user_id)  # it shows the failure now, whatever it showed before
 
     def on_page(self, body: dict[str, Any], client: WebClient) -> None:
         page = HomePage.decode(body["actions"][0].get("value"))
@@ -121,9 +125,21 @@ class HomeArea:
                         return False
                     pages = found
                 view = self.render(session, user_id, manager=manager, pages=pages)
-                service.published(session, user_id, team=manager, now=now)
-            client.views_publish(user_id=user_id, view=view)
+                changed = service.published(session, user_id, team=manager, now=now,
+                                            digest=blocks.content_digest(view))
+            # A refresh that shows nothing new is not sent: Slack rate-limits views.publish per workspace.
+            # Opening the Home or turning a page always is (the person is looking, and may never have seen it).
+            if changed or opened or turn is not None:
+                try:
+                    client.views_publish(user_id=user_id, view=view)
+                except Exception:
+                    self._unpublished(user_id)
+                    raise
         return True
+
+    def _unpublished(self, user_id: str) -> None:
+        with self.deps.db.transaction() as session:
+            service.unpublished(session, user_id)
 
     def render(self, session: Any, user_id: str, *, manager: bool, pages: dict[str, int]) -> dict[str, Any]:
         """The Home view for one person (queries, blocks and Slack's own validation in to_dict())."""

@@ -7,6 +7,9 @@ Slack's 100 blocks however many cases there are.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -55,14 +58,21 @@ def chrome(*, manager: bool, now: datetime, zone: ZoneInfo, open_cases: int, ove
         summary = f"You have *{open_cases}* open case{_s(open_cases)}" if open_cases else "No open cases of your own"
     if overdue:
         summary += f", :rotating_light: *{overdue}* overdue"
-    summary += f". Updated {base.slack_date(now, zone)}."
     return [
         base.header(title),
-        base.context(summary),
+        base.context(summary + ".", f"Updated {base.slack_date(now, zone)}."),  # see content_digest
         ActionsBlock(block_id="home_actions", elements=[
             base.button("Open a case", Action.OPEN_INTAKE, style="primary"),
         ]),
     ]
+
+
+def content_digest(view: dict[str, Any]) -> str:
+    """What the view shows, but for when it was rendered (the last element of the chrome's summary): a
+    refresh that would show the same again need not be published."""
+    shown = copy.deepcopy(view)
+    del shown["blocks"][1]["elements"][-1]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
 
 def paged_list(section: str, title: str, page: Page[T], render_row: Callable[[T], Block | list[Block]], *,
