@@ -1,0 +1,59 @@
+"""Migrations that move data: what an existing database holds comes through upgrade and downgrade."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from bot.db import alembic_config, normalize_url, upgrade
+from tests.conftest import BACKENDS, POSTGRES_URL
+
+ENTRY = text("INSERT INTO knowledge_entries (source_key, kind, channel_id, message_ts, author_id, body, cause, "
+             "index_title, index_body, index_facets, version, posted_at, updated_at) VALUES (:key, 'message', "
+             "'C1', :ts, 'U1', 'x', :cause, '', 'courier lost the parcel', :facets, '1', CURRENT_TIMESTAMP, "
+             "CURRENT_TIMESTAMP)")
+FACET_COUNTS = text("SELECT term, entries FROM knowledge_terms WHERE term LIKE '~%'")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (not the tests' migrated template)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    assert POSTGRES_URL
+    schema = f"amends_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_0009_counts_the_filter_words_of_entries_indexed_before_it(empty_url: str) -> None:
+    command.upgrade(alembic_config(empty_url), "0003_offers")  # the revision before 0009
+    engine = create_engine(normalize_url(empty_url))
+    try:
+        with engine.begin() as conn:
+            for n, cause in enumerate(["stock-out", "stock-out", "quality"]):
+                conn.execute(ENTRY, {"key": f"slack:C1:{n}", "ts": f"{n}.0", "cause": cause,
+                                     "facets": f"kindmessage cause{cause.replace('-', '')} chanc1 useru1"})
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            assert dict(conn.execute(FACET_COUNTS).all()) == {
+                "~causestockout": 2, "~causequality": 1, "~kindmessage": 3, "~chanc1": 3, "~useru1": 3}
+        command.downgrade(alembic_config(empty_url), "0003_offers")
+        with engine.begin() as conn:
+            assert conn.execute(FACET_COUNTS).all() == []
+            assert conn.execute(text("SELECT count(*) FROM knowledge_entries")).scalar() == 3
+    finally:
+        engine.dispose()
