@@ -88,9 +88,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def private_schema(url: str | None) -> Iterator[str | None]:
+def private_schema(url: str | None, *, prefix: str = "amends_bench") -> Iterator[str | None]:
     """A PostgreSQL schema of our own on a shared server, dropped afterwards: yields the URL that uses it
-    (None when there is no server to use)."""
+    (None when there is no server to use). The tests use it too."""
     if url is None:
         yield None
         return
@@ -98,7 +98,7 @@ def private_schema(url: str | None) -> Iterator[str | None]:
 
     from bot.db import normalize_url
 
-    schema = f"amends_bench_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

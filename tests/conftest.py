@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bench.common import private_schema
 from bot.app import build
 from bot.clock import FrozenClock
 from bot.db import Base, normalize_url, upgrade
@@ -42,19 +42,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_schema_url() -> Iterator[str]:
     """A private schema for this test session, so parallel runs on one server never collide."""
     assert POSTGRES_URL
-    schema = f"amends_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    try:
+    with private_schema(POSTGRES_URL, prefix="amends_test") as url:
+        assert url
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
+from bench.common import private_schema
 from bot.db import alembic_config, normalize_url, upgrade
 from tests.conftest import BACKENDS, POSTGRES_URL
 
@@ -26,17 +26,9 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    assert POSTGRES_URL
-    schema = f"amends_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema(POSTGRES_URL, prefix="amends_mig") as url:
+        assert url
+        yield url
 
 
 def test_0009_counts_the_filter_words_of_entries_indexed_before_it(empty_url: str) -> None:

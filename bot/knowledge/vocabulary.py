@@ -6,11 +6,12 @@ see README), so this stays in milliseconds.
 
 The vocabulary lives in each process (`Speller`), bucketed by length and first two or last two letters,
 and rapidfuzz's optimal-string-alignment distance (a swapped pair of letters counts as one typo) scans
-only the buckets a typo could reach: about 2 ms a word at 1M entries, on either database. New words are picked up on
-every correction by reading the rows added since the last one, so every replica sees them; how many
-entries hold each suggestion (to order them, and to drop words no entry holds any more) is read from the
-table, so the copy never needs reloading. (PostgreSQL's pg_trgm was tried for this and dropped: at 1M entries its trigram index took
-20-35 ms a word, most of the search budget, because look-alike words share many trigrams.)
+only the buckets a typo could reach: about 2 ms a word at 1M entries, on either database. New words are
+picked up on every correction by reading the rows added since the last one, so every replica sees them;
+how many entries hold each suggestion (to order them, and to drop words no entry holds any more) is read
+from the table, so the copy never needs reloading. (PostgreSQL's pg_trgm was tried for this and dropped:
+at 1M entries its trigram index took 20-35 ms a word, most of the search budget, because look-alike words
+share many trigrams.)
 
 The table also counts the entries of each filter word (text.counted_facet), which the search uses to
 estimate how many entries a filtered query matches; those rows are not words and are never suggested.
@@ -50,7 +51,7 @@ class Suggestion:
 def corrections(speller: Speller, session: Session, words: list[str],
                 memo: dict[str, int] | None = None) -> dict[str, list[Suggestion]]:
     """For each query word that looks mistyped, the words probably meant (most likely first). `memo`: see
-    Speller.counts; the suggestions' counts go into it too."""
+    Speller.counts."""
     wanted = [w for w in dict.fromkeys(words) if len(w) >= MIN_CORRECTABLE and w.isalpha()]
     if not wanted:
         return {}
@@ -61,10 +62,7 @@ def corrections(speller: Speller, session: Session, words: list[str],
         if seen >= KNOWN_AT:
             continue
         # A rare word is kept, and a much commoner look-alike offered beside it (a typo others made too).
-        suggested = speller.suggest(session, word)
-        if memo is not None:
-            memo.update((s.term, s.entries) for s in suggested)
-        found = [s for s in suggested if s.term != word and s.entries > max(seen * 5, 0)]
+        found = [s for s in speller.suggest(session, word, memo) if s.term != word and s.entries > max(seen * 5, 0)]
         if not found:
             continue
         best = min(s.distance for s in found)
@@ -114,7 +112,7 @@ class Speller:
             memo.update((w, found.get(w, 0)) for w in missing)
         return {w: memo[w] for w in words}
 
-    def suggest(self, session: Session, word: str) -> list[Suggestion]:
+    def suggest(self, session: Session, word: str, memo: dict[str, int] | None = None) -> list[Suggestion]:
         """Words of the vocabulary within `max_typos(word)` edits of `word`, closest and commonest first;
         never a word no entry holds any more."""
         self.refresh(session)
@@ -125,6 +123,6 @@ class Speller:
                 for term, distance, _ in process.extract(word, bucket or (), scorer=OSA.distance,
                                                          score_cutoff=limit, limit=None):
                     distances[term] = int(distance)
-        counts = self.counts(session, distances)
+        counts = self.counts(session, distances, memo)
         return _rank([Suggestion(term, distance, counts[term]) for term, distance in distances.items()
                       if counts[term] > 0])

@@ -7,7 +7,6 @@ Slack's 100 blocks however many cases there are.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -70,8 +69,8 @@ def chrome(*, manager: bool, now: datetime, zone: ZoneInfo, open_cases: int, ove
 def content_digest(view: dict[str, Any]) -> str:
     """What the view shows, but for when it was rendered (the last element of the chrome's summary): a
     refresh that would show the same again need not be published."""
-    shown = copy.deepcopy(view)
-    del shown["blocks"][1]["elements"][-1]
+    header, summary, *rest = view["blocks"]
+    shown = {**view, "blocks": [header, {**summary, "elements": summary["elements"][:-1]}, *rest]}
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
 
