@@ -23,12 +23,13 @@ text.entry_facets), so the engine intersects them with the query words; only dat
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, column, func, literal_column, or_, select, table, text
+from sqlalchemy import ColumnElement, Integer, bindparam, column, func, literal_column, select, table, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bot.knowledge.models import Entry
@@ -107,8 +108,14 @@ class FullText(Protocol):
     name: str
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate) -> list[int]:
-        """`estimate`: for choosing how to find the newest matches."""
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
+        """`estimate`: for choosing how to find the newest matches. `below`: only entries older than this
+        one (the caller knows the newer matches). `spare`: up to this many more matches, when the engine
+        has read them anyway (so more than `limit` and fewer than `limit + spare` means all of them)."""
+        ...
+
+    def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
+        """For each tier (groups that must all match), which of `ids` match it."""
         ...
 
 
@@ -137,14 +144,25 @@ class SqliteFts5:
         return " AND ".join([words, *wanted])
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate) -> list[int]:
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
+        # FTS5 stops at the limit: a spare match costs as much as any other, so none are read.
         expression = self.expression(groups, mode, filters.facets())
         matching = text("knowledge_fts MATCH :fts").bindparams(fts=expression)
-        newest = (select(_FTS.c.rowid).where(matching, *filters.id_clauses(_FTS.c.rowid))
+        older = [_FTS.c.rowid < below] if below is not None else []
+        newest = (select(_FTS.c.rowid).where(matching, *older, *filters.id_clauses(_FTS.c.rowid))
                   .order_by(_FTS.c.rowid.desc()).limit(limit))
         if filters.row_clauses():  # dates: read each match's row, newest first, until `limit` pass
             newest = newest.join(Entry, Entry.id == _FTS.c.rowid).where(*filters.row_clauses())
         return list(session.scalars(newest))
+
+    def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
+        if not ids:
+            return [set() for _ in tiers]
+        # The rowid range lets FTS5 read only that stretch of each word's entries.
+        rowids = [_FTS.c.rowid >= min(ids), _FTS.c.rowid <= max(ids), _FTS.c.rowid.in_(ids)]
+        return [set(session.scalars(select(_FTS.c.rowid).where(
+                    text("knowledge_fts MATCH :fts").bindparams(fts=self.expression(tier, "all")), *rowids)))
+                for tier in tiers]
 
 
 BLOCK = 25_000  # entries per block of PostgreSQL's index: migration 0009 indexes (id / 25000) beside the words
@@ -153,6 +171,9 @@ WALK_MIN, WALK_MAX = 1_000, 10_000  # a walk back reads at least this many entri
 # What each way of reading costs, measured at 1M entries (PostgreSQL 15, 128 MB shared_buffers): walking
 # the key back, an entry; collecting matches with GIN, a match (its row is read, to sort by id) and a
 # posting of a query word (the whole index decodes them all); and a GIN scan of one block, whatever it holds.
+# With every page in memory a walk costs a third of this and a match a third (fitted to the bench's mix),
+# but a walk reads a page every few entries: where the operating system keeps few of them (measured here),
+# walking more made the 95th percentile twice as slow.
 WALK_ROW, HEAP_ROW, POSTING, BLOCK_SCAN = 2.6e-6, 10e-6, 40e-9, 1.2e-3  # seconds
 
 
@@ -215,13 +236,17 @@ class PostgresFullText:
                           for g in groups)
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate) -> list[int]:
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
         query = self.tsquery(groups, mode, filters)
         upto = hi = filters.upto_id or 0
+        if below is not None:
+            hi = min(hi, below - 1)
         found: list[int] = []
         while hi > 0 and len(found) < limit:
             step = next_step(estimate, hi, limit - len(found), upto=upto, blocks=self.blocks)
-            ids = list(session.scalars(self.statement(step, query, filters, limit - len(found))))
+            # The whole index is read to sort every match in the range: the spare ones come for free.
+            wanted = limit - len(found) + (spare if step.how == "index" else 0)
+            ids = list(session.scalars(self.statement(step, query, filters, wanted)))
             found += ids
             # A step that found fewer than it wanted read all its range, and so measured how dense the
             # matches are, which says more than the estimate (words taken as independent; synonyms and
@@ -229,6 +254,14 @@ class PostgresFullText:
             density = (len(ids) + 0.5) / (step.hi - step.lo)
             estimate, hi = replace(estimate, matches=density * upto), step.lo
         return found
+
+    def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
+        if not ids or not tiers:
+            return [set() for _ in tiers]
+        # One statement for all tiers: each a column saying whether the entry matches it.
+        flags = [_VECTOR.op("@@")(self.tsquery(tier, "all", Filters())) for tier in tiers]
+        rows = session.execute(select(Entry.id, *flags).where(Entry.id == func.any(_id_array(ids)))).all()
+        return [{row[0] for row in rows if row[i + 1]} for i in range(len(tiers))]
 
     def tsquery(self, groups: Sequence[Group], mode: Mode, filters: Filters) -> Any:
         query = func.to_tsquery(literal_column("'english'::regconfig"), self.expression(groups, mode))
@@ -243,22 +276,38 @@ class PostgresFullText:
         """The query for one step of the plan."""
         if step.how == "walk":
             # The function form of @@, which no index answers, so the planner walks the key back.
-            where = [Entry.id > step.lo, Entry.id <= step.hi, *filters.id_clauses(Entry.id)]
+            where = [Entry.id > step.lo, Entry.id <= step.hi, *_excluding(Entry.id, filters.exclude_ids)]
             return (select(Entry.id).where(func.ts_match_vq(_VECTOR, query), *where, *filters.row_clauses())
                     .order_by(Entry.id.desc()).limit(limit))
         # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
         # (or along a range of it) for sparse matches would read entry after entry.
         ids = Entry.id + 0
-        where = [ids > step.lo, ids <= step.hi, *filters.id_clauses(ids)]
-        if step.how == "blocks":
-            # Literal block numbers, so the planner sees the index's own expression: one GIN scan a block.
-            keys = range(step.hi // BLOCK, step.lo // BLOCK, -1)
-            where.append(or_(*(literal_column(f"knowledge_entries.id / {BLOCK} = {k:d}") for k in keys)))
-        return (select(Entry.id).where(_VECTOR.op("@@")(query), *where, *filters.row_clauses())
-                .order_by(ids.desc()).limit(limit))
+        where = [ids > step.lo, ids <= step.hi, *_excluding(ids, filters.exclude_ids)]
+        newest = (select(Entry.id).where(_VECTOR.op("@@")(query), *where, *filters.row_clauses())
+                  .order_by(ids.desc()).limit(limit))
+        if step.how == "index":
+            return newest
+        # One GIN scan a block, each with the block's number in the index condition (the index's own
+        # expression, hence the literal division). Asked as `id / 25000 IN (...)` or as ORs, the planner
+        # reads the whole index instead once there are more than two or three blocks (measured: 9 blocks,
+        # 7.5 ms for the whole index against 0.1-0.9 ms a block), so each block is a lateral subquery.
+        keys = (func.unnest(_id_array(range(step.hi // BLOCK, step.lo // BLOCK, -1)))
+                .table_valued("k").render_derived(name="blocks"))
+        in_block = newest.where(literal_column(f"knowledge_entries.id / {BLOCK}") == keys.c.k).lateral("found")
+        return select(in_block.c.id).select_from(keys).join(in_block, true()).order_by(in_block.c.id.desc()).limit(limit)
 
 
 _VECTOR = literal_column("knowledge_entries.search_vector")
+
+
+def _id_array(ids: Iterable[int]) -> Any:
+    # One array parameter, not one parameter a number: SQLAlchemy renders each of those on every run
+    # (measured: 0.2 ms for 50 ids, most of what such a statement costs the bot).
+    return bindparam(None, list(ids), type_=ARRAY(Integer))
+
+
+def _excluding(ids: Any, excluded: Sequence[int]) -> list[ColumnElement[bool]]:
+    return [ids != func.all(_id_array(excluded))] if excluded else []
 BLOCK_INDEX = text("SELECT 1 FROM pg_indexes WHERE tablename = 'knowledge_entries' "
                    "AND indexname = 'ix_knowledge_entries_search_blocks' AND schemaname = current_schema()")
 

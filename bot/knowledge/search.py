@@ -46,6 +46,7 @@ def _lexeme(word: str) -> str:
 
 
 CANDIDATES = 50
+POOL = 200  # matches of the whole query to look for narrower ones in, when they come at no extra cost
 ENOUGH = 20
 # A phrase query (only needed when more than CANDIDATES entries hold every word) reads every entry that
 # holds all its words to check their positions; it is skipped when they are about more than this many.
@@ -150,8 +151,10 @@ class SearchEngine:
         Every group (typed, synonym or correction) must match. When more than the cap do, the ones the
         rerank would put first may be older than the newest CANDIDATES, so narrower queries take a share
         each: the whole query as a phrase, every word as typed, only the rare synonyms and corrections;
-        the newest of the rest fill up. (Run first, a narrow query that finds less than its limit reads
-        every match, for nothing.) When fewer than ENOUGH match, entries with all groups but one, then each
+        the newest of the rest fill up. A narrower query's newest matches are often among those of the
+        whole query already (one statement tells), and only older ones are queried for. (Run first, a
+        narrow query that finds less than its limit reads every match, for nothing.) When fewer than
+        ENOUGH match, entries with all groups but one, then each
         group on its own (each its share of what is left, so a rare word is not crowded out by a common
         one)."""
         found: list[int] = []
@@ -193,31 +196,44 @@ class SearchEngine:
                 postings += seen
             return Estimate(0.0 if rare else share * total, postings)
 
-        def fetch(tier: Sequence[Group], limit: int, *, rare: bool = False) -> list[int]:
+        def fetch(tier: Sequence[Group], limit: int, *, rare: bool = False, below: int | None = None) -> None:
             limit = min(limit, CANDIDATES - len(found))
             if limit <= 0:
-                return []
+                return
             more = replace(filters, exclude_ids=filters.exclude_ids + tuple(found)) if found else filters
-            ids = self.full_text.match(session, tier, mode="all", filters=more, limit=limit,
-                                       estimate=estimate(tier, rare=rare))
-            found.extend(ids)
-            return ids
+            found.extend(self.full_text.match(session, tier, mode="all", filters=more, limit=limit,
+                                              estimate=estimate(tier, rare=rare), below=below))
 
-        every = self.full_text.match(session, groups, mode="all", filters=filters, limit=CANDIDATES,
-                                     estimate=estimate(groups))
+        # More than the cap when the engine read them anyway: then the narrower queries below may find
+        # theirs among them.
+        pool = self.full_text.match(session, groups, mode="all", filters=filters, limit=CANDIDATES,
+                                    estimate=estimate(groups), spare=POOL - CANDIDATES)
+        every = pool[:CANDIDATES]
         if len(every) == CANDIDATES:
             # Each narrower query gets a share of the cap, so none crowds out the others.
             share = CANDIDATES // 3
+            narrower: list[tuple[list[Group], bool]] = []  # (tier, rare)
             typed = [w for g in groups for w in g.typed]
             if len(groups) > 1 and len(typed) <= 8 and held(tuple(typed)) <= PHRASE_SCAN:
                 # A phrase is far rarer than its words together (which PHRASE_SCAN keeps few): rare.
-                fetch([_as_typed(Group(tuple(typed), ()))], share, rare=True)
+                narrower.append(([_as_typed(Group(tuple(typed), ()))], True))
             if any(len(g.alternatives) > 1 for g in groups):
-                fetch([_as_typed(g) for g in groups], share)
+                narrower.append(([_as_typed(g) for g in groups], False))
                 # A rare synonym or correction says more than a common one ("apologise" beside "apology").
                 rare = [_keep(g, lambda a: held(a.words) <= total * RARE_SHARE) for g in groups]
                 if rare != list(groups):
-                    fetch(rare, share)
+                    narrower.append((rare, False))
+            # What matches a narrower query matches every group, so its matches down to the oldest of the
+            # pool are in the pool: one statement says which, and only older ones are queried for - none
+            # when the pool holds a narrower query's share already, or every match there is.
+            oldest, complete = min(pool), CANDIDATES < len(pool) < POOL
+            flags = self.full_text.which(session, [tier for tier, _ in narrower], pool)
+            for (tier, is_rare), matching in zip(narrower, flags, strict=True):
+                taken = set(found)
+                newest = [i for i in pool if i in matching and i not in taken][:share]
+                found.extend(newest)
+                if len(newest) < share and not complete:
+                    fetch(tier, share - len(newest), rare=is_rare, below=oldest)
             seen = set(found)
             return found + [i for i in every if i not in seen][:CANDIDATES - len(found)]
         found.extend(every)
