@@ -87,6 +87,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def postgres_cpu_ms() -> float | None:
+    """CPU time used so far by every PostgreSQL server process on this machine, in ms (Linux schedstat, in
+    ns), or None when there are none to read: a local server's share of a request's work, which on a busy
+    or page-starved machine the wall clock mixes with waiting."""
+    total, found = 0, False
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() == "postgres":
+                total += int((proc / "schedstat").read_text().split()[0])
+                found = True
+        except OSError:  # the process ended, or isn't ours to read
+            continue
+    return total / 1e6 if found else None
+
+
 @contextmanager
 def private_schema(url: str | None, *, prefix: str = "amends_bench") -> Iterator[str | None]:
     """A PostgreSQL schema of our own on a shared server, dropped afterwards: yields the URL that uses it

@@ -158,9 +158,12 @@ class SqliteFts5:
     def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
         if not ids:
             return [set() for _ in tiers]
-        # The rowid range lets FTS5 read only that stretch of each word's entries.
-        rowids = [_FTS.c.rowid >= min(ids), _FTS.c.rowid <= max(ids), _FTS.c.rowid.in_(ids)]
-        return [set(session.scalars(select(_FTS.c.rowid).where(
+        # Only the range: FTS5 then reads just that stretch of each word's entries, which holds no more
+        # matches than `ids` when they are a query's newest and the tier is narrower. (With `rowid IN (...)`
+        # it runs the whole query once an id: 6 ms a search at 10k entries.)
+        wanted = set(ids)
+        rowids = [_FTS.c.rowid >= min(ids), _FTS.c.rowid <= max(ids)]
+        return [wanted.intersection(session.scalars(select(_FTS.c.rowid).where(
                     text("knowledge_fts MATCH :fts").bindparams(fts=self.expression(tier, "all")), *rowids)))
                 for tier in tiers]
 
