@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db import one_of
 from bot.knowledge.backends import Alternative, Estimate, Filters, FullText, Group, full_text_for, latest
 from bot.knowledge.models import Entry
 from bot.knowledge.query import ParsedQuery
@@ -253,7 +254,7 @@ class SearchEngine:
         if not ids:
             return []
         rows = session.execute(select(Entry.id, Entry.index_title, Entry.index_body, Entry.posted_at)
-                               .where(Entry.id.in_(ids))).all()
+                               .where(one_of(Entry.id, ids, session))).all()
         scorer = Scorer(groups)
         return sorted((scorer.score(*row) for row in rows), key=lambda s: s.key, reverse=True)
 
@@ -261,7 +262,7 @@ class SearchEngine:
               corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
         shown = ranked[offset:offset + limit]
         ids = [s.entry_id for s in shown]
-        entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(ids)))} if ids else {}
+        entries = {e.id: e for e in session.scalars(select(Entry).where(one_of(Entry.id, ids, session)))} if ids else {}
         scorer = Scorer(groups)
         hits = [Hit(entries[s.entry_id], scorer.matched(entries[s.entry_id]), s.exact)
                 for s in shown if s.entry_id in entries]

@@ -28,6 +28,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db import one_of
 from bot.knowledge.models import Term
 
 # Words shorter than this are never corrected: "cot" is as likely meant as "cat".
@@ -107,7 +108,7 @@ class Speller:
         memo = {} if memo is None else memo
         missing = [w for w in words if w not in memo]
         if missing:
-            rows = session.execute(select(Term.term, Term.entries).where(Term.term.in_(missing))).all()
+            rows = session.execute(select(Term.term, Term.entries).where(one_of(Term.term, missing, session))).all()
             found = {term: max(entries, 0) for term, entries in rows}
             memo.update((w, found.get(w, 0)) for w in missing)
         return {w: memo[w] for w in words}
