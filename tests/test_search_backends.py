@@ -270,3 +270,24 @@ def test_statements_are_planned_for_their_values_however_often_they_run(pg: Data
     # the searched words are (measured: index reads ten times slower).
     with pg.transaction() as session:
         assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
+def test_typo_correction_offers_the_closest_words_one_typo_first(db: Database) -> None:
+    texts = ["Shipment delayed at the depot"] * 3 + ["Two shipments lost", "Deliveries resumed",
+                                                    "Late delivery again", "Delivery slot moved"]
+    with db.transaction() as session:
+        index_new_messages(session, [(SourceMessage("C0TYPOS", f"{1_760_000_000 + n}.000000", "U0TYPOS", t), None)
+                                     for n, t in enumerate(texts)], now=NOW)
+    with db.transaction() as session:
+        speller = Speller()
+
+        def offered(word: str, more_than: int = 0) -> list[tuple[str, int, int]]:
+            return [(s.term, s.distance, s.entries) for s in speller.suggest(session, word, more_than=more_than)]
+
+        assert offered("shipmnt") == [("shipment", 1, 3)]                 # a long word: by its first 3 letters
+        assert offered("hsipment") == [("shipment", 1, 3)]                # ... or its last 3
+        assert offered("shipmentz") == [("shipment", 1, 3), ("shipments", 1, 1)]  # commonest first
+        assert offered("shpmnt") == [("shipment", 2, 3)]                  # two typos, when none is one away
+        assert offered("deliverys") == [("delivery", 1, 2)]               # not "deliveries", two away
+        assert offered("shipmnt", more_than=3) == []                      # not common enough to offer
+        assert offered("shipment") == [("shipments", 1, 1)]               # never the word itself
