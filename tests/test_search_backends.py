@@ -4,6 +4,7 @@ vocabulary counts filter words, which the estimates behind that choice need."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
@@ -71,6 +72,21 @@ def test_rare_matches_read_the_whole_index() -> None:
     assert plan(0, postings=0) == Step("index", 0, 1_000_000)
 
 
+def test_a_first_step_that_could_read_many_matches_measures_them_in_the_newest_blocks_first() -> None:
+    def first(matches: float, most: float) -> Step:
+        return next_step(Estimate(matches, COMMON, most), 1_000_000, 50, upto=1_000_000, blocks=True, first=True)
+
+    # 12 matches if the words were independent, but 1,500 entries hold the rarest: blocks 39 and 40 first
+    assert first(12, most=1_500) == Step("blocks", 39 * BLOCK - 1, 1_000_000)
+    assert first(700, most=30_000) == Step("blocks", 39 * BLOCK - 1, 1_000_000)
+    # Never when few could match, when walking back is planned, or for a phrase (estimated as none).
+    assert first(12, most=100) == Step("index", 0, 1_000_000)
+    assert first(200_000, most=400_000).how == "walk"
+    assert first(0, most=1_500) == Step("index", 0, 1_000_000)
+    # Only the first step: the next ones are planned from what it found.
+    assert next_step(Estimate(12, COMMON, 1_500), 974_999, 50, upto=1_000_000, blocks=True) == Step("index", 0, 974_999)
+
+
 def test_an_index_of_one_block_is_never_read_block_by_block() -> None:
     for matches in (0, 2, 40, 150, 300):
         assert plan(matches, upto=300).how != "blocks"
@@ -135,12 +151,13 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
             wanted = [r.id for r in rows if all(any(w in r.index_body.split() for a in g.alternatives for w in a.words)
                                                for g in groups) and cause in (None, r.cause)]
             for limit in (1, 3, 7, 50):
-                for expected in (0.0, 1.0, 40.0, 0.3 * upto, float(upto)):
+                for expected, most in itertools.product((0.0, 1.0, 40.0, 0.3 * upto, float(upto)), (0.0, upto)):
                     filters = Filters(cause=cause, upto_id=upto)
-                    estimate = Estimate(expected, 10.0 * upto)
+                    estimate = Estimate(expected, 10.0 * upto, most)  # `most`: whether to measure first
                     found = backend.match(session, groups, mode="all", filters=filters, limit=limit,
                                           estimate=estimate)
-                    assert found == wanted[:limit], (groups, cause, limit, expected)
+                    assert found == wanted[:limit], (groups, cause, limit, expected, most)
+                    ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True, first=True).how)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True).how)
             skip = tuple(wanted[:2])
             found = backend.match(session, groups, mode="all", filters=Filters(cause=cause, upto_id=upto,

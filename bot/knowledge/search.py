@@ -18,6 +18,7 @@ See README ("Best-practices search") for the measurements behind these choices.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -185,17 +186,13 @@ class SearchEngine:
 
         def estimate(tier: Sequence[Group], *, rare: bool = False) -> Estimate:
             """How many entries match every group of `tier` and the filters, and hold each word."""
-            share = 1.0
-            for group in tier:
-                share *= min(sum(held(a.words) for a in group.alternatives) / total, 1.0)
+            holding = [min(sum(held(a.words) for a in group.alternatives), total) for group in tier]
+            holding += [min(sum(counts.get(counted_facet(v), 0) for v in values), total) for values in facets]
+            share = math.prod(h / total for h in holding)
             # Each of the index's words once: "cancel" and "cancelled" are one list of postings.
             lexemes = {_lexeme(w): w for g in tier for a in g.alternatives for w in a.words}
-            postings = sum(held((w,)) for w in lexemes.values())
-            for values in facets:
-                seen = sum(counts.get(counted_facet(v), 0) for v in values)
-                share *= min(seen / total, 1.0)
-                postings += seen
-            return Estimate(0.0 if rare else share * total, postings)
+            postings = sum(held((w,)) for w in lexemes.values()) + sum(holding[len(tier):])
+            return Estimate(0.0 if rare else share * total, postings, min(holding, default=total))
 
         def fetch(tier: Sequence[Group], limit: int, *, rare: bool = False, below: int | None = None) -> None:
             limit = min(limit, CANDIDATES - len(found))
