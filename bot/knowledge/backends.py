@@ -214,9 +214,9 @@ def next_step(estimate: Estimate, hi: int, limit: int, *, upto: int, blocks: boo
 
     The estimate takes words as independent, but words used together (a product and its usual fault)
     match far more entries than that, and reading them all is the slow case (measured: 7 matches
-    estimated, 1,505 read, 24 ms). So when as many entries could match as would take more than PROBE to
-    read, the `first` step of a search that would read more than the newest two blocks reads those alone,
-    to measure how dense the matches are (a millisecond or less)."""
+    estimated, 1,505 read, 24 ms). So when as many entries could match in the planned range as would take
+    more than PROBE to read, the `first` step of a search that would read more than the newest two blocks
+    reads those alone, to measure how dense the matches are (a millisecond or less)."""
     share = min(max(estimate.matches / max(upto, 1), 1e-9), 1.0)
     rows = limit / share  # entries holding `limit` matches
     index = Step("index", 0, hi)
@@ -231,7 +231,8 @@ def next_step(estimate: Estimate, hi: int, limit: int, *, upto: int, blocks: boo
                             Step("blocks", lo, hi)))
     best = min(options, key=lambda option: option[0])[1]
     probe = max(((hi - BLOCK) // BLOCK) * BLOCK - 1, -1)  # the newest block and the one before it, if partly
-    risky = estimate.most * HEAP_ROW > PROBE and estimate.matches > 0
+    # As many matches as could be in the planned range, if the words always went together.
+    risky = estimate.most * (best.hi - best.lo) / max(upto, 1) * HEAP_ROW > PROBE and estimate.matches > 0
     if first and blocks and risky and best.how != "walk" and best.lo < probe:
         return Step("blocks", probe, hi)
     return best
