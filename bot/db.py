@@ -82,13 +82,17 @@ class Money(TypeDecorator[Decimal]):
         return (Decimal(value) / 100).quantize(CENT)
 
 
+def array_param(values: Iterable[Any], item_type: Any) -> Any:
+    """A PostgreSQL array as one parameter: SQLAlchemy renders an IN list's parameters one by one on every
+    run (measured: 0.2 ms of the bot's CPU for 50 ids)."""
+    return bindparam(None, list(values), type_=ARRAY(item_type))
+
+
 def one_of(column: Any, values: Iterable[Any], session: Session) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL as `= ANY` of one array parameter, because SQLAlchemy renders
-    the IN list's parameters one by one on every run (measured: 0.2 ms of the bot's CPU for 50 ids)."""
-    values = list(values)
+    """`column IN (values)`; on PostgreSQL as `= ANY` of one array parameter (array_param)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == func.any(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
+        return column == func.any(array_param(values, column.type))
+    return column.in_(list(values))
 
 
 def normalize_url(url: str) -> str:

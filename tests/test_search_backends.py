@@ -178,7 +178,7 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
                              (Step("blocks", -1, upto), [gin, in_block, r"unnest blocks .* rows=4 "]),
                              (Step("index", 0, upto), [gin]),
                              (Step("walk", upto - 40, upto), ["Index Scan Backward using pk_knowledge_entries"])]:
-            statement = backend.statement(step, query, filters, 5).compile(
+            statement = backend.statement(session, step, query, filters, 5).compile(
                 dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
             plan = "\n".join(session.scalars(text(f"EXPLAIN {statement}")))
             assert all(re.search(e, plan) for e in expect), plan

@@ -23,16 +23,15 @@ text.entry_facets), so the engine intersects them with the query words; only dat
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, Integer, bindparam, column, func, literal_column, select, table, text, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Integer, column, func, literal_column, select, table, text, true
 from sqlalchemy.orm import Session
 
-from bot.db import one_of
+from bot.db import array_param, one_of
 from bot.knowledge.models import Entry
 from bot.knowledge.text import facet
 
@@ -66,7 +65,7 @@ class Filters:
     upto_id: int | None = None       # results as of this entry id, so paging is stable
     exclude_ids: tuple[int, ...] = ()
 
-    def clauses(self) -> list[ColumnElement[bool]]:
+    def clauses(self, session: Session) -> list[ColumnElement[bool]]:
         """Every filter, on the entries' columns (for a search without words)."""
         where: list[ColumnElement[bool]] = []
         if self.cause:
@@ -77,7 +76,7 @@ class Filters:
             where.append(Entry.author_id.in_(self.author_ids))
         if self.kind:
             where.append(Entry.kind == self.kind)
-        return where + self.row_clauses() + self.id_clauses(Entry.id)
+        return where + self.row_clauses() + self.id_clauses(Entry.id, session)
 
     def facets(self) -> list[tuple[str, ...]]:
         """The filters the full-text index answers itself (text.entry_facets): each a set of words, one
@@ -95,13 +94,13 @@ class Filters:
             where.append(Entry.posted_at < self.before)
         return where
 
-    def id_clauses(self, ids: Any) -> list[ColumnElement[bool]]:
+    def id_clauses(self, ids: Any, session: Session) -> list[ColumnElement[bool]]:
         """The clauses on entry ids, on `ids` (the entries' id, or the full-text index's rowid)."""
         where: list[ColumnElement[bool]] = []
         if self.upto_id is not None:
             where.append(ids <= self.upto_id)
         if self.exclude_ids:
-            where.append(ids.not_in(self.exclude_ids))
+            where.append(~one_of(ids, self.exclude_ids, session))
         return where
 
 
@@ -122,11 +121,15 @@ class FullText(Protocol):
 
 def latest(session: Session, filters: Filters, limit: int) -> list[int]:
     """Newest entries within the filters: a search with filters and no words."""
-    statement = select(Entry.id).where(*filters.clauses()).order_by(Entry.posted_at.desc(), Entry.id.desc())
+    statement = select(Entry.id).where(*filters.clauses(session)).order_by(Entry.posted_at.desc(), Entry.id.desc())
     return list(session.scalars(statement.limit(limit)))
 
 
 _FTS = table("knowledge_fts", column("rowid"))
+
+
+def _fts_match(expression: str) -> Any:
+    return text("knowledge_fts MATCH :fts").bindparams(fts=expression)
 
 
 class SqliteFts5:
@@ -147,10 +150,8 @@ class SqliteFts5:
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
               limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
         # FTS5 stops at the limit: a spare match costs as much as any other, so none are read.
-        expression = self.expression(groups, mode, filters.facets())
-        matching = text("knowledge_fts MATCH :fts").bindparams(fts=expression)
         older = [_FTS.c.rowid < below] if below is not None else []
-        newest = (select(_FTS.c.rowid).where(matching, *older, *filters.id_clauses(_FTS.c.rowid))
+        newest = (select(_FTS.c.rowid).where(_fts_match(self.expression(groups, mode, filters.facets())), *older, *filters.id_clauses(_FTS.c.rowid, session))
                   .order_by(_FTS.c.rowid.desc()).limit(limit))
         if filters.row_clauses():  # dates: read each match's row, newest first, until `limit` pass
             newest = newest.join(Entry, Entry.id == _FTS.c.rowid).where(*filters.row_clauses())
@@ -165,7 +166,7 @@ class SqliteFts5:
         wanted = set(ids)
         rowids = [_FTS.c.rowid >= min(ids), _FTS.c.rowid <= max(ids)]
         return [wanted.intersection(session.scalars(select(_FTS.c.rowid).where(
-                    text("knowledge_fts MATCH :fts").bindparams(fts=self.expression(tier, "all")), *rowids)))
+                    _fts_match(self.expression(tier, "all")), *rowids)))
                 for tier in tiers]
 
 
@@ -266,7 +267,7 @@ class PostgresFullText:
             first = False
             # The whole index is read to sort every match in the range: the spare ones come for free.
             wanted = limit - len(found) + (spare if step.how == "index" else 0)
-            ids = list(session.scalars(self.statement(step, query, filters, wanted)))
+            ids = list(session.scalars(self.statement(session, step, query, filters, wanted)))
             found += ids
             # A step that found fewer than it wanted read all its range, and so measured how dense the
             # matches are, which says more than the estimate (words taken as independent; synonyms and
@@ -292,17 +293,17 @@ class PostgresFullText:
         return query
 
     @staticmethod
-    def statement(step: Step, query: Any, filters: Filters, limit: int) -> Any:
+    def statement(session: Session, step: Step, query: Any, filters: Filters, limit: int) -> Any:
         """The query for one step of the plan."""
         if step.how == "walk":
             # The function form of @@, which no index answers, so the planner walks the key back.
-            where = [Entry.id > step.lo, Entry.id <= step.hi, *_excluding(Entry.id, filters.exclude_ids)]
+            where = [Entry.id > step.lo, Entry.id <= step.hi, *filters.id_clauses(Entry.id, session)]
             return (select(Entry.id).where(func.ts_match_vq(_VECTOR, query), *where, *filters.row_clauses())
                     .order_by(Entry.id.desc()).limit(limit))
         # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
         # (or along a range of it) for sparse matches would read entry after entry.
         ids = Entry.id + 0
-        where = [ids > step.lo, ids <= step.hi, *_excluding(ids, filters.exclude_ids)]
+        where = [ids > step.lo, ids <= step.hi, *filters.id_clauses(ids, session)]
         newest = (select(Entry.id).where(_VECTOR.op("@@")(query), *where, *filters.row_clauses())
                   .order_by(ids.desc()).limit(limit))
         if step.how == "index":
@@ -311,7 +312,7 @@ class PostgresFullText:
         # expression, hence the literal division). Asked as `id / 25000 IN (...)` or as ORs, the planner
         # reads the whole index instead once there are more than two or three blocks (measured: 9 blocks,
         # 7.5 ms for the whole index against 0.1-0.9 ms a block), so each block is a lateral subquery.
-        keys = (func.unnest(_id_array(range(step.hi // BLOCK, step.lo // BLOCK, -1)))
+        keys = (func.unnest(array_param(range(step.hi // BLOCK, step.lo // BLOCK, -1), Integer()))
                 .table_valued("k").render_derived(name="blocks"))
         in_block = newest.where(literal_column(f"knowledge_entries.id / {BLOCK}") == keys.c.k).lateral("found")
         return select(in_block.c.id).select_from(keys).join(in_block, true()).order_by(in_block.c.id.desc()).limit(limit)
@@ -319,13 +320,6 @@ class PostgresFullText:
 
 _VECTOR = literal_column("knowledge_entries.search_vector")
 
-
-def _id_array(ids: Iterable[int]) -> Any:
-    return bindparam(None, list(ids), type_=ARRAY(Integer))  # one parameter: see db.one_of
-
-
-def _excluding(ids: Any, excluded: Sequence[int]) -> list[ColumnElement[bool]]:
-    return [ids != func.all(_id_array(excluded))] if excluded else []
 BLOCK_INDEX = text("SELECT 1 FROM pg_indexes WHERE tablename = 'knowledge_entries' "
                    "AND indexname = 'ix_knowledge_entries_search_blocks' AND schemaname = current_schema()")
 

@@ -70,6 +70,9 @@ def corrections(speller: Speller, session: Session, words: list[str],
     return fixes
 
 
+Buckets = dict[tuple[int, str], list[str]]  # (length, first or last letters) -> words
+
+
 def _rank(found: list[Suggestion]) -> list[Suggestion]:
     return sorted(found, key=lambda s: (s.distance, -s.entries, s.term))
 
@@ -78,18 +81,13 @@ class Speller:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: set[str] = set()
-        # Words by (length, first two letters) and by (length, last two letters): one typo leaves a word's
-        # first two or its last two letters as they were, and two typos do unless one is at each end, so
-        # a query word is compared with those two buckets of each nearby length, not the whole vocabulary
-        # (at 1M synthetic entries, 125k words: about 1,000 words instead of 24,000; 2 ms a word instead of
-        # 6, most of it two small queries).
-        self._by_first: dict[tuple[int, str], list[str]] = {}
-        self._by_last: dict[tuple[int, str], list[str]] = {}
-        # The same by three letters, for one typo in a word of 7 letters or more, which leaves its first three
-        # or its last three as they were: a tenth of the words to compare where many words start alike
-        # (measured at 1M synthetic entries: 14,600 words for "bribritael" by two letters).
-        self._by_first3: dict[tuple[int, str], list[str]] = {}
-        self._by_last3: dict[tuple[int, str], list[str]] = {}
+        # Words by (length, first n letters) and by (length, last n letters), for n = 2 and 3. One typo leaves
+        # a word's first two or its last two letters as they were, and two typos do unless one is at each
+        # end, so a query word is compared with those two buckets of each nearby length, not the whole
+        # vocabulary (at 1M synthetic entries, 125k words: about 1,000 words instead of 24,000). One typo in a
+        # word of 7 letters or more leaves its first three or its last three: a tenth of the words again
+        # where many words start alike (14,600 words for "bribritael" by two letters).
+        self._by_ends: dict[int, tuple[Buckets, Buckets]] = {n: ({}, {}) for n in (2, 3)}
         self._last_id = 0
 
     def refresh(self, session: Session) -> None:
@@ -102,10 +100,9 @@ class Speller:
                 if term in self._known or not term.isalpha():  # not a word: a filter's count
                     continue
                 self._known.add(term)
-                self._by_first.setdefault((len(term), term[:2]), []).append(term)
-                self._by_last.setdefault((len(term), term[-2:]), []).append(term)
-                self._by_first3.setdefault((len(term), term[:3]), []).append(term)
-                self._by_last3.setdefault((len(term), term[-3:]), []).append(term)
+                for n, (by_first, by_last) in self._by_ends.items():
+                    by_first.setdefault((len(term), term[:n]), []).append(term)
+                    by_last.setdefault((len(term), term[-n:]), []).append(term)
 
     def counts(self, session: Session, words: Iterable[str], memo: dict[str, int] | None = None) -> dict[str, int]:
         """How many entries hold each word (0 when none). `memo`: the counts already read for this search,
@@ -138,10 +135,8 @@ class Speller:
 
     def _within(self, word: str, typos: int) -> dict[str, int]:
         """Words at most `typos` edits from `word`, from the buckets a word that close must be in."""
-        if typos == 1 and len(word) >= 7:
-            first, last, letters = self._by_first3, self._by_last3, 3
-        else:
-            first, last, letters = self._by_first, self._by_last, 2
+        letters = 3 if typos == 1 and len(word) >= 7 else 2
+        first, last = self._by_ends[letters]
         distances: dict[str, int] = {}
         for length in range(len(word) - typos, len(word) + typos + 1):
             for bucket in (first.get((length, word[:letters])), last.get((length, word[-letters:]))):
