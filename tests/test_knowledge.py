@@ -208,6 +208,14 @@ def test_a_bad_filter_gets_a_kind_answer(harness: Harness) -> None:
     assert "cause:stock-out" in results(harness, "")
 
 
+def test_an_oversized_or_hostile_query_gets_a_kind_answer_and_is_shown_escaped(harness: Harness) -> None:
+    message = post(harness, "Leeds chairs came from the Bradford store")
+    wait_indexed(harness, message)
+    assert "please keep it under 500" in results(harness, "chairs " * 100)
+    shown = results(harness, "<!channel> leeds chairs <@U0NOBODY>")
+    assert "Leeds" in shown and "<!channel>" not in shown and "<@U0NOBODY>" not in shown
+
+
 def test_a_result_shows_an_untitled_message_once_and_a_saved_title_above_it(harness: Harness) -> None:
     # Found in the sandbox: an untitled message was shown twice, its first line in bold above its snippet.
     message = post(harness, "Carrier lost the slot? Book our own van for key accounts.")
