@@ -124,7 +124,7 @@ def run(label: str, url: str, size: int, queries: int, naive_queries: int) -> No
 
     def ours(query: str) -> list[Entry]:
         parsed = parse_query(query, zone=ZONE)
-        with db.transaction() as session:
+        with db.reading() as session:
             return [h.entry for h in engine.search(session, parsed, filters_of(parsed), limit=5).hits]
 
     mix = query_mix(texts, queries)

@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
+import bot.db
 from bot.cases.models import Case
 from bot.db import Database
+from tests.conftest import POSTGRES_URL
 
 
 def make_case(**overrides: object) -> Case:
@@ -60,4 +63,33 @@ def test_stale_updates_are_refused(db_url: str) -> None:
         second.commit()
     first.close()
     second.close()
+    db.dispose()
+
+
+def test_a_reading_session_refuses_to_write_and_saves_nothing(db_url: str) -> None:
+    db = Database(db_url)
+    with pytest.raises(RuntimeError, match="reads"):
+        with db.reading() as session:
+            session.add(make_case(customer_name="never saved"))
+    with db.reading() as session:
+        assert session.query(Case).count() == 0
+    db.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="AMENDS_TEST_POSTGRES_URL is not set")
+def test_a_connection_dropped_while_idle_is_replaced_before_use(postgres_schema_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restarted server (or a firewall dropping idle connections) must not fail the next person's
+    request: a connection idle for longer than PING_AFTER_IDLE is checked, and replaced when dead."""
+    db = Database(postgres_schema_url)
+    with db.transaction() as session:
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+    killer = Database(postgres_schema_url)
+    with killer.transaction() as session:
+        assert session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+    monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.0)
+    with db.reading() as session:
+        assert session.scalar(text("SELECT pg_backend_pid()")) != pid
     db.dispose()

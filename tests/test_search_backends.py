@@ -214,7 +214,9 @@ def test_the_vocabulary_counts_filter_words_without_offering_them_as_corrections
         assert counts["~chanc0facets"] == 3 and counts["~useru0facets"] == 3
         words = set().union(*(vocabulary_terms(f"{e.index_title} {e.index_body}") for e in session.scalars(select(Entry))))
         assert f"vocabulary: {len(words)} words" in index_status(session)[0]
-        assert [s.term for s in Speller().suggest(session, "causestockot")] == []
+        speller = Speller()
+        speller.refresh(session)
+        assert [s.term for s in speller.suggest(session, "causestockot")] == []
         forget(session, session.scalars(select(Entry).order_by(Entry.id)).first())
     with db.transaction() as session:
         counts = dict(session.execute(select(Term.term, Term.entries).where(Term.term.like("~%"))).all())
@@ -299,6 +301,7 @@ def test_typo_correction_offers_the_closest_words_one_typo_first(db: Database) -
                                      for n, t in enumerate(texts)], now=NOW)
     with db.transaction() as session:
         speller = Speller()
+        speller.refresh(session)
 
         def offered(word: str, more_than: int = 0) -> list[tuple[str, int, int]]:
             return [(s.term, s.distance, s.entries) for s in speller.suggest(session, word, more_than=more_than)]
@@ -310,3 +313,31 @@ def test_typo_correction_offers_the_closest_words_one_typo_first(db: Database) -
         assert offered("deliverys") == [("delivery", 1, 2)]               # not "deliveries", two away
         assert offered("shipmnt", more_than=3) == []                      # not common enough to offer
         assert offered("shipment") == [("shipments", 1, 1)]               # never the word itself
+
+
+def test_a_search_learns_the_words_indexed_since_the_last_one_in_its_first_statement(db: Database) -> None:
+    with db.transaction() as session:
+        engine, _ = SearchEngine.for_session(session, load_synonyms())  # loads an empty vocabulary
+        index_message(session, SourceMessage("C0LEARN", "1760000000.000000", "U0LEARN",
+                                             "Courier rerouted the pallet via the north depot"), now=NOW)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    from sqlalchemy import event
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.reading() as session:
+            query = parse_query("rerouted", zone=UTC)
+            page = engine.search(session, query, Filters())
+            first = statements[0]
+            statements.clear()
+            typo = engine.search(session, parse_query("reroutd", zone=UTC), Filters())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    newest = page.hits[0].entry.id
+    assert page.upto_id == newest  # pinned to the newest entry by the same statement that counted the words
+    assert "knowledge_terms" in first and "max(knowledge_entries.id)" in first
+    assert typo.corrected == {"reroutd": "rerouted"} and [h.entry.id for h in typo.hits] == [newest]
+    assert not any("knowledge_terms.id >" in s for s in statements[1:])  # learned once, in the first statement

@@ -24,10 +24,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import snowballstemmer
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.db import one_of
@@ -131,14 +132,15 @@ class SearchEngine:
 
     def search(self, session: Session, query: ParsedQuery, filters: Filters, *, offset: int = 0,
                limit: int = 5) -> SearchPage:
-        if filters.upto_id is None:
-            newest = session.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1))
-            filters = replace(filters, upto_id=newest or 0)
-        # Every count the search is likely to need, in one statement: the words, their synonyms, the filters.
+        # Every count the search is likely to need (the words, their synonyms, the filters), in the statement
+        # that pins the results to the newest entry (kept for the next pages).
         memo: dict[str, int] = {}
         typed = [*query.words, *(w for p in query.phrases for w in p)]
         likely = typed + [w for t in typed for synonym in self.synonyms.of((t,)) for w in synonym]
-        self.speller.counts(session, likely + [counted_facet(v) for vs in filters.facets() for v in vs], memo)
+        newest = self.speller.first_reading(
+            session, likely + [counted_facet(v) for vs in filters.facets() for v in vs], memo)
+        if filters.upto_id is None:
+            filters = replace(filters, upto_id=newest)
         groups, corrected = self.expand(session, query, memo)
         if not groups:
             ids = latest(session, filters, CANDIDATES)
@@ -250,8 +252,7 @@ class SearchEngine:
     def rank(self, session: Session, groups: Sequence[Group], ids: list[int]) -> list[_Scored]:
         if not ids:
             return []
-        rows = session.execute(select(Entry.id, Entry.index_title, Entry.index_body, Entry.posted_at)
-                               .where(one_of(Entry.id, ids, session))).all()
+        rows = session.execute(_ranking(session.get_bind().dialect.name), {"ids": ids})
         scorer = Scorer(groups)
         return sorted((scorer.score(*row) for row in rows), key=lambda s: s.key, reverse=True)
 
@@ -259,11 +260,26 @@ class SearchEngine:
               corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
         shown = ranked[offset:offset + limit]
         ids = [s.entry_id for s in shown]
-        entries = {e.id: e for e in session.scalars(select(Entry).where(one_of(Entry.id, ids, session)))} if ids else {}
+        statement = _showing(session.get_bind().dialect.name)
+        entries = {e.id: e for e in session.scalars(statement, {"ids": ids})} if ids else {}
         scorer = Scorer(groups)
         hits = [Hit(entries[s.entry_id], scorer.matched(entries[s.entry_id]), s.exact)
                 for s in shown if s.entry_id in entries]
         return SearchPage(hits, len(ranked), offset, filters.upto_id, corrected)
+
+
+# Built once per database, the ids given when they run (see db.one_of).
+@functools.cache
+def _ranking(dialect: str) -> Select[Any]:
+    """What the rerank reads of the entries :ids (table columns: no ORM objects to build for 50 rows)."""
+    c = Entry.__table__.c
+    return select(c.id, c.index_title, c.index_body, c.posted_at).where(one_of(c.id, None, dialect, name="ids"))
+
+
+@functools.cache
+def _showing(dialect: str) -> Select[Any]:
+    """The entries :ids, to show."""
+    return select(Entry).where(one_of(Entry.id, None, dialect, name="ids"))
 
 
 def _as_typed(group: Group) -> Group:

@@ -7,10 +7,10 @@ see README), so this stays in milliseconds.
 The vocabulary lives in each process (`Speller`), bucketed by length and first or last letters, and
 rapidfuzz's optimal-string-alignment distance (a swapped pair of letters counts as one typo) scans only
 the buckets a typo could reach - words one typo away first, from smaller buckets, and two typos away only
-when there are none: about 1 ms a word at 1M entries, on either database. New words are
-picked up on every correction by reading the rows added since the last one, so every replica sees them;
-how many entries hold each suggestion (to order them, and to drop words no entry holds any more) is read
-from the table, so the copy never needs reloading. (PostgreSQL's pg_trgm was tried for this and dropped:
+when there are none: about 1 ms a word at 1M entries, on either database. Every search's first statement
+also reads the words added since the last one (first_reading), so every replica learns them; how many
+entries hold each suggestion (to order them, and to drop words no entry holds any more) is read from the
+table, so the copy never needs reloading. (PostgreSQL's pg_trgm was tried for this and dropped:
 at 1M entries its trigram index took 20-35 ms a word, most of the search budget, because look-alike words
 share many trigrams.)
 
@@ -20,17 +20,19 @@ estimate how many entries a filtered query matches; those rows are not words and
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import one_of
-from bot.knowledge.models import Term
+from bot.knowledge.models import Entry, Term
 
 # Words shorter than this are never corrected: "cot" is as likely meant as "cat".
 MIN_CORRECTABLE = 4
@@ -71,6 +73,22 @@ def corrections(speller: Speller, session: Session, words: list[str],
 
 
 Buckets = dict[tuple[int, str], list[str]]  # (length, first or last letters) -> words
+_TERMS = Term.__table__.c
+
+
+@functools.cache
+def _counting(dialect: str) -> Select[Any]:
+    """How many entries hold each of :words."""
+    return select(_TERMS.term, _TERMS.entries).where(one_of(_TERMS.term, None, dialect, name="words"))
+
+
+@functools.cache
+def _first_reading(dialect: str) -> Select[Any]:
+    """The newest entry's id, with the counts of :words and the vocabulary's words after :last_id."""
+    newest = select(func.max(Entry.__table__.c.id).label("id")).subquery("newest")
+    wanted = or_(one_of(_TERMS.term, None, dialect, name="words"), _TERMS.id > bindparam("last_id"))
+    return (select(newest.c.id, _TERMS.id, _TERMS.term, _TERMS.entries)
+            .select_from(newest.outerjoin(Term.__table__, wanted)))
 
 
 def _rank(found: list[Suggestion]) -> list[Suggestion]:
@@ -93,16 +111,19 @@ class Speller:
     def refresh(self, session: Session) -> None:
         """Learn the words added since the last call. Only words are kept, never their counts, which
         change with every entry: suggestions read theirs from the table."""
+        rows = session.execute(select(Term.id, Term.term).where(Term.id > self._last_id).order_by(Term.id)).all()
+        self._learn(rows)
+
+    def _learn(self, rows: Sequence[tuple[int, str]]) -> None:
         with self._lock:
-            rows = session.execute(select(Term.id, Term.term).where(Term.id > self._last_id).order_by(Term.id)).all()
             for term_id, term in rows:
-                self._last_id = max(self._last_id, term_id)
-                if term in self._known or not term.isalpha():  # not a word: a filter's count
+                if term_id <= self._last_id or term in self._known or not term.isalpha():  # a filter's count
                     continue
                 self._known.add(term)
                 for n, (by_first, by_last) in self._by_ends.items():
                     by_first.setdefault((len(term), term[:n]), []).append(term)
                     by_last.setdefault((len(term), term[-n:]), []).append(term)
+            self._last_id = max([self._last_id, *(term_id for term_id, _ in rows)])
 
     def counts(self, session: Session, words: Iterable[str], memo: dict[str, int] | None = None) -> dict[str, int]:
         """How many entries hold each word (0 when none). `memo`: the counts already read for this search,
@@ -111,17 +132,31 @@ class Speller:
         memo = {} if memo is None else memo
         missing = [w for w in words if w not in memo]
         if missing:
-            rows = session.execute(select(Term.term, Term.entries).where(one_of(Term.term, missing, session))).all()
-            found = {term: max(entries, 0) for term, entries in rows}
+            dialect = session.get_bind().dialect.name
+            found = {term: max(entries, 0) for term, entries in session.execute(_counting(dialect), {"words": missing})}
             memo.update((w, found.get(w, 0)) for w in missing)
         return {w: memo[w] for w in words}
+
+    def first_reading(self, session: Session, words: Iterable[str], memo: dict[str, int]) -> int:
+        """A search's first read, in one statement (each round trip to PostgreSQL is about half a
+        millisecond here, a twentieth of a search): the newest entry's id, which it returns - the search
+        pins its results to it, and it is about how many entries the counts are out of - the counts of
+        `words`, added to `memo` as in counts(), and the words indexed since the last read, learned."""
+        words = [w for w in dict.fromkeys(words) if w not in memo]
+        dialect = session.get_bind().dialect.name
+        rows = session.execute(_first_reading(dialect), {"words": words, "last_id": self._last_id}).all()
+        wanted = set(words)
+        found = {term: max(entries, 0) for _, _, term, entries in rows if term in wanted}
+        memo.update((w, found.get(w, 0)) for w in words)
+        self._learn([(term_id, term) for _, term_id, term, _ in rows if term_id is not None])
+        return int(rows[0][0] or 0)
 
     def suggest(self, session: Session, word: str, memo: dict[str, int] | None = None, *,
                 more_than: int = 0) -> list[Suggestion]:
         """The words of the vocabulary closest to `word` (within `max_typos(word)` edits, never `word`
-        itself) that more than `more_than` entries hold, commonest first. One typo away is looked at first:
-        when such a word is there, none two typos away would be offered."""
-        self.refresh(session)
+        itself) that more than `more_than` entries hold, commonest first, of the words known at the last
+        refresh() or first_reading(). One typo away is looked at first: when such a word is there, none two
+        typos away would be offered."""
         for typos in range(1, max_typos(word) + 1):
             distances = self._within(word, typos)
             distances.pop(word, None)

@@ -82,7 +82,7 @@ class Knowledge:
                           author_ids=directory.user_ids(parsed.people), after=parsed.after, before=parsed.before,
                           upto_id=upto_id)
         engine = self.engine()
-        with self.deps.db.transaction() as session:
+        with self.deps.db.reading() as session:
             page = engine.search(session, parsed, filters, offset=offset, limit=PER_PAGE)
             return blocks.search_results(page, query, self.deps.config, per_page=PER_PAGE)
 
