@@ -84,10 +84,11 @@ class Money(TypeDecorator[Decimal]):
         return (Decimal(value) / 100).quantize(CENT)
 
 
-def array_param(values: Iterable[Any], item_type: Any) -> Any:
+def array_param(name: str | None, item_type: Any, values: Iterable[Any] | None = None) -> Any:
     """A PostgreSQL array as one parameter: SQLAlchemy renders an IN list's parameters one by one on every
-    run (measured: 0.2 ms of the bot's CPU for 50 ids)."""
-    return bindparam(None, list(values), type_=ARRAY(item_type))
+    run (measured: 0.2 ms of the bot's CPU for 50 ids). Named and without values, they are given when the
+    statement runs (see one_of)."""
+    return bindparam(name, None if values is None else list(values), type_=ARRAY(item_type))
 
 
 def one_of(column: Any, values: Iterable[Any] | None, dialect: Session | str, *,
@@ -98,10 +99,9 @@ def one_of(column: Any, values: Iterable[Any] | None, dialect: Session | str, *,
     in Python."""
     if not isinstance(dialect, str):
         dialect = dialect.get_bind().dialect.name
-    values = None if values is None else list(values)
     if dialect == "postgresql":
-        return column == func.any(bindparam(name, values, type_=ARRAY(column.type)))
-    return column.in_(bindparam(name, values, expanding=True))
+        return column == func.any(array_param(name, column.type, values))
+    return column.in_(bindparam(name, None if values is None else list(values), expanding=True))
 
 
 def normalize_url(url: str) -> str:

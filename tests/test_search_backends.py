@@ -169,7 +169,6 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
         assert ways == {"walk", "blocks", "index"}
         # Each step reads the way it was planned (a small table would otherwise be read whole).
         session.execute(text("SET LOCAL enable_seqscan = off"))
-        query, filters = backend.tsquery([group("alpha")], "all", Filters(upto_id=upto)), Filters(upto_id=upto)
         gin = "Bitmap Index Scan on ix_knowledge_entries_search_blocks"
         # Every block by itself, however many there are (asked as ORs, the planner read the whole index
         # once there were more than two or three).
@@ -178,9 +177,10 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
                              (Step("blocks", -1, upto), [gin, in_block, r"unnest blocks .* rows=4 "]),
                              (Step("index", 0, upto), [gin]),
                              (Step("walk", upto - 40, upto), ["Index Scan Backward using pk_knowledge_entries"])]:
-            statement = backend.statement(session, step, query, filters, 5).compile(
-                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-            plan = "\n".join(session.scalars(text(f"EXPLAIN {statement}")))
+            statement, values = backend.step_query(step, [group("alpha")], "all", Filters(upto_id=upto), 5)
+            compiled = statement.compile(dialect=session.get_bind().dialect)
+            plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(
+                f"EXPLAIN {compiled}", compiled.construct_params(values)))
             assert all(re.search(e, plan) for e in expect), plan
         assert "newest entries first" in index_status(session)[1]
 

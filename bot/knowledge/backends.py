@@ -22,13 +22,26 @@ text.entry_facets), so the engine intersects them with the query words; only dat
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, Integer, column, func, literal_column, select, table, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from bot.db import array_param, one_of
@@ -256,7 +269,6 @@ class PostgresFullText:
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
               limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
-        query = self.tsquery(groups, mode, filters)
         upto = hi = filters.upto_id or 0
         if below is not None:
             hi = min(hi, below - 1)
@@ -267,7 +279,7 @@ class PostgresFullText:
             first = False
             # The whole index is read to sort every match in the range: the spare ones come for free.
             wanted = limit - len(found) + (spare if step.how == "index" else 0)
-            ids = list(session.scalars(self.statement(session, step, query, filters, wanted)))
+            ids = list(session.scalars(*self.step_query(step, groups, mode, filters, wanted)))
             found += ids
             # A step that found fewer than it wanted read all its range, and so measured how dense the
             # matches are, which says more than the estimate (words taken as independent; synonyms and
@@ -279,46 +291,95 @@ class PostgresFullText:
     def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
         if not ids or not tiers:
             return [set() for _ in tiers]
-        # One statement for all tiers: each a column saying whether the entry matches it.
-        flags = [_VECTOR.op("@@")(self.tsquery(tier, "all", Filters())) for tier in tiers]
-        rows = session.execute(select(Entry.id, *flags).where(one_of(Entry.id, ids, session))).all()
+        values = {f"tier{i}": self.expression(tier, "all") for i, tier in enumerate(tiers)}
+        rows = session.execute(_flags(len(tiers)), {**values, "ids": list(ids)}).all()
         return [{row[0] for row in rows if row[i + 1]} for i in range(len(tiers))]
 
-    def tsquery(self, groups: Sequence[Group], mode: Mode, filters: Filters) -> Any:
-        query = func.to_tsquery(literal_column("'english'::regconfig"), self.expression(groups, mode))
+    def step_query(self, step: Step, groups: Sequence[Group], mode: Mode, filters: Filters,
+                   limit: int) -> tuple[Any, dict[str, Any]]:
+        """The statement for one step of the plan, and its values."""
         facets = filters.facets()
+        shape = _Shape(step.how, bool(facets), bool(filters.exclude_ids), filters.after is not None,
+                       filters.before is not None)
+        values: dict[str, Any] = {"query": self.expression(groups, mode), "lo": step.lo, "hi": step.hi,
+                                  "limit": limit}
         if facets:  # unstemmed, as indexed
-            wanted = " & ".join("(" + " | ".join(values) + ")" for values in facets)
-            query = query.op("&&")(func.to_tsquery(literal_column("'simple'::regconfig"), wanted))
-        return query
-
-    @staticmethod
-    def statement(session: Session, step: Step, query: Any, filters: Filters, limit: int) -> Any:
-        """The query for one step of the plan."""
-        if step.how == "walk":
-            # The function form of @@, which no index answers, so the planner walks the key back.
-            where = [Entry.id > step.lo, Entry.id <= step.hi, *filters.id_clauses(Entry.id, session)]
-            return (select(Entry.id).where(func.ts_match_vq(_VECTOR, query), *where, *filters.row_clauses())
-                    .order_by(Entry.id.desc()).limit(limit))
-        # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
-        # (or along a range of it) for sparse matches would read entry after entry.
-        ids = Entry.id + 0
-        where = [ids > step.lo, ids <= step.hi, *filters.id_clauses(ids, session)]
-        newest = (select(Entry.id).where(_VECTOR.op("@@")(query), *where, *filters.row_clauses())
-                  .order_by(ids.desc()).limit(limit))
-        if step.how == "index":
-            return newest
-        # One GIN scan a block, each with the block's number in the index condition (the index's own
-        # expression, hence the literal division). Asked as `id / 25000 IN (...)` or as ORs, the planner
-        # reads the whole index instead once there are more than two or three blocks (measured: 9 blocks,
-        # 7.5 ms for the whole index against 0.1-0.9 ms a block), so each block is a lateral subquery.
-        keys = (func.unnest(array_param(range(step.hi // BLOCK, step.lo // BLOCK, -1), Integer()))
-                .table_valued("k").render_derived(name="blocks"))
-        in_block = newest.where(literal_column(f"knowledge_entries.id / {BLOCK}") == keys.c.k).lateral("found")
-        return select(in_block.c.id).select_from(keys).join(in_block, true()).order_by(in_block.c.id.desc()).limit(limit)
+            values["facets"] = " & ".join("(" + " | ".join(values) + ")" for values in facets)
+        if filters.exclude_ids:
+            values["exclude"] = list(filters.exclude_ids)
+        if step.how == "blocks":
+            values["blocks"] = list(range(step.hi // BLOCK, step.lo // BLOCK, -1))
+        values.update((name, value) for name, value in (("after", filters.after), ("before", filters.before))
+                      if value is not None)
+        return _step_statement(shape), values
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """A step's statement apart from its values: each is built once (a fifth of a search's time in Python
+    went to building statements and working out their cache keys). Filters the search has (and so their
+    parameters) are part of the shape; words are values."""
+
+    how: Literal["walk", "blocks", "index"]
+    facets: bool
+    exclude: bool
+    after: bool
+    before: bool
+
+
+_C = Entry.__table__.c
 _VECTOR = literal_column("knowledge_entries.search_vector")
+
+
+def _tsquery(name: str, facets: bool = False) -> Any:
+    query = func.to_tsquery(literal_column("'english'::regconfig"), bindparam(name, type_=String()))
+    if facets:
+        query = query.op("&&")(func.to_tsquery(literal_column("'simple'::regconfig"),
+                                               bindparam("facets", type_=String())))
+    return query
+
+
+@functools.cache
+def _flags(tiers: int) -> Any:
+    """For each of :ids, whether it matches each of :tier0, :tier1 ... (one statement for all tiers)."""
+    flags = [_VECTOR.op("@@")(_tsquery(f"tier{i}")) for i in range(tiers)]
+    return select(_C.id, *flags).where(one_of(_C.id, None, "postgresql", name="ids"))
+
+
+@functools.cache
+def _step_statement(shape: _Shape) -> Any:
+    """The newest :limit matches of :query (and :facets) with ids in (:lo, :hi], read as `shape.how` says."""
+    query = _tsquery("query", shape.facets)
+    limit = bindparam("limit", type_=Integer())
+
+    def within(ids: Any) -> list[Any]:
+        where = [ids > bindparam("lo", type_=Integer()), ids <= bindparam("hi", type_=Integer())]
+        if shape.exclude:
+            where.append(~one_of(ids, None, "postgresql", name="exclude"))
+        if shape.after:
+            where.append(_C.posted_at >= bindparam("after"))
+        if shape.before:
+            where.append(_C.posted_at < bindparam("before"))
+        return where
+
+    if shape.how == "walk":
+        # The function form of @@, which no index answers, so the planner walks the key back.
+        return (select(_C.id).where(func.ts_match_vq(_VECTOR, query), *within(_C.id))
+                .order_by(_C.id.desc()).limit(limit))
+    # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
+    # (or along a range of it) for sparse matches would read entry after entry.
+    ids = _C.id + 0
+    newest = select(_C.id).where(_VECTOR.op("@@")(query), *within(ids)).order_by(ids.desc()).limit(limit)
+    if shape.how == "index":
+        return newest
+    # One GIN scan a block, each with the block's number in the index condition (the index's own
+    # expression, hence the literal division). Asked as `id / 25000 IN (...)` or as ORs, the planner
+    # reads the whole index instead once there are more than two or three blocks (measured: 9 blocks,
+    # 7.5 ms for the whole index against 0.1-0.9 ms a block), so each block is a lateral subquery.
+    keys = func.unnest(array_param("blocks", Integer())).table_valued("k").render_derived(name="blocks")
+    in_block = newest.where(literal_column(f"knowledge_entries.id / {BLOCK}") == keys.c.k).lateral("found")
+    return select(in_block.c.id).select_from(keys).join(in_block, true()).order_by(in_block.c.id.desc()).limit(limit)
+
 
 BLOCK_INDEX = text("SELECT 1 FROM pg_indexes WHERE tablename = 'knowledge_entries' "
                    "AND indexname = 'ix_knowledge_entries_search_blocks' AND schemaname = current_schema()")
