@@ -136,8 +136,10 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
                 n += 1
             index_new_messages(session, batch, now=NOW)
     with pg.transaction() as session:
-        rows = session.execute(select(Entry.id, Entry.index_body, Entry.cause).order_by(Entry.id.desc())).all()
+        rows = session.execute(select(Entry.id, Entry.index_body, Entry.cause, Entry.posted_at)
+                               .order_by(Entry.id.desc())).all()
         upto = rows[0].id
+        read = {r.id: (r.index_body, r.posted_at) for r in rows}
         assert {r.id // BLOCK for r in rows} == {0, 1, 2, 3}
         assert session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = "
                                    "'ix_knowledge_entries_search_blocks' AND schemaname = current_schema()")) == 1
@@ -158,14 +160,16 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
                     estimate = Estimate(expected, 10.0 * upto, most)  # `most`: whether to measure first
                     found = backend.match(session, groups, mode="all", filters=filters, limit=limit,
                                           estimate=estimate)
-                    assert found == wanted[:limit], (groups, cause, limit, expected, most)
+                    assert [c.id for c in found] == wanted[:limit], (groups, cause, limit, expected, most)
+                    # Each match comes with what the rerank reads of it, whichever way it was read.
+                    assert all((c.body, c.posted_at) == read[c.id] for c in found)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True, first=True).how)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True).how)
             skip = tuple(wanted[:2])
             found = backend.match(session, groups, mode="all", filters=Filters(cause=cause, upto_id=upto,
                                                                                exclude_ids=skip),
                                   limit=3, estimate=Estimate(0.3 * upto, 10.0 * upto))
-            assert found == [i for i in wanted if i not in skip][:3]
+            assert [c.id for c in found] == [i for i in wanted if i not in skip][:3]
         assert ways == {"walk", "blocks", "index"}
         # Each step reads the way it was planned (a small table would otherwise be read whole).
         session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -265,7 +269,7 @@ def test_which_says_which_entries_match_each_tier(db: Database) -> None:
         # Only what is older than `below`, newest first.
         found = backend.match(session, phrase, mode="all", filters=Filters(upto_id=new), limit=5,
                               estimate=Estimate(2, 124), below=new)
-        assert found == [old]
+        assert [c.id for c in found] == [old]
 
 
 @pytest.mark.postgres
@@ -278,11 +282,11 @@ def test_reading_the_whole_index_brings_the_spare_matches_with_it(pg: Database) 
         filters = Filters(upto_id=ids[0])
         # Estimated rare, the whole index is read and every match comes back: more than the limit, fewer than
         # the limit and the spare together, so the caller knows it has them all.
-        assert backend.match(session, both, mode="all", filters=filters, limit=5, estimate=Estimate(1, 124),
-                             spare=100) == ids
+        assert [c.id for c in backend.match(session, both, mode="all", filters=filters, limit=5,
+                                            estimate=Estimate(1, 124), spare=100)] == ids
         # Estimated dense, the walk back stops at the limit: nothing spare.
-        assert backend.match(session, both, mode="all", filters=filters, limit=5,
-                             estimate=Estimate(len(ids), 124), spare=100) == ids[:5]
+        assert [c.id for c in backend.match(session, both, mode="all", filters=filters, limit=5,
+                                            estimate=Estimate(len(ids), 124), spare=100)] == ids[:5]
 
 
 @pytest.mark.postgres

@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -65,6 +65,20 @@ class Group:
 
     typed: tuple[str, ...]
     alternatives: tuple[Alternative, ...]
+
+
+class Candidate(NamedTuple):
+    """A match, with what the rerank reads of it. Read with the match: asked for afterwards by id, each
+    search paid one more statement and, at 1M entries, primary-key pages that were seldom in memory."""
+
+    id: int
+    title: str  # the entry's index_title and index_body (text.normalize)
+    body: str
+    posted_at: datetime
+
+
+_C = Entry.__table__.c
+_CANDIDATE = (_C.id, _C.index_title, _C.index_body, _C.posted_at)
 
 
 @dataclass(frozen=True)
@@ -121,8 +135,8 @@ class FullText(Protocol):
     name: str
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
-        """`estimate`: for choosing how to find the newest matches. `below`: only entries older than this
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[Candidate]:
+        """The newest matches, newest first. `estimate`: for choosing how to find them. `below`: only entries older than this
         one (the caller knows the newer matches). `spare`: up to this many more matches, when the engine
         has read them anyway (so more than `limit` and fewer than `limit + spare` means all of them)."""
         ...
@@ -161,14 +175,15 @@ class SqliteFts5:
         return " AND ".join([words, *wanted])
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[Candidate]:
         # FTS5 stops at the limit: a spare match costs as much as any other, so none are read.
         older = [_FTS.c.rowid < below] if below is not None else []
-        newest = (select(_FTS.c.rowid).where(_fts_match(self.expression(groups, mode, filters.facets())), *older, *filters.id_clauses(_FTS.c.rowid, session))
+        where = [_fts_match(self.expression(groups, mode, filters.facets())), *older,
+                 *filters.id_clauses(_FTS.c.rowid, session), *filters.row_clauses()]
+        # Each match's row is read newest first, until `limit` pass the dates (if any).
+        newest = (select(*_CANDIDATE).select_from(_FTS).join(Entry.__table__, _C.id == _FTS.c.rowid).where(*where)
                   .order_by(_FTS.c.rowid.desc()).limit(limit))
-        if filters.row_clauses():  # dates: read each match's row, newest first, until `limit` pass
-            newest = newest.join(Entry, Entry.id == _FTS.c.rowid).where(*filters.row_clauses())
-        return list(session.scalars(newest))
+        return [Candidate(*row) for row in session.execute(newest)]
 
     def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
         if not ids:
@@ -268,18 +283,18 @@ class PostgresFullText:
                           for g in groups)
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[int]:
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[Candidate]:
         upto = hi = filters.upto_id or 0
         if below is not None:
             hi = min(hi, below - 1)
-        found: list[int] = []
+        found: list[Candidate] = []
         first = True
         while hi > 0 and len(found) < limit:
             step = next_step(estimate, hi, limit - len(found), upto=upto, blocks=self.blocks, first=first)
             first = False
             # The whole index is read to sort every match in the range: the spare ones come for free.
             wanted = limit - len(found) + (spare if step.how == "index" else 0)
-            ids = list(session.scalars(*self.step_query(step, groups, mode, filters, wanted)))
+            ids = [Candidate(*row) for row in session.execute(*self.step_query(step, groups, mode, filters, wanted))]
             found += ids
             # A step that found fewer than it wanted read all its range, and so measured how dense the
             # matches are, which says more than the estimate (words taken as independent; synonyms and
@@ -327,7 +342,6 @@ class _Shape:
     before: bool
 
 
-_C = Entry.__table__.c
 _VECTOR = literal_column("knowledge_entries.search_vector")
 
 
@@ -364,12 +378,12 @@ def _step_statement(shape: _Shape) -> Any:
 
     if shape.how == "walk":
         # The function form of @@, which no index answers, so the planner walks the key back.
-        return (select(_C.id).where(func.ts_match_vq(_VECTOR, query), *within(_C.id))
+        return (select(*_CANDIDATE).where(func.ts_match_vq(_VECTOR, query), *within(_C.id))
                 .order_by(_C.id.desc()).limit(limit))
     # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
     # (or along a range of it) for sparse matches would read entry after entry.
     ids = _C.id + 0
-    newest = select(_C.id).where(_VECTOR.op("@@")(query), *within(ids)).order_by(ids.desc()).limit(limit)
+    newest = select(*_CANDIDATE).where(_VECTOR.op("@@")(query), *within(ids)).order_by(ids.desc()).limit(limit)
     if shape.how == "index":
         return newest
     # One GIN scan a block, each with the block's number in the index condition (the index's own
@@ -378,7 +392,8 @@ def _step_statement(shape: _Shape) -> Any:
     # 7.5 ms for the whole index against 0.1-0.9 ms a block), so each block is a lateral subquery.
     keys = func.unnest(array_param("blocks", Integer())).table_valued("k").render_derived(name="blocks")
     in_block = newest.where(literal_column(f"knowledge_entries.id / {BLOCK}") == keys.c.k).lateral("found")
-    return select(in_block.c.id).select_from(keys).join(in_block, true()).order_by(in_block.c.id.desc()).limit(limit)
+    return (select(*in_block.c).select_from(keys).join(in_block, true()).order_by(in_block.c.id.desc())
+            .limit(limit))
 
 
 BLOCK_INDEX = text("SELECT 1 FROM pg_indexes WHERE tablename = 'knowledge_entries' "

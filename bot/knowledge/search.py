@@ -32,7 +32,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.db import one_of
-from bot.knowledge.backends import Alternative, Estimate, Filters, FullText, Group, full_text_for, latest
+from bot.knowledge.backends import (
+    Alternative,
+    Candidate,
+    Estimate,
+    Filters,
+    FullText,
+    Group,
+    full_text_for,
+    latest,
+)
 from bot.knowledge.models import Entry
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.synonyms import Synonyms
@@ -145,12 +154,12 @@ class SearchEngine:
         if not groups:
             ids = latest(session, filters, CANDIDATES)
             return self._page(session, [_Scored(i, (), True) for i in ids], offset, limit, filters, corrected)
-        ranked = self.rank(session, groups, self.candidates(session, groups, filters, memo))
+        ranked = self.rank(groups, self.candidates(session, groups, filters, memo))
         return self._page(session, ranked, offset, limit, filters, corrected, groups)
 
     def candidates(self, session: Session, groups: Sequence[Group], filters: Filters,
-                   memo: dict[str, int] | None = None) -> list[int]:
-        """Ids of at most CANDIDATES entries from the full-text index, each query capped and newest first.
+                   memo: dict[str, int] | None = None) -> list[Candidate]:
+        """At most CANDIDATES entries from the full-text index, each query capped and newest first.
 
         Every group (typed, synonym or correction) must match. When more than the cap do, the ones the
         rerank would put first may be older than the newest CANDIDATES, so narrower queries take a share
@@ -161,7 +170,7 @@ class SearchEngine:
         ENOUGH match, entries with all groups but one, then each
         group on its own (each its share of what is left, so a rare word is not crowded out by a common
         one)."""
-        found: list[int] = []
+        found: list[Candidate] = []
         facets = filters.facets()
         counts = self.speller.counts(session, [w for g in groups for a in g.alternatives for w in a.words]
                                      + [counted_facet(v) for values in facets for v in values], memo)
@@ -200,7 +209,7 @@ class SearchEngine:
             limit = min(limit, CANDIDATES - len(found))
             if limit <= 0:
                 return
-            more = replace(filters, exclude_ids=filters.exclude_ids + tuple(found)) if found else filters
+            more = replace(filters, exclude_ids=filters.exclude_ids + tuple(c.id for c in found)) if found else filters
             found.extend(self.full_text.match(session, tier, mode="all", filters=more, limit=limit,
                                               estimate=estimate(tier, rare=rare), below=below))
 
@@ -226,16 +235,16 @@ class SearchEngine:
             # What matches a narrower query matches every group, so its matches down to the oldest of the
             # pool are in the pool: one statement says which, and only older ones are queried for - none
             # when the pool holds a narrower query's share already, or every match there is.
-            oldest, complete = min(pool), CANDIDATES < len(pool) < POOL
-            flags = self.full_text.which(session, [tier for tier, _ in narrower], pool)
+            oldest, complete = min(c.id for c in pool), CANDIDATES < len(pool) < POOL
+            flags = self.full_text.which(session, [tier for tier, _ in narrower], [c.id for c in pool])
             for (tier, is_rare), matching in zip(narrower, flags, strict=True):
-                taken = set(found)
-                newest = [i for i in pool if i in matching and i not in taken][:share]
+                taken = {c.id for c in found}
+                newest = [c for c in pool if c.id in matching and c.id not in taken][:share]
                 found.extend(newest)
                 if len(newest) < share and not complete:
                     fetch(tier, share - len(newest), rare=is_rare, below=oldest)
-            seen = set(found)
-            return found + [i for i in every if i not in seen][:CANDIDATES - len(found)]
+            seen = {c.id for c in found}
+            return found + [c for c in every if c.id not in seen][:CANDIDATES - len(found)]
         found.extend(every)
         if len(found) >= ENOUGH or len(groups) < 2:
             return found
@@ -249,12 +258,10 @@ class SearchEngine:
             fetch([group], share)
         return found
 
-    def rank(self, session: Session, groups: Sequence[Group], ids: list[int]) -> list[_Scored]:
-        if not ids:
-            return []
-        rows = session.execute(_ranking(session.get_bind().dialect.name), {"ids": ids})
+    @staticmethod
+    def rank(groups: Sequence[Group], candidates: list[Candidate]) -> list[_Scored]:
         scorer = Scorer(groups)
-        return sorted((scorer.score(*row) for row in rows), key=lambda s: s.key, reverse=True)
+        return sorted((scorer.score(*c) for c in candidates), key=lambda s: s.key, reverse=True)
 
     def _page(self, session: Session, ranked: list[_Scored], offset: int, limit: int, filters: Filters,
               corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
@@ -268,17 +275,9 @@ class SearchEngine:
         return SearchPage(hits, len(ranked), offset, filters.upto_id, corrected)
 
 
-# Built once per database, the ids given when they run (see db.one_of).
-@functools.cache
-def _ranking(dialect: str) -> Select[Any]:
-    """What the rerank reads of the entries :ids (table columns: no ORM objects to build for 50 rows)."""
-    c = Entry.__table__.c
-    return select(c.id, c.index_title, c.index_body, c.posted_at).where(one_of(c.id, None, dialect, name="ids"))
-
-
 @functools.cache
 def _showing(dialect: str) -> Select[Any]:
-    """The entries :ids, to show."""
+    """The entries :ids, to show: built once per database, the ids given when it runs (see db.one_of)."""
     return select(Entry).where(one_of(Entry.id, None, dialect, name="ids"))
 
 

@@ -117,7 +117,8 @@ class Speller:
     def _learn(self, rows: Sequence[tuple[int, str]]) -> None:
         with self._lock:
             for term_id, term in rows:
-                if term_id <= self._last_id or term in self._known or not term.isalpha():  # a filter's count
+                # Known already, or not a word (a filter's count).
+                if term_id <= self._last_id or term in self._known or not term.isalpha():
                     continue
                 self._known.add(term)
                 for n, (by_first, by_last) in self._by_ends.items():
