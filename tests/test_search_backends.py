@@ -159,10 +159,13 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
                     filters = Filters(cause=cause, upto_id=upto)
                     estimate = Estimate(expected, 10.0 * upto, most)  # `most`: whether to measure first
                     found = backend.match(session, groups, mode="all", filters=filters, limit=limit,
-                                          estimate=estimate)
+                                          estimate=estimate, tiers=[[group("bravo")], [group("delta")]])
                     assert [c.id for c in found] == wanted[:limit], (groups, cause, limit, expected, most)
-                    # Each match comes with what the rerank reads of it, whichever way it was read.
+                    # Each match comes with what the rerank reads of it, and which narrower queries it
+                    # matches, whichever way it was read.
                     assert all((c.body, c.posted_at) == read[c.id] for c in found)
+                    assert all(c.tiers == {i for i, w in enumerate(("bravo", "delta")) if w in read[c.id][0]}
+                               for c in found)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True, first=True).how)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True).how)
             skip = tuple(wanted[:2])
@@ -255,17 +258,19 @@ def test_an_old_exact_phrase_is_found_behind_more_newer_matches_than_the_cap(db:
     assert {h.entry.id for h in page.hits[:2]} == {old, new}
 
 
-def test_which_says_which_entries_match_each_tier(db: Database) -> None:
+def test_every_match_says_which_narrower_queries_it_matches(db: Database) -> None:
     old, new, ids = _many_with_both_words(db)
-    both = [Group(("late",), (Alternative(("late",), 1.0, "typed"),)),
-            Group(("delivery",), (Alternative(("delivery",), 1.0, "typed"),))]
+    late, delivery = (Group((w,), (Alternative((w,), 1.0, "typed"),)) for w in ("late", "delivery"))
     phrase = [Group(("late", "delivery"), (Alternative(("late", "delivery"), 1.0, "typed"),))]
     upset = [Group(("upset",), (Alternative(("upset",), 1.0, "typed"),))]
     with db.transaction() as session:
         backend, _ = full_text_for(session)
-        assert backend.which(session, [both, phrase, upset], ids[:10] + [old]) == [
-            set(ids[:10]) | {old}, {new, old}, {old}]
-        assert backend.which(session, [phrase], []) == [set()]
+        # However the engine reads them (estimated dense: walking back; rare: the whole index).
+        for estimate in (Estimate(len(ids), 124), Estimate(1, 124)):
+            found = backend.match(session, [late, delivery], mode="all", filters=Filters(upto_id=new),
+                                  limit=len(ids), estimate=estimate, tiers=[phrase, upset, [late]])
+            assert [c.id for c in found] == ids
+            assert {c.id: c.tiers for c in found if c.tiers != {2}} == {new: {0, 2}, old: {0, 1, 2}}
         # Only what is older than `below`, newest first.
         found = backend.match(session, phrase, mode="all", filters=Filters(upto_id=new), limit=5,
                               estimate=Estimate(2, 124), below=new)

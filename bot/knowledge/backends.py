@@ -75,6 +75,12 @@ class Candidate(NamedTuple):
     title: str  # the entry's index_title and index_body (text.normalize)
     body: str
     posted_at: datetime
+    tiers: frozenset[int] = frozenset()  # which of the narrower queries asked about it matches (see match)
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> Candidate:
+        """From a row of the candidate's columns followed by one flag a narrower query."""
+        return cls(row[0], row[1], row[2], row[3], frozenset(i for i, flag in enumerate(row[4:]) if flag))
 
 
 _C = Entry.__table__.c
@@ -135,14 +141,13 @@ class FullText(Protocol):
     name: str
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[Candidate]:
-        """The newest matches, newest first. `estimate`: for choosing how to find them. `below`: only entries older than this
-        one (the caller knows the newer matches). `spare`: up to this many more matches, when the engine
-        has read them anyway (so more than `limit` and fewer than `limit + spare` means all of them)."""
-        ...
-
-    def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
-        """For each tier (groups that must all match), which of `ids` match it."""
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0,
+              tiers: Sequence[Sequence[Group]] = ()) -> list[Candidate]:
+        """The newest matches, newest first. `estimate`: for choosing how to find them. `below`: only
+        entries older than this one (the caller knows the newer matches). `spare`: up to this many more
+        matches, when the engine has read them anyway (so more than `limit` and fewer than `limit + spare`
+        means all of them). `tiers`: narrower queries (groups that must all match); when `limit` matches
+        are found, each says which of them it matches (Candidate.tiers) - otherwise they may not."""
         ...
 
 
@@ -175,7 +180,8 @@ class SqliteFts5:
         return " AND ".join([words, *wanted])
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[Candidate]:
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0,
+              tiers: Sequence[Sequence[Group]] = ()) -> list[Candidate]:
         # FTS5 stops at the limit: a spare match costs as much as any other, so none are read.
         older = [_FTS.c.rowid < below] if below is not None else []
         where = [_fts_match(self.expression(groups, mode, filters.facets())), *older,
@@ -183,19 +189,17 @@ class SqliteFts5:
         # Each match's row is read newest first, until `limit` pass the dates (if any).
         newest = (select(*_CANDIDATE).select_from(_FTS).join(Entry.__table__, _C.id == _FTS.c.rowid).where(*where)
                   .order_by(_FTS.c.rowid.desc()).limit(limit))
-        return [Candidate(*row) for row in session.execute(newest)]
-
-    def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
-        if not ids:
-            return [set() for _ in tiers]
-        # Only the range: FTS5 then reads just that stretch of each word's entries, which holds no more
-        # matches than `ids` when they are a query's newest and the tier is narrower. (With `rowid IN (...)`
-        # it runs the whole query once an id: 6 ms a search at 10k entries.)
-        wanted = set(ids)
-        rowids = [_FTS.c.rowid >= min(ids), _FTS.c.rowid <= max(ids)]
-        return [wanted.intersection(session.scalars(select(_FTS.c.rowid).where(
-                    _fts_match(self.expression(tier, "all")), *rowids)))
-                for tier in tiers]
+        found = [Candidate(*row) for row in session.execute(newest)]
+        if not tiers or len(found) < limit:
+            return found
+        # Each tier over the matches' range only: FTS5 then reads just that stretch of each word's entries,
+        # which holds no more matches than `found` (the newest matches of a broader query). (With
+        # `rowid IN (...)` it runs the whole query once an id: 6 ms a search at 10k entries.)
+        rowids = [_FTS.c.rowid >= found[-1].id, _FTS.c.rowid <= found[0].id]
+        matching = [set(session.scalars(select(_FTS.c.rowid).where(_fts_match(self.expression(tier, "all")),
+                                                                     *rowids)))
+                    for tier in tiers]
+        return [c._replace(tiers=frozenset(i for i, ids in enumerate(matching) if c.id in ids)) for c in found]
 
 
 BLOCK = 25_000  # entries per block of PostgreSQL's index: migration 0009 indexes (id / 25000) beside the words
@@ -283,7 +287,9 @@ class PostgresFullText:
                           for g in groups)
 
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
-              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0) -> list[Candidate]:
+              limit: int, estimate: Estimate, below: int | None = None, spare: int = 0,
+              tiers: Sequence[Sequence[Group]] = ()) -> list[Candidate]:
+        # Each tier is a column of every step's statement, read from the rows the step reads anyway.
         upto = hi = filters.upto_id or 0
         if below is not None:
             hi = min(hi, below - 1)
@@ -294,7 +300,8 @@ class PostgresFullText:
             first = False
             # The whole index is read to sort every match in the range: the spare ones come for free.
             wanted = limit - len(found) + (spare if step.how == "index" else 0)
-            ids = [Candidate(*row) for row in session.execute(*self.step_query(step, groups, mode, filters, wanted))]
+            statement, values = self.step_query(step, groups, mode, filters, wanted, tiers)
+            ids = [Candidate.of(row) for row in session.execute(statement, values)]
             found += ids
             # A step that found fewer than it wanted read all its range, and so measured how dense the
             # matches are, which says more than the estimate (words taken as independent; synonyms and
@@ -303,23 +310,17 @@ class PostgresFullText:
             estimate, hi = replace(estimate, matches=density * upto), step.lo
         return found
 
-    def which(self, session: Session, tiers: Sequence[Sequence[Group]], ids: Sequence[int]) -> list[set[int]]:
-        if not ids or not tiers:
-            return [set() for _ in tiers]
-        values = {f"tier{i}": self.expression(tier, "all") for i, tier in enumerate(tiers)}
-        rows = session.execute(_flags(len(tiers)), {**values, "ids": list(ids)}).all()
-        return [{row[0] for row in rows if row[i + 1]} for i in range(len(tiers))]
-
-    def step_query(self, step: Step, groups: Sequence[Group], mode: Mode, filters: Filters,
-                   limit: int) -> tuple[Any, dict[str, Any]]:
+    def step_query(self, step: Step, groups: Sequence[Group], mode: Mode, filters: Filters, limit: int,
+                   tiers: Sequence[Sequence[Group]] = ()) -> tuple[Any, dict[str, Any]]:
         """The statement for one step of the plan, and its values."""
         facets = filters.facets()
         shape = _Shape(step.how, bool(facets), bool(filters.exclude_ids), filters.after is not None,
-                       filters.before is not None)
+                       filters.before is not None, len(tiers))
         values: dict[str, Any] = {"query": self.expression(groups, mode), "lo": step.lo, "hi": step.hi,
                                   "limit": limit}
+        values.update((f"tier{i}", self.expression(tier, "all")) for i, tier in enumerate(tiers))
         if facets:  # unstemmed, as indexed
-            values["facets"] = " & ".join("(" + " | ".join(values) + ")" for values in facets)
+            values["facets"] = " & ".join("(" + " | ".join(words) + ")" for words in facets)
         if filters.exclude_ids:
             values["exclude"] = list(filters.exclude_ids)
         if step.how == "blocks":
@@ -340,6 +341,7 @@ class _Shape:
     exclude: bool
     after: bool
     before: bool
+    tiers: int  # narrower queries, each a column saying whether the match matches it
 
 
 _VECTOR = literal_column("knowledge_entries.search_vector")
@@ -354,17 +356,23 @@ def _tsquery(name: str, facets: bool = False) -> Any:
 
 
 @functools.cache
-def _flags(tiers: int) -> Any:
-    """For each of :ids, whether it matches each of :tier0, :tier1 ... (one statement for all tiers)."""
-    flags = [_VECTOR.op("@@")(_tsquery(f"tier{i}")) for i in range(tiers)]
-    return select(_C.id, *flags).where(one_of(_C.id, None, "postgresql", name="ids"))
-
-
-@functools.cache
 def _step_statement(shape: _Shape) -> Any:
-    """The newest :limit matches of :query (and :facets) with ids in (:lo, :hi], read as `shape.how` says."""
+    """The newest :limit matches of :query (and :facets) with ids in (:lo, :hi], read as `shape.how` says,
+    and whether each matches :tier0, :tier1 ..."""
+    plan = _step_plan(shape)
+    if not shape.tiers:
+        return plan
+    # Checked on the matches the plan keeps, from the rows it read (a phrase's word order is in the row):
+    # in the plan's own columns PostgreSQL would check every match it reads, before the limit.
+    kept = plan.subquery("kept")
+    flags = [kept.c.search_vector.op("@@")(_tsquery(f"tier{i}")) for i in range(shape.tiers)]
+    return select(*(kept.c[c.name] for c in _CANDIDATE), *flags).order_by(kept.c.id.desc())
+
+
+def _step_plan(shape: _Shape) -> Any:
     query = _tsquery("query", shape.facets)
     limit = bindparam("limit", type_=Integer())
+    columns = [*_CANDIDATE, _VECTOR.label("search_vector")] if shape.tiers else list(_CANDIDATE)
 
     def within(ids: Any) -> list[Any]:
         where = [ids > bindparam("lo", type_=Integer()), ids <= bindparam("hi", type_=Integer())]
@@ -378,12 +386,12 @@ def _step_statement(shape: _Shape) -> Any:
 
     if shape.how == "walk":
         # The function form of @@, which no index answers, so the planner walks the key back.
-        return (select(*_CANDIDATE).where(func.ts_match_vq(_VECTOR, query), *within(_C.id))
+        return (select(*columns).where(func.ts_match_vq(_VECTOR, query), *within(_C.id))
                 .order_by(_C.id.desc()).limit(limit))
     # `id + 0` hides the primary key from the planner, leaving it the GIN index: walking the key back
     # (or along a range of it) for sparse matches would read entry after entry.
     ids = _C.id + 0
-    newest = select(*_CANDIDATE).where(_VECTOR.op("@@")(query), *within(ids)).order_by(ids.desc()).limit(limit)
+    newest = select(*columns).where(_VECTOR.op("@@")(query), *within(ids)).order_by(ids.desc()).limit(limit)
     if shape.how == "index":
         return newest
     # One GIN scan a block, each with the block's number in the index condition (the index's own

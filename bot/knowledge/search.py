@@ -165,7 +165,7 @@ class SearchEngine:
         rerank would put first may be older than the newest CANDIDATES, so narrower queries take a share
         each: the whole query as a phrase, every word as typed, only the rare synonyms and corrections;
         the newest of the rest fill up. A narrower query's newest matches are often among those of the
-        whole query already (one statement tells), and only older ones are queried for. (Run first, a
+        whole query already (the engine says which as it reads them), and only older ones are queried for. (Run first, a
         narrow query that finds less than its limit reads every match, for nothing.) When fewer than
         ENOUGH match, entries with all groups but one, then each
         group on its own (each its share of what is left, so a rare word is not crowded out by a common
@@ -213,33 +213,33 @@ class SearchEngine:
             found.extend(self.full_text.match(session, tier, mode="all", filters=more, limit=limit,
                                               estimate=estimate(tier, rare=rare), below=below))
 
-        # More than the cap when the engine read them anyway: then the narrower queries below may find
-        # theirs among them.
+        # Narrower queries, for when more than the cap match every group: each gets a share of the cap, so
+        # none crowds out the others.
+        narrower: list[tuple[list[Group], bool]] = []  # (tier, rare)
+        typed = [w for g in groups for w in g.typed]
+        if len(groups) > 1 and len(typed) <= 8 and held(tuple(typed)) <= PHRASE_SCAN:
+            # A phrase is far rarer than its words together (which PHRASE_SCAN keeps few): rare.
+            narrower.append(([_as_typed(Group(tuple(typed), ()))], True))
+        if any(len(g.alternatives) > 1 for g in groups):
+            narrower.append(([_as_typed(g) for g in groups], False))
+            # A rare synonym or correction says more than a common one ("apologise" beside "apology").
+            rare = [_keep(g, lambda a: held(a.words) <= total * RARE_SHARE) for g in groups]
+            if rare != list(groups):
+                narrower.append((rare, False))
+        # More than the cap when the engine read them anyway, each saying which narrower queries it matches.
         pool = self.full_text.match(session, groups, mode="all", filters=filters, limit=CANDIDATES,
-                                    estimate=estimate(groups), spare=POOL - CANDIDATES)
+                                    estimate=estimate(groups), spare=POOL - CANDIDATES,
+                                    tiers=[tier for tier, _ in narrower])
         every = pool[:CANDIDATES]
         if len(every) == CANDIDATES:
-            # Each narrower query gets a share of the cap, so none crowds out the others.
             share = CANDIDATES // 3
-            narrower: list[tuple[list[Group], bool]] = []  # (tier, rare)
-            typed = [w for g in groups for w in g.typed]
-            if len(groups) > 1 and len(typed) <= 8 and held(tuple(typed)) <= PHRASE_SCAN:
-                # A phrase is far rarer than its words together (which PHRASE_SCAN keeps few): rare.
-                narrower.append(([_as_typed(Group(tuple(typed), ()))], True))
-            if any(len(g.alternatives) > 1 for g in groups):
-                narrower.append(([_as_typed(g) for g in groups], False))
-                # A rare synonym or correction says more than a common one ("apologise" beside "apology").
-                rare = [_keep(g, lambda a: held(a.words) <= total * RARE_SHARE) for g in groups]
-                if rare != list(groups):
-                    narrower.append((rare, False))
             # What matches a narrower query matches every group, so its matches down to the oldest of the
-            # pool are in the pool: one statement says which, and only older ones are queried for - none
-            # when the pool holds a narrower query's share already, or every match there is.
+            # pool are in the pool, and only older ones are queried for - none when the pool holds a
+            # narrower query's share already, or every match there is.
             oldest, complete = min(c.id for c in pool), CANDIDATES < len(pool) < POOL
-            flags = self.full_text.which(session, [tier for tier, _ in narrower], [c.id for c in pool])
-            for (tier, is_rare), matching in zip(narrower, flags, strict=True):
+            for k, (tier, is_rare) in enumerate(narrower):
                 taken = {c.id for c in found}
-                newest = [c for c in pool if c.id in matching and c.id not in taken][:share]
+                newest = [c for c in pool if k in c.tiers and c.id not in taken][:share]
                 found.extend(newest)
                 if len(newest) < share and not complete:
                     fetch(tier, share - len(newest), rare=is_rare, below=oldest)
@@ -261,7 +261,8 @@ class SearchEngine:
     @staticmethod
     def rank(groups: Sequence[Group], candidates: list[Candidate]) -> list[_Scored]:
         scorer = Scorer(groups)
-        return sorted((scorer.score(*c) for c in candidates), key=lambda s: s.key, reverse=True)
+        return sorted((scorer.score(c.id, c.title, c.body, c.posted_at) for c in candidates),
+                      key=lambda s: s.key, reverse=True)
 
     def _page(self, session: Session, ranked: list[_Scored], offset: int, limit: int, filters: Filters,
               corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
