@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+import bot.knowledge.search as search_module
 from bot.db import Database
 from bot.knowledge.backends import (
     BLOCK,
@@ -256,6 +257,32 @@ def test_an_old_exact_phrase_is_found_behind_more_newer_matches_than_the_cap(db:
     # the phrase query brings it back, and the rerank puts both phrases first.
     assert page.total == 50
     assert {h.entry.id for h in page.hits[:2]} == {old, new}
+
+
+def test_a_phrase_is_not_looked_for_among_more_older_entries_than_it_may_read(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Independence puts "late" and "delivery" together in 28 of 2,252 entries; the whole query's newest
+    matches show them together in about every older entry (2,000), more than a phrase query may read."""
+    texts = [f"Pallet {n} moved to aisle {n % 7}" for n in range(2_000)]
+    texts += ["The late delivery upset the customer in Leeds"]
+    texts += [f"Delivery {n} reached the store a day late" for n in range(250)]
+    texts += ["Another late delivery from the same courier"]
+    with db.transaction() as session:
+        index_new_messages(session, [(SourceMessage("C0PHRASE", f"{1_750_000_000 + n}.000000", "U0PHRASE", t), None)
+                                     for n, t in enumerate(texts)], now=NOW)
+        new = session.scalar(select(Entry.id).order_by(Entry.id.desc()).limit(1))
+    old = new - 251
+
+    def phrase_hits() -> set[int]:
+        with db.reading() as session:
+            engine, _ = SearchEngine.for_session(session, load_synonyms())
+            page = engine.search(session, parse_query("late delivery", zone=UTC), Filters(), limit=2)
+        return {h.entry.id for h in page.hits}
+
+    monkeypatch.setattr(search_module, "PHRASE_SCAN", 30)
+    assert phrase_hits() != {old, new}  # the old phrase is not looked for
+    monkeypatch.setattr(search_module, "PHRASE_SCAN", 5_000)
+    assert phrase_hits() == {old, new}
 
 
 def test_every_match_says_which_narrower_queries_it_matches(db: Database) -> None:
