@@ -1,7 +1,8 @@
 """The full-text candidate query, per database: SQLite FTS5 or PostgreSQL full text (tsvector + GIN).
 
-Both answer the same question: the ids of at most `limit` live entries matching a boolean query over
-word groups (every group, or any), within the filters. Each group is a set of alternatives - the word as
+Both answer the same question: at most `limit` live entries (`Candidate`: the id and what the rerank
+reads) matching a boolean query over word groups (every group, or any), within the filters, each saying
+which of some narrower queries it also matches. Each group is a set of alternatives - the word as
 typed, its corrections and its synonyms - and an alternative of several words is a phrase. Words are
 normalised (`text.normalize`: lowercase ASCII letters and digits) before they get here, so they can be
 quoted into either query language safely.
@@ -79,7 +80,7 @@ class Candidate(NamedTuple):
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> Candidate:
-        """From a row of the candidate's columns followed by one flag a narrower query."""
+        """From a row of the candidate's columns followed by a flag for each narrower query."""
         return cls(row[0], row[1], row[2], row[3], frozenset(i for i, flag in enumerate(row[4:]) if flag))
 
 
