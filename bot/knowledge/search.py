@@ -166,11 +166,10 @@ class SearchEngine:
         rerank would put first may be older than the newest CANDIDATES, so narrower queries take a share
         each: the whole query as a phrase, every word as typed, only the rare synonyms and corrections;
         the newest of the rest fill up. A narrower query's newest matches are often among those of the
-        whole query already (the engine says which as it reads them), and only older ones are queried for. (Run first, a
-        narrow query that finds less than its limit reads every match, for nothing.) When fewer than
-        ENOUGH match, entries with all groups but one, then each
-        group on its own (each its share of what is left, so a rare word is not crowded out by a common
-        one)."""
+        whole query already (the engine says which as it reads them), and only older ones are queried
+        for. (Run first, a narrow query that finds less than its limit reads every match, for nothing.)
+        When fewer than ENOUGH match, entries with all groups but one, then each group on its own (each
+        its share of what is left, so a rare word is not crowded out by a common one)."""
         found: list[Candidate] = []
         facets = filters.facets()
         counts = self.speller.counts(session, [w for g in groups for a in g.alternatives for w in a.words]
