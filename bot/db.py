@@ -1,8 +1,9 @@
 """Database engine, sessions, column types and migrations.
 
 One `Database` per process. Each Slack interaction runs in one `transaction()`: everything it writes is
-committed together or not at all; one that only reads (a search) may use `reading()` instead. Times are stored as UTC and always come back timezone-aware; money is
-stored as integer minor units and always comes back as Decimal, on SQLite and PostgreSQL alike.
+committed together or not at all; one that only reads (a search) may use `reading()` instead. Times are
+stored as UTC and always come back timezone-aware; money is stored as integer minor units and always comes
+back as Decimal, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -161,7 +162,9 @@ def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
 
 
 def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
-    if time.monotonic() - record.info.get("checked_in", 0.0) < PING_AFTER_IDLE:
+    # A connection just opened (its record's info is cleared whenever it is replaced) needs no check.
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE:
         return
     try:
         with dbapi_connection.cursor() as cursor:

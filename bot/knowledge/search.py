@@ -152,11 +152,12 @@ class SearchEngine:
         if filters.upto_id is None:
             filters = replace(filters, upto_id=newest)
         groups, corrected = self.expand(session, query, memo)
+        scorer = Scorer(groups)
         if not groups:
             ids = latest(session, filters, CANDIDATES)
-            return self._page(session, [_Scored(i, (), True) for i in ids], offset, limit, filters, corrected)
-        ranked = self.rank(groups, self.candidates(session, groups, filters, memo))
-        return self._page(session, ranked, offset, limit, filters, corrected, groups)
+            return self._page(session, [_Scored(i, (), True) for i in ids], offset, limit, filters, corrected, scorer)
+        ranked = self.rank(scorer, self.candidates(session, groups, filters, memo))
+        return self._page(session, ranked, offset, limit, filters, corrected, scorer)
 
     def candidates(self, session: Session, groups: Sequence[Group], filters: Filters,
                    memo: dict[str, int] | None = None) -> list[Candidate]:
@@ -263,18 +264,16 @@ class SearchEngine:
         return found
 
     @staticmethod
-    def rank(groups: Sequence[Group], candidates: list[Candidate]) -> list[_Scored]:
-        scorer = Scorer(groups)
+    def rank(scorer: Scorer, candidates: list[Candidate]) -> list[_Scored]:
         return sorted((scorer.score(c.id, c.title, c.body, c.posted_at) for c in candidates),
                       key=lambda s: s.key, reverse=True)
 
     def _page(self, session: Session, ranked: list[_Scored], offset: int, limit: int, filters: Filters,
-              corrected: dict[str, str], groups: Sequence[Group] = ()) -> SearchPage:
+              corrected: dict[str, str], scorer: Scorer) -> SearchPage:
         shown = ranked[offset:offset + limit]
         ids = [s.entry_id for s in shown]
         statement = _showing(session.get_bind().dialect.name)
         entries = {e.id: e for e in session.scalars(statement, {"ids": ids})} if ids else {}
-        scorer = Scorer(groups)
         hits = [Hit(entries[s.entry_id], scorer.matched(entries[s.entry_id]), s.exact)
                 for s in shown if s.entry_id in entries]
         return SearchPage(hits, len(ranked), offset, filters.upto_id, corrected)

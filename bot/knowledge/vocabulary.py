@@ -91,6 +91,13 @@ def _first_reading(dialect: str) -> Select[Any]:
             .select_from(newest.outerjoin(Term.__table__, wanted)))
 
 
+def _remember(memo: dict[str, int], words: list[str], counted: Iterable[tuple[str | None, int | None]]) -> None:
+    """Add the counts of `words` to `memo` from (term, entries) rows, 0 for a word with none."""
+    wanted = set(words)
+    found = {term: max(entries or 0, 0) for term, entries in counted if term in wanted}
+    memo.update((w, found.get(w, 0)) for w in words)
+
+
 def _rank(found: list[Suggestion]) -> list[Suggestion]:
     return sorted(found, key=lambda s: (s.distance, -s.entries, s.term))
 
@@ -134,8 +141,7 @@ class Speller:
         missing = [w for w in words if w not in memo]
         if missing:
             dialect = session.get_bind().dialect.name
-            found = {term: max(entries, 0) for term, entries in session.execute(_counting(dialect), {"words": missing})}
-            memo.update((w, found.get(w, 0)) for w in missing)
+            _remember(memo, missing, session.execute(_counting(dialect), {"words": missing}))
         return {w: memo[w] for w in words}
 
     def first_reading(self, session: Session, words: Iterable[str], memo: dict[str, int]) -> int:
@@ -146,9 +152,7 @@ class Speller:
         words = [w for w in dict.fromkeys(words) if w not in memo]
         dialect = session.get_bind().dialect.name
         rows = session.execute(_first_reading(dialect), {"words": words, "last_id": self._last_id}).all()
-        wanted = set(words)
-        found = {term: max(entries, 0) for _, _, term, entries in rows if term in wanted}
-        memo.update((w, found.get(w, 0)) for w in words)
+        _remember(memo, words, ((term, entries) for _, _, term, entries in rows))
         self._learn([(term_id, term) for _, term_id, term, _ in rows if term_id is not None])
         return int(rows[0][0] or 0)
 
