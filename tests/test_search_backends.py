@@ -8,6 +8,7 @@ import itertools
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +25,10 @@ from bot.knowledge.backends import (
     Group,
     PostgresFullText,
     Step,
+    distinct_forms,
     full_text_for,
     next_step,
+    sift,
 )
 from bot.knowledge.index import Curation, SourceMessage, forget, index_message, index_new_messages
 from bot.knowledge.models import Entry, Term
@@ -93,6 +96,45 @@ def test_a_first_step_that_could_read_many_matches_measures_them_in_the_newest_b
 def test_an_index_of_one_block_is_never_read_block_by_block() -> None:
     for matches in (0, 2, 40, 150, 300):
         assert plan(matches, upto=300).how != "blocks"
+
+
+# ---------------------------------------------------------------------- what the index is asked for
+
+
+def test_word_forms_postgresql_indexes_alike_are_asked_for_once() -> None:
+    def alternatives(*phrases: str) -> list[Alternative]:
+        return [Alternative(tuple(p.split()), 1.0, "typed") for p in phrases]
+
+    kept = distinct_forms(alternatives("cancelled", "cancel", "canceled", "cancellation", "refund"))
+    assert [a.words for a in kept] == [("cancelled",), ("refund",)]
+    assert [a.words for a in distinct_forms(alternatives("stock out", "stocks out", "stock"))] == [
+        ("stock", "out"), ("stock",)]
+    # A word PostgreSQL leaves out of queries is no form of a word it keeps ("down" is one, "downs" not).
+    assert len(distinct_forms(alternatives("down", "downs"))) == 2
+    groups = [Group(("cancelled",), tuple(alternatives("cancelled", "cancel", "canceled"))),
+              Group(("carrier",), tuple(alternatives("carrier", "courier", "carriers")))]
+    assert PostgresFullText.expression(groups, "all") == "((cancelled)) & ((carrier) | (courier))"
+    assert PostgresFullText.expression(groups, "any") == "(cancelled) | (carrier) | (courier)"
+
+
+def test_a_word_in_most_entries_is_checked_on_the_rows_the_rarer_words_find() -> None:
+    upto = 1_000_000
+    # 149 matches: "bribri" (60 %) is most of the postings and would rule out few of the rows found.
+    common = Estimate(149, 810_000, 36_000, groups=((51_000, 51_000), (36_000, 36_000), (600_000, 600_000)))
+    checked, estimate = sift(common, upto)
+    assert checked == (2,)
+    assert estimate.postings == 210_000 and estimate.passing == pytest.approx(0.6)
+    # Reading the rows it would have ruled out costs more than its postings: 20,000 matches of two
+    # words in 40 % of the entries each would be 30,000 rows more to read.
+    dense = Estimate(20_000, 800_000, 400_000, groups=((400_000, 400_000), (400_000, 400_000)))
+    assert sift(dense, upto)[0] == ()
+    # A word in 14 % of the entries narrows too much to leave to the rows; the rarest group always stays.
+    assert sift(Estimate(150, 300_000, 5_000, groups=((140_000, 140_000), (5_000, 5_000))), upto)[0] == ()
+    assert sift(Estimate(9, 1.6e6, 0, groups=((800_000, 800_000), (800_000, 800_000))), upto)[0] == (0,)
+    assert sift(Estimate(9, 800_000, 0, groups=((800_000, 800_000),)), upto)[0] == ()
+    # The index then reads more rows a match, which the plan counts.
+    assert next_step(estimate, upto, 50, upto=upto, blocks=True) != next_step(
+        replace(estimate, passing=0.01), upto, 50, upto=upto, blocks=True)
 
 
 # ---------------------------------------------------------------------- PostgreSQL, end to end
@@ -169,6 +211,16 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
                                for c in found)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True, first=True).how)
                     ways.add(next_step(estimate, upto, limit, upto=upto, blocks=True).how)
+            if len(groups) > 1:
+                # The commoner groups checked on the rows the index finds: the same matches, however read.
+                common = tuple((float(upto), 10.0 * upto) for _ in groups)
+                for limit, expected in itertools.product((1, 3, 7, 50), (0.0, 40.0, float(upto))):
+                    estimate = Estimate(expected, 10.0 * upto, 0.0, groups=common)
+                    assert len(sift(estimate, upto)[0]) == len(groups) - 1
+                    found = backend.match(session, groups, mode="all", filters=Filters(cause=cause, upto_id=upto),
+                                          limit=limit, estimate=estimate, tiers=[[group("bravo")]])
+                    assert [c.id for c in found] == wanted[:limit], (groups, cause, limit, expected)
+                    assert all(c.tiers == ({0} if "bravo" in read[c.id][0] else set()) for c in found)
             skip = tuple(wanted[:2])
             found = backend.match(session, groups, mode="all", filters=Filters(cause=cause, upto_id=upto,
                                                                                exclude_ids=skip),
@@ -190,6 +242,16 @@ def test_every_way_of_reading_the_index_finds_exactly_the_newest_matches(pg: Dat
             plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(
                 f"EXPLAIN {compiled}", compiled.construct_params(values)))
             assert all(re.search(e, plan) for e in expect), plan
+        # A group checked on the row is not in the index's condition.
+        for how in ("blocks", "index"):
+            statement, values = backend.step_query(Step(how, -1, upto), [group("alpha"), group("bravo")], "all",
+                                                   Filters(upto_id=upto), 5, checked=[0])
+            compiled = statement.compile(dialect=session.get_bind().dialect)
+            plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(
+                f"EXPLAIN {compiled}", compiled.construct_params(values)))
+            condition = plan.split("Index Cond:")[1].split("\n")[0]
+            assert "'bravo'" in condition and "'alpha'" not in condition, plan
+            assert re.search(r"Filter: .*ts_match_vq\(search_vector, '+alpha'+", plan), plan
         assert "newest entries first" in index_status(session)[1]
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import snowballstemmer
 from rapidfuzz import fuzz
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -39,23 +38,15 @@ from bot.knowledge.backends import (
     Filters,
     FullText,
     Group,
+    distinct_forms,
     full_text_for,
     latest,
 )
 from bot.knowledge.models import Entry
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.synonyms import Synonyms
-from bot.knowledge.text import MIN_TERM, STOPWORDS, counted_facet, fold, stem
+from bot.knowledge.text import MIN_TERM, STOPWORDS, counted_facet, fold, lexeme, stem
 from bot.knowledge.vocabulary import Speller, corrections
-
-_ENGLISH = snowballstemmer.stemmer("english")
-
-
-@functools.lru_cache(maxsize=65_536)
-def _lexeme(word: str) -> str:
-    """The word as PostgreSQL's English configuration indexes it (pure Python: 0.1 ms a word, so cached)."""
-    return str(_ENGLISH.stemWord(word))
-
 
 CANDIDATES = 50
 POOL = 200  # matches of the whole query to look for narrower ones in, when they come at no extra cost
@@ -182,7 +173,7 @@ class SearchEngine:
         # were rare, which then reads every entry holding it (measured: 0.6 s at 1M entries).
         family: Counter[str] = Counter()
         for word, seen in counts.items():
-            family[_lexeme(word)] += seen
+            family[lexeme(word)] += seen
 
         def held(words: tuple[str, ...]) -> float:
             """About how many entries hold these words (together, for a phrase), as if independent. A word
@@ -190,7 +181,7 @@ class SearchEngine:
             too common to be counted at all."""
             share = 1.0
             for word in words:
-                seen = family.get(_lexeme(word), 0)
+                seen = family.get(lexeme(word), 0)
                 if not seen and (word in STOPWORDS or len(word) < MIN_TERM):
                     seen = total
                 share *= min(seen / total, 1.0)
@@ -198,13 +189,15 @@ class SearchEngine:
 
         def estimate(tier: Sequence[Group], *, rare: bool = False) -> Estimate:
             """How many entries match every group of `tier` and the filters, and hold each word."""
-            holding = [min(sum(held(a.words) for a in group.alternatives), total) for group in tier]
+            holding = [min(sum(held(a.words) for a in distinct_forms(group.alternatives)), total) for group in tier]
             holding += [min(sum(counts.get(counted_facet(v), 0) for v in values), total) for values in facets]
             share = math.prod(h / total for h in holding)
             # Each of the index's words once: "cancel" and "cancelled" are one list of postings.
-            lexemes = {_lexeme(w): w for g in tier for a in g.alternatives for w in a.words}
-            postings = sum(held((w,)) for w in lexemes.values()) + sum(holding[len(tier):])
-            return Estimate(0.0 if rare else share * total, postings, min(holding, default=total))
+            lexemes = [{lexeme(w): w for a in g.alternatives for w in a.words} for g in tier]
+            decoded = [sum(held((w,)) for w in words.values()) for words in lexemes]
+            postings = sum(held((w,)) for w in {k: w for words in lexemes for k, w in words.items()}.values())
+            return Estimate(0.0 if rare else share * total, postings + sum(holding[len(tier):]),
+                            min(holding, default=total), tuple(zip(holding, decoded, strict=False)))
 
         def fetch(tier: Sequence[Group], limit: int, *, rare: bool = False, below: int | None = None) -> None:
             limit = min(limit, CANDIDATES - len(found))

@@ -8,9 +8,12 @@ Porter/Snowball stemmers when they match.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+
+import snowballstemmer
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -22,6 +25,18 @@ does doing for from had has have having he her here him his how i if in into is 
 no nor not now of off on once only or other our out over own same she should so some such than that the
 their them then there these they this those through to too under until up very was we were what when
 where which while who whom why will with would you your
+""".split())
+
+# What PostgreSQL's English configuration leaves out of queries and the index (its english.stop, the
+# Snowball list), beside STOPWORDS, which the search drops from queries on every database.
+POSTGRES_STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can did do does doing don down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself
+no nor not now of off on once only or other our ours ourselves out over own s same she should so some
+such t than that the their theirs them themselves then there these they this those through to too under
+until up very was we were what when where which while who whom why will with you your yours yourself
+yourselves
 """.split())
 
 # Terms the vocabulary keeps for typo correction: plain words, not numbers or order references.
@@ -71,6 +86,16 @@ def counted_facet(word: str) -> str:
 
 def counted_facets(index_facets: str) -> set[str]:
     return {counted_facet(w) for w in index_facets.split()}
+
+
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65_536)
+def lexeme(word: str) -> str:
+    """The word as PostgreSQL's English configuration indexes it (its Snowball stemmer; pure Python, 0.1 ms
+    a word, so cached): "cancel", "cancelled" and "canceling" are all "cancel"."""
+    return str(_ENGLISH.stemWord(word))
 
 
 def stem(word: str) -> str:
