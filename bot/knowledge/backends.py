@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, Protocol
@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import array_param, one_of
 from bot.knowledge.models import Entry
-from bot.knowledge.text import POSTGRES_STOPWORDS, facet, lexeme
+from bot.knowledge.text import facet, lexeme
 
 Mode = Literal["all", "any"]
 
@@ -84,14 +84,14 @@ class Candidate(NamedTuple):
         return cls(row[0], row[1], row[2], row[3], frozenset(i for i, flag in enumerate(row[4:]) if flag))
 
 
-def distinct_forms(alternatives: Iterable[Alternative]) -> list[Alternative]:
-    """The first of the alternatives for each word form PostgreSQL's English configuration tells apart:
-    "cancel", "cancelled" and "canceled" are one lexeme, and its GIN index reads a lexeme's postings once
-    for every time a query names it (measured at 1M entries: 9.2 ms with "cancel" four times, 5.4 ms
-    once). Words it leaves out (POSTGRES_STOPWORDS) count as one form, as they match alike: anything."""
-    distinct: dict[tuple[str, ...], Alternative] = {}
+def distinct_forms(alternatives: Iterable[Alternative], form: Callable[[str], str | None]) -> list[Alternative]:
+    """The first of the alternatives for each form of their words: with `form` giving a word's lexeme,
+    "cancel", "cancelled" and "canceled" are one. A word `form` knows nothing of (None) is a form of its
+    own."""
+    distinct: dict[tuple[str | None, ...], Alternative] = {}
     for a in alternatives:
-        distinct.setdefault(tuple("" if w in POSTGRES_STOPWORDS else lexeme(w) for w in a.words), a)
+        forms = tuple(form(w) for w in a.words)
+        distinct.setdefault(forms if None not in forms else (None, *a.words), a)
     return list(distinct.values())
 
 
@@ -152,6 +152,10 @@ class Filters:
 class FullText(Protocol):
     name: str
 
+    def prepare(self, session: Session, words: Iterable[str]) -> None:
+        """Learn what the engine needs to know of words many searches will have (the synonyms)."""
+        ...
+
     def match(self, session: Session, groups: Sequence[Group], *, mode: Mode, filters: Filters,
               limit: int, estimate: Estimate, below: int | None = None, spare: int = 0,
               tiers: Sequence[Sequence[Group]] = ()) -> list[Candidate]:
@@ -178,6 +182,9 @@ def _fts_match(expression: str) -> Any:
 
 class SqliteFts5:
     name = "SQLite FTS5"
+
+    def prepare(self, session: Session, words: Iterable[str]) -> None:
+        """Nothing to learn: FTS5 stops at the limit, so a form named twice costs next to nothing."""
 
     @staticmethod
     def expression(groups: Sequence[Group], mode: Mode, facets: Sequence[tuple[str, ...]] = ()) -> str:
@@ -320,11 +327,32 @@ class PostgresFullText:
 
     def __init__(self, *, blocks: bool) -> None:
         self.blocks = blocks  # whether the block index exists (migration 0009 needs btree_gin)
+        self._lexemes: dict[str, str] = {}  # word -> as the server indexes it ("" for a word it leaves out)
 
-    @staticmethod
-    def expression(groups: Sequence[Group], mode: Mode) -> str:
+    def prepare(self, session: Session, words: Iterable[str]) -> None:
+        """Learn how the server indexes these words (its lexemes), for the queries to name each form once:
+        GIN reads a lexeme's postings once for every time a query names it (measured at 1M entries:
+        9.2 ms with "cancel" four times, 5.4 ms once). Asked of the server, as our Snowball stemmer may be
+        another release than the server's ("added": "add" here, "ad" in PostgreSQL 15), and kept."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._lexemes]
+        if missing:
+            if len(self._lexemes) > MAX_LEXEMES:
+                self._lexemes.clear()
+            self._lexemes.update((word, lexemes) for word, lexemes in session.execute(_LEXEMES, {"words": missing}))
+
+    def _look_alikes(self, groups: Sequence[Group], mode: Mode) -> list[str]:
+        """Words of alternatives that may be one form (by our stemmer) of another of the same group."""
+        among = [[a for g in groups for a in g.alternatives]] if mode == "any" else [g.alternatives for g in groups]
+        words: list[str] = []
+        for alternatives in among:
+            if len(distinct_forms(alternatives, lexeme)) < len(alternatives):
+                words += [w for a in alternatives for w in a.words]
+        return words
+
+    def expression(self, groups: Sequence[Group], mode: Mode) -> str:
+        """The tsquery text, each form named once (see prepare; forms not learned yet are named as they are)."""
         def alternatives(among: Iterable[Alternative]) -> str:
-            return " | ".join(f"({' <-> '.join(a.words)})" for a in distinct_forms(among))
+            return " | ".join(f"({' <-> '.join(a.words)})" for a in distinct_forms(among, self._lexemes.get))
         if mode == "any":
             return alternatives(a for g in groups for a in g.alternatives)
         return " & ".join(f"({alternatives(g.alternatives)})" for g in groups)
@@ -339,6 +367,7 @@ class PostgresFullText:
         found: list[Candidate] = []
         first = True
         checked, estimate = sift(estimate, upto) if mode == "all" else ((), estimate)
+        self.prepare(session, self._look_alikes(groups, mode))
         while hi > 0 and len(found) < limit:
             step = next_step(estimate, hi, limit - len(found), upto=upto, blocks=self.blocks, first=first)
             first = False
@@ -361,18 +390,21 @@ class PostgresFullText:
         facets = filters.facets()
         if step.how == "walk":  # no index to spare: every row is checked for the whole query
             checked = ()
-        shape = _Shape(step.how, bool(facets), bool(filters.exclude_ids), filters.after is not None,
-                       filters.before is not None, len(tiers), bool(checked))
+        if len(tiers) > TIERS:
+            raise ValueError(f"at most {TIERS} narrower queries, not {len(tiers)}")
+        shape = _Shape(step.how, bool(facets), filters.after is not None, filters.before is not None,
+                       bool(tiers), bool(checked))
         indexed = [g for i, g in enumerate(groups) if i not in checked]
         values: dict[str, Any] = {"query": self.expression(indexed, mode),
                                   "lo": step.lo, "hi": step.hi, "limit": limit}
         if checked:
             values["checked"] = self.expression([groups[i] for i in checked], "all")
-        values.update((f"tier{i}", self.expression(tier, "all")) for i, tier in enumerate(tiers))
+        if tiers:  # the slots of the narrower queries not asked about are NULL, and so is their flag
+            values.update((f"tier{i}", self.expression(tiers[i], "all") if i < len(tiers) else None)
+                          for i in range(TIERS))
         if facets:  # unstemmed, as indexed
             values["facets"] = " & ".join("(" + " | ".join(words) + ")" for words in facets)
-        if filters.exclude_ids:
-            values["exclude"] = list(filters.exclude_ids)
+        values["exclude"] = list(filters.exclude_ids)
         if step.how == "blocks":
             values["blocks"] = list(range(step.hi // BLOCK, step.lo // BLOCK, -1))
         values.update((name, value) for name, value in (("after", filters.after), ("before", filters.before))
@@ -380,19 +412,25 @@ class PostgresFullText:
         return _step_statement(shape), values
 
 
+MAX_LEXEMES = 100_000  # words whose lexemes a process keeps (see prepare)
+_LEXEMES = text("SELECT w, array_to_string(tsvector_to_array(to_tsvector('english'::regconfig, w)), ' ') "
+                "FROM unnest(CAST(:words AS text[])) AS w")
+TIERS = 3  # narrower queries a step can say a match matches (search.py asks about three at most)
+
+
 @dataclass(frozen=True)
 class _Shape:
     """A step's statement apart from its values: each is built once (a fifth of a search's time in Python
-    went to building statements and working out their cache keys). Filters the search has (and so their
-    parameters) are part of the shape; words are values."""
+    went to building statements and working out their cache keys), and compiled on its first run, which
+    costs a search 1-3 ms - so there are few: the ids to leave out are always a parameter (maybe empty),
+    and narrower queries always TIERS of them (maybe NULL). Words are values."""
 
     how: Literal["walk", "blocks", "index"]
     facets: bool
-    exclude: bool
     after: bool
     before: bool
-    tiers: int  # narrower queries, each a column saying whether the match matches it
-    checked: bool = False  # words checked on the rows the index finds (see sift)
+    tiers: bool  # a column for each narrower query, saying whether the match matches it
+    checked: bool  # words checked on the rows the index finds (see sift)
 
 
 _VECTOR = literal_column("knowledge_entries.search_vector")
@@ -416,7 +454,7 @@ def _step_statement(shape: _Shape) -> Any:
     # Checked on the matches the plan keeps, from the rows it read (a phrase's word order is in the row):
     # in the plan's own columns PostgreSQL would check every match it reads, before the limit.
     kept = plan.subquery("kept")
-    flags = [kept.c.search_vector.op("@@")(_tsquery(f"tier{i}")) for i in range(shape.tiers)]
+    flags = [kept.c.search_vector.op("@@")(_tsquery(f"tier{i}")) for i in range(TIERS)]
     return select(*(kept.c[c.name] for c in _CANDIDATE), *flags).order_by(kept.c.id.desc())
 
 
@@ -427,8 +465,7 @@ def _step_plan(shape: _Shape) -> Any:
 
     def within(ids: Any) -> list[Any]:
         where = [ids > bindparam("lo", type_=Integer()), ids <= bindparam("hi", type_=Integer())]
-        if shape.exclude:
-            where.append(~one_of(ids, None, "postgresql", name="exclude"))
+        where.append(~one_of(ids, None, "postgresql", name="exclude"))
         if shape.after:
             where.append(_C.posted_at >= bindparam("after"))
         if shape.before:

@@ -95,6 +95,7 @@ class SearchEngine:
     def for_session(cls, session: Session, synonyms: Synonyms) -> tuple[SearchEngine, str]:
         """The engine for this database, and a sentence on how its full-text index is read (for logs)."""
         full_text, note = full_text_for(session)
+        full_text.prepare(session, synonyms.words())
         speller = Speller()
         speller.refresh(session)  # the vocabulary loads with the engine, not in the first search with a typo
         return cls(full_text, speller, synonyms), note
@@ -189,7 +190,7 @@ class SearchEngine:
 
         def estimate(tier: Sequence[Group], *, rare: bool = False) -> Estimate:
             """How many entries match every group of `tier` and the filters, and hold each word."""
-            holding = [min(sum(held(a.words) for a in distinct_forms(group.alternatives)), total) for group in tier]
+            holding = [min(sum(held(a.words) for a in distinct_forms(group.alternatives, lexeme)), total) for group in tier]
             holding += [min(sum(counts.get(counted_facet(v), 0) for v in values), total) for values in facets]
             share = math.prod(h / total for h in holding)
             # Each of the index's words once: "cancel" and "cancelled" are one list of postings.

@@ -49,6 +49,10 @@ class Synonyms:
                 others.extend(m for m in members if m != member and m not in others)
         return cls({member: tuple(others) for member, others in table.items()})
 
+    def words(self) -> set[str]:
+        """Every word of every member."""
+        return {w for member in self.table for w in member}
+
     def of(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         return self.table.get(words, ())
 
