@@ -96,6 +96,7 @@ class SearchEngine:
         """The engine for this database, and a sentence on how its full-text index is read (for logs)."""
         full_text, note = full_text_for(session)
         full_text.prepare(session, synonyms.words())
+        full_text.warm(session)
         speller = Speller()
         speller.refresh(session)  # the vocabulary loads with the engine, not in the first search with a typo
         return cls(full_text, speller, synonyms), note
