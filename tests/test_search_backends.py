@@ -84,10 +84,11 @@ def test_a_first_step_that_could_read_many_matches_measures_them_in_the_newest_b
     # 12 matches if the words were independent, but 1,500 entries hold the rarest: blocks 39 and 40 first
     assert first(12, most=1_500) == Step("blocks", 39 * BLOCK - 1, 1_000_000)
     assert first(700, most=30_000) == Step("blocks", 39 * BLOCK - 1, 1_000_000)
+    assert first(700, most=2_000) == Step("blocks", 39 * BLOCK - 1, 1_000_000)  # 7 blocks could hold 350
     # Never when few could match in the range planned, when walking back is planned, or for a phrase
     # (estimated as none).
-    assert first(12, most=100) == Step("index", 0, 1_000_000)
-    assert first(700, most=2_000) == Step("blocks", 34 * BLOCK - 1, 1_000_000)  # 350 in 7 blocks: 3.5 ms
+    assert first(12, most=50) == Step("index", 0, 1_000_000)
+    assert first(2_000, most=1_500) == Step("blocks", 38 * BLOCK - 1, 1_000_000)  # 75 in 3 blocks
     assert first(200_000, most=400_000).how == "walk"
     assert first(0, most=1_500) == Step("index", 0, 1_000_000)
     # Only the first step: the next ones are planned from what it found.
