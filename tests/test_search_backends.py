@@ -28,6 +28,7 @@ from bot.knowledge.backends import (
     Step,
     distinct_forms,
     full_text_for,
+    measured,
     next_step,
     sift,
 )
@@ -93,6 +94,17 @@ def test_a_first_step_that_could_read_many_matches_measures_them_in_the_newest_b
     assert first(0, most=1_500) == Step("index", 0, 1_000_000)
     # Only the first step: the next ones are planned from what it found.
     assert next_step(Estimate(12, COMMON, 1_500), 974_999, 50, upto=1_000_000, blocks=True) == Step("index", 0, 974_999)
+
+
+def test_what_a_step_saw_corrects_the_estimate_only_where_it_rules_it_out() -> None:
+    newest = Step("blocks", 39 * BLOCK - 1, 1_000_000)  # 25,001 entries
+    # More than expected: words that go together. The measure stands.
+    assert measured(12, 40, newest, 1_000_000) == pytest.approx(40.5 / 25_001 * 1_000_000)
+    # 7 where 433 in 1M would give 11: chance. The vocabulary's count stands.
+    assert measured(433, 7, newest, 1_000_000) == 433
+    # None where 4,000 would give 100: the estimate is wrong, and the most it could be is about 120.
+    assert measured(4_000, 0, newest, 1_000_000) == pytest.approx(3 / 25_001 * 1_000_000)
+    assert measured(0, 0, newest, 1_000_000) == pytest.approx(0.5 / 25_001 * 1_000_000)  # a phrase, as none
 
 
 def test_an_index_of_one_block_is_never_read_block_by_block() -> None:

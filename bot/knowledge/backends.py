@@ -332,6 +332,20 @@ def next_step(estimate: Estimate, hi: int, limit: int, *, upto: int, blocks: boo
     return best
 
 
+def measured(expected: float, seen: int, step: Step, upto: int) -> float:
+    """How many of `upto` entries match, once `step` has read all its range and found `seen` matches.
+
+    A measure where it shows more than the estimate (words taken as independent often are not: a product
+    and its usual fault), or so few that the estimate can't be right; up to the count's upper bound (about
+    99 %, Poisson) the estimate stands. A few matches in a small range say little of a word the vocabulary
+    counts exactly: "brihoven", in 433 of 1M entries, showed 7 in the newest 25,000; taken as 300, the
+    search read all 426 older rows to sort them (20 ms and more with pages not in memory) where the next 8
+    blocks held the 43 it wanted. Half a match more: none still says "sparse"."""
+    span = max(step.hi - step.lo, 1)
+    bound = (seen + 3 * math.sqrt(seen) + 3) / span * upto
+    return max((seen + 0.5) / span * upto, min(expected, bound))
+
+
 class PostgresFullText:
     name = "PostgreSQL full text"
 
@@ -398,11 +412,7 @@ class PostgresFullText:
             statement, values = self.step_query(step, groups, mode, filters, wanted, tiers, checked)
             ids = [Candidate.of(row) for row in session.execute(statement, values)]
             found += ids
-            # A step that found fewer than it wanted read all its range, and so measured how dense the
-            # matches are, which says more than the estimate (words taken as independent; synonyms and
-            # phrases counted as if they were their words). Half a match more: none still says "sparse".
-            density = (len(ids) + 0.5) / (step.hi - step.lo)
-            estimate, hi = replace(estimate, matches=density * upto), step.lo
+            estimate, hi = replace(estimate, matches=measured(estimate.matches, len(ids), step, upto)), step.lo
         return found
 
     def step_query(self, step: Step, groups: Sequence[Group], mode: Mode, filters: Filters, limit: int,
