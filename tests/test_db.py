@@ -93,3 +93,18 @@ def test_a_connection_dropped_while_idle_is_replaced_before_use(postgres_schema_
     with db.reading() as session:
         assert session.scalar(text("SELECT pg_backend_pid()")) != pid
     db.dispose()
+
+
+def test_scattered_rows_are_read_ahead_and_a_server_refusing_it_still_connects(
+        postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Database(postgres_schema_url)
+    with db.reading() as session:
+        assert session.scalar(text("SHOW effective_io_concurrency")) == "32"
+    db.dispose()
+    # A server without posix_fadvise refuses any value but 0, as this one refuses one out of range.
+    monkeypatch.setattr(bot.db, "READ_AHEAD", 100_000)
+    db = Database(postgres_schema_url)
+    with db.transaction() as session:
+        assert session.scalar(text("SHOW effective_io_concurrency")) != "100000"
+        assert session.scalar(text("SELECT 1")) == 1
+    db.dispose()
