@@ -8,7 +8,9 @@ mix of exact, misspelled and filtered queries (wall clock, and the bot process's
 busy shared machine is the steadier figure; on a local PostgreSQL also with its server processes' CPU time,
 which leaves out waiting for pages the operating system no longer had in memory),
 the naive scan's latency and the ratio, and recall@5 (the naive scan's only up to 100k: at 1M its 49
-labelled queries would take minutes each).
+labelled queries would take minutes each). With --drop-page-cache (Linux, as root), also the same figures
+for another mix of the same kinds after the operating system dropped every file's cached pages, as this
+machine does on its own with pages unused for a minute: the databases then read them back.
 Target: p95 under 20 ms at 1M on one core; recall@5 no worse than the naive scan.
 """
 
@@ -22,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,8 +83,8 @@ def build(db: Database, size: int) -> tuple[float, dict[str, str], list[str]]:
     return time.perf_counter() - started, names, texts
 
 
-def query_mix(texts: list[str], count: int) -> list[str]:
-    rng = random.Random(3)
+def query_mix(texts: list[str], count: int, *, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
     out = []
     for i in range(count):
         words = [w for w in normalize(rng.choice(texts)).split() if len(w) > 3]
@@ -102,7 +105,40 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(label: str, url: str, size: int, queries: int, naive_queries: int) -> None:
+def drop_page_cache() -> bool:
+    """Have the operating system forget the files it keeps in memory (Linux, as root), as it does here on
+    its own with pages unused for a minute: the database then reads them again. False when not allowed."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def timed(queries: list[str], search: Callable[[str], object], postgres: bool) -> dict[str, list[float]]:
+    """Each query's wall-clock ms, the bot process's CPU ms, and with a local PostgreSQL both CPUs'."""
+    times: dict[str, list[float]] = {"wall": [], "cpu": [], "both": []}
+    for query in queries:
+        server_started = postgres_cpu_ms() if postgres else None
+        started, cpu_started = time.perf_counter(), time.process_time()
+        search(query)
+        times["wall"].append((time.perf_counter() - started) * 1000)
+        times["cpu"].append((time.process_time() - cpu_started) * 1000)
+        if server_started is not None:
+            times["both"].append((postgres_cpu_ms() or 0.0) - server_started + times["cpu"][-1])
+    return times
+
+
+def figures(times: dict[str, list[float]]) -> str:
+    both = times["both"]
+    server = f", with the server's p50 {statistics.median(both):5.1f} p95 {percentile(both, 0.95):5.1f}" if both else ""
+    return (f"p50 {statistics.median(times['wall']):6.1f} ms  p95 {percentile(times['wall'], 0.95):6.1f} ms  "
+            f"(bot process CPU p50 {statistics.median(times['cpu']):5.1f} p95 {percentile(times['cpu'], 0.95):5.1f} ms"
+            f"{server})")
+
+
+def run(label: str, url: str, size: int, queries: int, naive_queries: int, cold: bool = False) -> None:
     upgrade(url)
     db = Database(url)
     before = rss_mb()
@@ -129,16 +165,12 @@ def run(label: str, url: str, size: int, queries: int, naive_queries: int) -> No
 
     mix = query_mix(texts, queries)
     ours(mix[0])  # warm the vocabulary
-    latencies, cpu, server = [], [], []
-    for query in mix:
-        server_started = postgres_cpu_ms() if db.dialect == "postgresql" else None
-        started, cpu_started = time.perf_counter(), time.process_time()
-        ours(query)
-        latencies.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-        if server_started is not None:
-            server.append((postgres_cpu_ms() or 0.0) - server_started + cpu[-1])
+    times = timed(mix, ours, db.dialect == "postgresql")
     memory = rss_mb() - before
+    # Another mix of the same kinds, after the operating system dropped the files' pages (as this machine
+    # does with any page unused for a minute): what a search costs when it must read them back.
+    dropped = cold and drop_page_cache()
+    after = timed(query_mix(texts, queries, seed=4), ours, db.dialect == "postgresql") if dropped else None
 
     with db.transaction() as session:
         rows = session.execute(select(Entry.source_key, Entry.body, Entry.cause)).all()
@@ -159,15 +191,12 @@ def run(label: str, url: str, size: int, queries: int, naive_queries: int) -> No
     labelled = load_labelled()
     ours_recall, _ = recall_at_5(labelled, lambda q: [names.get(e.source_key, "") for e in ours(q)])
     naive_recall, _ = recall_at_5(labelled, naive) if size <= 100_000 else (float("nan"), [])
-    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
-    cpu50, cpu95 = statistics.median(cpu), percentile(cpu, 0.95)
     naive_p50 = statistics.median(naive_ms)
-    both = (f", with the server's p50 {statistics.median(server):5.1f} p95 {percentile(server, 0.95):5.1f}"
-            if server else "")
+    cold_figures = (f"  page cache dropped: {figures(after)}" if after else
+                    "  (page cache not dropped: needs root)" if cold else "")
     print(f"{label:10} {size:>9,} build {seconds:7.1f}s  db {size_on_disk / 2**20:7.1f} MB  mem +{memory:6.0f} MB  "
-          f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  (bot process CPU p50 {cpu50:5.1f} p95 {cpu95:5.1f} ms{both})  "
-          f"naive p50 {naive_p50:8.0f} ms ({naive_p50 / p50:5.0f}x)  "
-          f"recall@5 {ours_recall:.2f} (naive {naive_recall:.2f})  [{note}]", flush=True)
+          f"{figures(times)}  naive p50 {naive_p50:8.0f} ms ({naive_p50 / statistics.median(times['wall']):5.0f}x)  "
+          f"recall@5 {ours_recall:.2f} (naive {naive_recall:.2f}){cold_figures}  [{note}]", flush=True)
     db.dispose()
 
 
@@ -178,15 +207,18 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--naive-queries", type=int, default=5)
     parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
+    parser.add_argument("--drop-page-cache", action="store_true",
+                        help="then time another mix after dropping the OS page cache (Linux, root; every file's)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs (shared); one query at a time on one thread")
     for size in args.sizes:
         if "sqlite" in args.databases:
             with tempfile.TemporaryDirectory() as folder:
-                run("SQLite", f"sqlite:///{folder}/bench.db", size, args.queries, args.naive_queries)
+                run("SQLite", f"sqlite:///{folder}/bench.db", size, args.queries, args.naive_queries,
+                    args.drop_page_cache)
         if args.postgres and "postgresql" in args.databases:
             with private_schema(args.postgres) as url:
-                run("PostgreSQL", url, size, args.queries, args.naive_queries)
+                run("PostgreSQL", url, size, args.queries, args.naive_queries, args.drop_page_cache)
 
 
 if __name__ == "__main__":
