@@ -54,9 +54,10 @@ ENOUGH = 20
 # A phrase query (only needed when more than CANDIDATES entries hold every word) reads every entry that
 # holds all its words to check their positions; it is skipped when they are about more than this many
 # (estimated from the words' counts, then measured by the whole query's matches). Each is a row read, up
-# to 300 us when its page is not in memory: at 1M entries, 1,000 of them put the 95th percentile after the
-# page cache was dropped at 28-29 ms, 250 at 25 ms; labelled recall@5 was the same (0.878).
-PHRASE_SCAN = 250
+# to 300 us when its page is not in memory; with PostgreSQL reading ahead (db._read_ahead), 1,000 put the
+# 95th percentile at 1M entries after the page cache was dropped at 15.8-18.0 ms, 250 at 15.5-16.1, but
+# 250 lost 4 of 400 searches their old exact phrases.
+PHRASE_SCAN = 1_000
 # An alternative in at most this share of the entries is rare enough to be fetched before the others.
 RARE_SHARE = 0.01
 MAX_PARTIAL_GROUPS = 4  # up to this many query words, also try every set of all words but one
