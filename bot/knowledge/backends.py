@@ -238,8 +238,8 @@ WALK_MIN, WALK_MAX = 1_000, 10_000  # a walk back reads at least this many entri
 # Reading rows dominates: the table is 13 times the size of its GIN index, and a row read 7-10 us when its
 # page was in memory and 150-300 us when not (this machine drops file pages unused for a minute). A match's
 # row is a page of its own, a walk's six rows share one. Costed at 60 us a match (10 a walked entry), the
-# 95th percentile after the page cache was dropped went from 31 to 23.5 ms (index steps of a few hundred
-# matches gave way to the newest blocks); with every page in memory it stayed at 12 ms, the results alike.
+# 95th percentile after the page cache was dropped went from 31-33 to 27 ms (index steps of a few hundred
+# matches gave way to the newest blocks); with every page in memory, 10.8 to 11.6 ms; the results alike.
 WALK_ROW, HEAP_ROW, POSTING, BLOCK_SCAN = 10e-6, 60e-6, 40e-9, 1.2e-3  # seconds
 PROBE = 5e-3  # seconds: reading more matches than this could take, a search first measures their density
 # A group of words in at least this share of the entries may be checked on the rows the index finds rather
