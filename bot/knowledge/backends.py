@@ -446,8 +446,9 @@ class PostgresFullText:
 
 _NO_WORD = "amendsnoword"  # for statements run over no entries (see warm)
 MAX_LEXEMES = 100_000  # words whose lexemes a process keeps (see prepare)
-_LEXEMES = text("SELECT w, array_to_string(tsvector_to_array(to_tsvector('english'::regconfig, w)), ' ') "
-                "FROM unnest(CAST(:words AS text[])) AS w")
+_WORDS = func.unnest(array_param("words", String())).table_valued("w").render_derived(name="words")
+_LEXEMES = select(_WORDS.c.w, func.array_to_string(
+    func.tsvector_to_array(func.to_tsvector(literal_column("'english'::regconfig"), _WORDS.c.w)), " "))
 TIERS = 3  # narrower queries a step can say a match matches (search.py asks about three at most)
 
 

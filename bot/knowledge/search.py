@@ -202,7 +202,7 @@ class SearchEngine:
             decoded = [sum(held((w,)) for w in words.values()) for words in lexemes]
             postings = sum(held((w,)) for w in {k: w for words in lexemes for k, w in words.items()}.values())
             return Estimate(0.0 if rare else share * total, postings + sum(holding[len(tier):]),
-                            min(holding, default=total), tuple(zip(holding, decoded, strict=False)))
+                            min(holding, default=total), tuple(zip(holding[:len(tier)], decoded, strict=True)))
 
         def fetch(tier: Sequence[Group], limit: int, *, rare: bool = False, below: int | None = None) -> None:
             limit = min(limit, CANDIDATES - len(found))
