@@ -93,9 +93,12 @@ class HomeArea:
             ref = errors.error_ref()
             log.log(logging.INFO if expected else logging.ERROR, "could not publish the Home of %s (%s)", user_id,
                     ref, exc_info=exc)
-            client.views_publish(user_id=user_id, view=blocks.view(blocks.failed(ref)))
-            with contextlib.suppress(StorageUnavailable):  # then nothing was recorded as shown either
-                self._unpublished(user_id)  # it shows the failure now, whatever it showed before
+            # Recorded before it is shown, under the person's publishing lock: a refresh that came between
+            # would compare with what the Home showed before and send nothing, leaving the failure up.
+            with self._lock(user_id):
+                with contextlib.suppress(StorageUnavailable):  # then nothing was recorded as shown either
+                    self._unpublished(user_id)  # it shows the failure now, whatever it showed before
+                client.views_publish(user_id=user_id, view=blocks.view(blocks.failed(ref)))
 
     def on_page(self, body: dict[str, Any], client: WebClient) -> None:
         page = HomePage.decode(body["actions"][0].get("value"))
@@ -112,7 +115,7 @@ class HomeArea:
                 managers: set[str] | None = None) -> bool:
         """Render `user_id`'s Home from the database and publish it; False if they never opened it."""
         manager = user_id in managers if managers is not None else is_manager(client, self.deps.config, user_id)
-        with self._locks[hash(user_id) % len(self._locks)]:  # one publish at a time per person: the latest wins
+        with self._lock(user_id):  # one publish at a time per person: the latest wins
             now = self.deps.clock.now()
             with self.deps.db.transaction() as session:
                 if opened:
@@ -136,6 +139,9 @@ class HomeArea:
                     self._unpublished(user_id)
                     raise
         return True
+
+    def _lock(self, user_id: str) -> threading.Lock:
+        return self._locks[hash(user_id) % len(self._locks)]
 
     def _unpublished(self, user_id: str) -> None:
         with self.deps.db.transaction() as session:
