@@ -40,8 +40,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_schema_url() -> Iterator[str]:
-    """A private schema for this test session, so parallel runs on one server never collide."""
-    assert POSTGRES_URL
+    """A private schema for this test session, so parallel runs on one server never collide. Without a
+    server (a fresh machine running the README's test command) every test using it is skipped."""
+    if not POSTGRES_URL:
+        pytest.skip("AMENDS_TEST_POSTGRES_URL is not set")
     with private_schema(POSTGRES_URL, prefix="amends_test") as url:
         assert url
         upgrade(url)
