@@ -201,6 +201,18 @@ def test_filters_narrow_results_and_paging_shows_more(harness: Harness) -> None:
     assert "Results 1–5 of 8" in results(harness, "chairs after:2000-01-01")
 
 
+def test_filters_resolve_names_on_a_machine_booted_minutes_ago(harness: Harness,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name caches start empty: a monotonic clock reading less than their time-to-live (a fresh CI
+    machine) must not pass for "loaded just now"."""
+    import bot.slack.knowledge_source as source
+
+    monkeypatch.setattr(source.time, "monotonic", lambda: 5.0)
+    directory = source.Directory(harness.amends.client)
+    assert directory.channel_ids((source.Ref(name="best-practices"),)) == (BEST,)
+    assert directory.user_ids((source.Ref(name="ada"),)) == (ASSOCIATE,)
+
+
 def test_a_bad_filter_gets_a_kind_answer(harness: Harness) -> None:
     assert "write it like `before:2026-05-01`" in results(harness, "chairs before:tuesday")
     assert "I don't know the cause" in results(harness, "cause:gremlins chairs")

@@ -90,8 +90,10 @@ class Directory:
         self._lock = threading.Lock()
         self._names: dict[str, str | None] = {}
         self._team_url: str | None = None
-        self._people: tuple[float, dict[str, str]] = (0.0, {})
-        self._channels: tuple[float, dict[str, str]] = (0.0, {})
+        # (loaded at, table); None until first loaded: the monotonic clock may read less than the TTL on a
+        # machine that booted minutes ago, so 0.0 would pass for "loaded just now".
+        self._people: tuple[float | None, dict[str, str]] = (None, {})
+        self._channels: tuple[float | None, dict[str, str]] = (None, {})
 
     def name_of(self, user_id: str) -> str | None:
         with self._lock:
@@ -147,7 +149,7 @@ class Directory:
 
     def _people_by_name(self) -> dict[str, str]:
         loaded_at, table = self._people
-        if time.monotonic() - loaded_at < NAMES_TTL:
+        if loaded_at is not None and time.monotonic() - loaded_at < NAMES_TTL:
             return table
         table = {}
         for page in self.client.users_list(limit=200):
@@ -161,7 +163,7 @@ class Directory:
 
     def _channels_by_name(self) -> dict[str, str]:
         loaded_at, table = self._channels
-        if time.monotonic() - loaded_at < NAMES_TTL:
+        if loaded_at is not None and time.monotonic() - loaded_at < NAMES_TTL:
             return table
         table = {}
         for page in self.client.conversations_list(limit=200, types="public_channel,private_channel",
