@@ -81,6 +81,30 @@ def test_deadline_near_goes_to_the_owner_then_the_managers(harness: Harness) -> 
     assert len(escalation) == 1 and f"<@{MANAGER}>" in escalation[0]
 
 
+def test_a_deadline_nudge_for_a_case_opened_at_night_lands_in_working_hours(harness: Harness) -> None:
+    """Opened at 00:27 and due at 20:27: 24 hours before the deadline has passed, but 09:00 is still before
+    it, so the owner hears at 09:00, not at 01:27."""
+    harness.clock.set(at(MON, 0, 27))
+    case = harness.open_case(promised_at=at(MON, 20, 27))
+    harness.tick(at(MON, 1, 30))
+    harness.tick(at(MON, 8, 59))
+    assert harness.dms_containing(ASSOCIATE, "hasn't been told yet") == []
+    harness.tick(at(MON, 9))
+    warning = harness.dms_containing(ASSOCIATE, "hasn't been told yet")
+    assert len(warning) == 1 and case.ref in warning[0].text
+    assert "outside working hours" not in all_text(warning[0].blocks)
+    harness.tick(at(MON, 16, 27))  # the managers' nudge, 4 hours before, is within working hours
+    assert any("still hasn't been told" in t for t in thread_texts(harness, case))
+
+
+def test_a_deadline_with_no_working_hour_left_is_nudged_at_once_and_says_so(harness: Harness) -> None:
+    harness.clock.set(at(MON, 18, 30))
+    harness.open_case(promised_at=at(MON, 23))
+    harness.tick(at(MON, 19, 30))  # an hour's grace after opening: the managers were just alerted
+    warning = harness.dms_containing(ASSOCIATE, "hasn't been told yet")
+    assert len(warning) == 1 and "Sent outside working hours" in all_text(warning[0].blocks)
+
+
 def test_telling_the_customer_calls_off_the_deadline_escalation(harness: Harness) -> None:
     case = harness.open_case()
     harness.tick(at(MON, 10))

@@ -49,6 +49,10 @@ def deadline_near(config: RemindersConfig, now: datetime) -> ColumnElement[bool]
                 Case.promised_at <= now + config.deadline_warning_before)
 
 
+# In a deadline nudge's payload: no working hour remained before the deadline, so it went out at night.
+OUTSIDE_HOURS = "outside_working_hours"
+
+
 def key(kind: Kind, case_id: int) -> str:
     return f"{kind}:{case_id}"
 
@@ -60,19 +64,40 @@ def schedule_for_open_case(session: Session, case: Case, now: datetime, policy: 
     if case.customer_contacted_at is not None or case.promised_at <= now:
         return
     config = policy.config
-    # Deadline nudges aim *before* the deadline: outside working hours they move earlier, not later,
-    # and never earlier than a short grace after opening (the manager was just alerted anyway).
-    grace = now + timedelta(hours=1)
-    owner_at = max(grace, previous_working_time(case.promised_at - config.deadline_warning_before,
-                                                config.working_hours, policy.zone))
-    manager_at = max(grace, previous_working_time(case.promised_at - config.deadline_manager_before,
-                                                  config.working_hours, policy.zone))
+    grace = now + timedelta(hours=1)  # never before a short grace after opening: the manager was just alerted
+    owner_at, owner_late = deadline_nudge_time(case.promised_at - config.deadline_warning_before,
+                                               case.promised_at, grace, policy)
+    manager_at, manager_late = deadline_nudge_time(case.promised_at - config.deadline_manager_before,
+                                                   case.promised_at, grace, policy)
     if owner_at < case.promised_at:
         service.schedule(session, kind=Kind.DEADLINE_NEAR, case_id=case.id, now=now, due_at=owner_at,
-                         key=key(Kind.DEADLINE_NEAR, case.id))
+                         key=key(Kind.DEADLINE_NEAR, case.id), payload=_outside_hours(owner_late))
     if manager_at < case.promised_at and manager_at >= owner_at:
         service.schedule(session, kind=Kind.DEADLINE_MANAGER, case_id=case.id, now=now, due_at=manager_at,
-                         audience=Audience.MANAGERS, key=key(Kind.DEADLINE_MANAGER, case.id))
+                         audience=Audience.MANAGERS, key=key(Kind.DEADLINE_MANAGER, case.id),
+                         payload=_outside_hours(manager_late))
+
+
+def deadline_nudge_time(target: datetime, deadline: datetime, earliest: datetime, policy: Policy
+                        ) -> tuple[datetime, bool]:
+    """When a nudge meant for `target` goes out, and whether it goes out of working hours.
+
+    It aims *before* the deadline: outside working hours it moves earlier, not later. Moved earlier than
+    `earliest`, it goes at the first working moment after `earliest` that is still before the deadline
+    (a case opened at 00:27 and due at 20:27 is nudged at 09:00, not at 01:27). Only when no working moment
+    remains before the deadline does it go out at `earliest`, out of hours, and say so."""
+    hours, zone = policy.config.working_hours, policy.zone
+    earlier = previous_working_time(target, hours, zone)
+    if earlier >= earliest:
+        return earlier, False
+    first_working = next_working_time(earliest, hours, zone)
+    if first_working < deadline:
+        return first_working, False
+    return earliest, True
+
+
+def _outside_hours(late: bool) -> dict[str, bool]:
+    return {OUTSIDE_HOURS: late}  # always given, so a nudge moved back into working hours loses the flag
 
 
 def on_resolved(session: Session, case: Case, now: datetime, policy: Policy) -> None:

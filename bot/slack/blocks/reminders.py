@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, StaticSelectElement, UserSelectElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, StaticSelectElement, UserSelectElement
 
 from bot.cases.models import Case
 from bot.cases.severity import Severity
+from bot.reminders.kinds import OUTSIDE_HOURS
 from bot.reminders.models import Reminder
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
@@ -80,10 +81,18 @@ def deadline_near(reminder: Reminder, case: Case, config: AmendsConfig) -> Rende
         base.section(f":alarm_clock: *{case.ref} is due {due} and the customer hasn't been told yet.* "
                      "Tell them now, before they find out: what happened, what you've done, and their "
                      "choice (wait, take an alternative, or cancel)."),
+        *_outside_hours_note(reminder),
         base.section(_case_line(case, config)),
         _actions(reminder, case, update_sent=False, snooze=False, customer_told=True),
     ]
     return Rendered(text, base.message(blocks))
+
+
+def _outside_hours_note(reminder: Reminder) -> list[ContextBlock]:
+    if not reminder.payload.get(OUTSIDE_HOURS):
+        return []
+    return [base.context(":crescent_moon: Sent outside working hours: no working hour is left before the "
+                         "deadline.")]
 
 
 def _managers(config: AmendsConfig) -> str:
@@ -97,7 +106,8 @@ def deadline_manager(reminder: Reminder, case: Case, config: AmendsConfig) -> Re
     due = base.slack_date(case.promised_at, config.workspace.zone)
     text = (f"{_managers(config)} :warning: {case.ref} is due {due} and {_customer(case)} still hasn't been "
             f"told. Owner: {base.user_mention(case.owner_id)}.")
-    return Rendered(text, base.message([base.section(text), base.section(_case_line(case, config))]))
+    return Rendered(text, base.message([base.section(text), *_outside_hours_note(reminder),
+                                        base.section(_case_line(case, config))]))
 
 
 def unanswered(reminder: Reminder, case: Case, config: AmendsConfig, source_sent_at: datetime | None) -> Rendered:
