@@ -42,9 +42,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-TRIGGER_TTL = 3.0
-VIEW_STACK_LIMIT = 3
-VIEW_SIZE_LIMIT = 250_000  # views.publish answers view_too_large past 250 kB of JSON
+# Slack's limits, from the one table of rules (blockkit.RULES).
+TRIGGER_TTL = blockkit.TRIGGER_LIFE
+VIEW_STACK_LIMIT = blockkit.VIEW_STACK
+VIEW_SIZE_LIMIT = blockkit.VIEW_JSON  # views.publish answers view_too_large past 250 kB of JSON
 JSON_ARGS = {"blocks", "attachments", "view", "metadata", "files", "user_ids", "users"}
 
 
@@ -376,10 +377,12 @@ class FakeSlack:
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(self, method: str, error: str = "internal_error", *, status: int = 500,
-                  count: int = 1) -> None:
-        """The next `count` calls of `method` fail with `error` (HTTP `status`)."""
+                  count: int = 1, messages: list[str] | None = None) -> None:
+        """The next `count` calls of `method` fail with `error` (HTTP `status`), with `messages` in
+        response_metadata as Slack gives for invalid_arguments / invalid_blocks."""
         with self._changed:
-            self._forced.setdefault(method, []).extend(SlackError(error, status=status) for _ in range(count))
+            self._forced.setdefault(method, []).extend(SlackError(error, status=status, messages=messages)
+                                                       for _ in range(count))
 
     def fail_after_next(self, method: str, error: str = "internal_error", *, status: int = 500,
                         count: int = 1) -> None:
@@ -408,17 +411,20 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ what Slack's other side issues
 
-    def issue_trigger(self, user_id: str) -> str:
+    def issue_trigger(self, user_id: str, *, age: float = 0.0) -> str:
+        """A trigger_id for an interaction by `user_id` that happened `age` seconds ago (real time: Slack's
+        clock is not the bot's FrozenClock)."""
         with self._changed:
             trigger_id = f"{next(self._ids)}.{self.team_id}.{secrets.token_hex(8)}"
-            self._triggers[trigger_id] = Trigger(trigger_id, user_id, time.monotonic())
+            self._triggers[trigger_id] = Trigger(trigger_id, user_id, time.monotonic() - age)
             return trigger_id
 
     def issue_response_url(self, channel_id: str, user_id: str, message_ts: str | None = None, *,
-                           thread_ts: str | None = None) -> str:
+                           thread_ts: str | None = None, age: float = 0.0) -> str:
         with self._changed:
             token = secrets.token_urlsafe(12)
-            self._response_urls[token] = ResponseUrl(token, channel_id, user_id, message_ts, time.monotonic(),
+            self._response_urls[token] = ResponseUrl(token, channel_id, user_id, message_ts,
+                                                     time.monotonic() - age,
                                                      thread_ts=thread_ts)
             return f"{self.base_url}/response/{token}"
 
@@ -538,6 +544,12 @@ class FakeSlack:
         with self._changed:
             return [copy.deepcopy(c) for c in self._calls if method is None or c.method == method]
 
+    def call_times(self, method: str, arg: str) -> list[tuple[Any, float, bool]]:
+        """(args[arg], when, ok) of every call of `method`, `when` in time.monotonic(): cheap enough to poll
+        while a benchmark runs (no copies of whole calls, so the lock is held only briefly)."""
+        with self._changed:
+            return [(c.args.get(arg), c.at, c.ok) for c in self._calls if c.method == method]
+
     def uploaded(self, file_id: str) -> Upload | None:
         with self._changed:
             return self._uploads.get(file_id)
@@ -649,7 +661,7 @@ class FakeSlack:
             return []
         problems = _cached_problems("message", json.dumps(blocks, sort_keys=True))
         if problems:
-            raise SlackError("invalid_blocks", messages=[f"[ERROR] {p}" for p in problems])
+            raise SlackError("invalid_blocks", messages=problems)
         if blockkit.blocks_text_length(blocks) > blockkit.MESSAGE_BLOCKS_TEXT:
             raise SlackError("msg_blocks_too_long")
         return blocks
@@ -657,7 +669,7 @@ class FakeSlack:
     def _check_view(self, view: Any) -> dict[str, Any]:
         problems = _cached_problems("view", json.dumps(view, sort_keys=True))
         if problems:
-            raise SlackError("invalid_arguments", messages=[f"[ERROR] {p}" for p in problems])
+            raise SlackError("invalid_arguments", messages=problems)
         return view
 
     def _check_text(self, args: dict[str, Any], blocks: list[dict[str, Any]]) -> str:
@@ -978,40 +990,49 @@ class FakeSlack:
 
     def handle_response_url(self, token: str, payload: dict[str, Any]) -> None:
         with self._changed:
-            hook = self._response_urls.get(token)
-            if hook is None:
-                raise SlackError("invalid_token", status=404)
-            # Slack accepts up to five posts within 30 minutes on one response_url.
-            if hook.uses >= 5 or time.monotonic() - hook.issued_at > 1800:
-                raise SlackError("expired_url", status=404)
-            hook.uses += 1
-            blocks = payload.get("blocks") or []
-            problems = blockkit.message_problems(blocks) if blocks else []
-            if problems:
-                raise SlackError("invalid_blocks", status=400, messages=problems)
-            text = str(payload.get("text") or "")
-            thread_ts = payload.get("thread_ts") or hook.thread_ts
-            if payload.get("delete_original") and hook.message_ts:
-                original = self._find_message(hook.channel, hook.message_ts)
-                if original is not None:
-                    self._messages[hook.channel].remove(original)
-                else:
-                    self._ephemerals = [e for e in self._ephemerals
-                                        if not (e.user == hook.user and e.ts == hook.message_ts)]
-            elif payload.get("replace_original") and hook.message_ts:
-                original = self._find_message(hook.channel, hook.message_ts)
-                if original is not None:
-                    original.text, original.blocks, original.edited_ts = text, blocks, self._next_ts()
-                else:
-                    self._replace_ephemeral(hook, text, blocks)
-            elif payload.get("response_type") == "in_channel":
-                self._messages.setdefault(hook.channel, []).append(
-                    Message(hook.channel, self._next_ts(), self.bot_user_id, text, blocks,
-                            thread_ts, bot_id=self.bot_id))
+            try:
+                self._respond(token, payload)
+            except SlackError as exc:
+                self._record("response_url", payload, exc.error)
+                raise
+
+    def _respond(self, token: str, payload: dict[str, Any]) -> None:
+        hook = self._response_urls.get(token)
+        if hook is None:
+            raise SlackError("invalid_token", status=404)
+        # Slack accepts up to five posts within 30 minutes on one response_url.
+        if time.monotonic() - hook.issued_at > blockkit.RESPONSE_URL_LIFE:
+            raise SlackError("expired_url", status=404)
+        if hook.uses >= blockkit.RESPONSE_URL_USES:
+            raise SlackError("used_url", status=404)
+        hook.uses += 1
+        blocks = payload.get("blocks") or []
+        problems = _cached_problems("message", json.dumps(blocks, sort_keys=True)) if blocks else []
+        if problems:
+            raise SlackError("invalid_blocks", status=400, messages=problems)
+        text = str(payload.get("text") or "")
+        thread_ts = payload.get("thread_ts") or hook.thread_ts
+        if payload.get("delete_original") and hook.message_ts:
+            original = self._find_message(hook.channel, hook.message_ts)
+            if original is not None:
+                self._messages[hook.channel].remove(original)
             else:
-                self._ephemerals.append(Ephemeral(hook.channel, hook.user, self._next_ts(), text, blocks,
-                                                  thread_ts, source="response_url"))
-            self._record("response_url", payload, None)
+                self._ephemerals = [e for e in self._ephemerals
+                                    if not (e.user == hook.user and e.ts == hook.message_ts)]
+        elif payload.get("replace_original") and hook.message_ts:
+            original = self._find_message(hook.channel, hook.message_ts)
+            if original is not None:
+                original.text, original.blocks, original.edited_ts = text, blocks, self._next_ts()
+            else:
+                self._replace_ephemeral(hook, text, blocks)
+        elif payload.get("response_type") == "in_channel":
+            self._messages.setdefault(hook.channel, []).append(
+                Message(hook.channel, self._next_ts(), self.bot_user_id, text, blocks,
+                        thread_ts, bot_id=self.bot_id))
+        else:
+            self._ephemerals.append(Ephemeral(hook.channel, hook.user, self._next_ts(), text, blocks,
+                                              thread_ts, source="response_url"))
+        self._record("response_url", payload, None)
 
     def _replace_ephemeral(self, hook: ResponseUrl, text: str, blocks: list[dict[str, Any]]) -> None:
         for ephemeral in reversed(self._ephemerals):
