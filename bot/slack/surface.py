@@ -128,7 +128,8 @@ class Surface:
                      say: Any) -> None:
             if ack.response is None:
                 ack()
-            given = {"body": body, "client": client, "respond": respond, "context": context, "logger": logger,
+            given = {"body": body, "client": client, "respond": errors.CheckedRespond.checking(respond),
+                     "context": context, "logger": logger,
                      "action": action, "view": view, "command": command, "event": event, "shortcut": shortcut,
                      "message": message, "say": say}
             self.submit(_run, work, wanted, given)
