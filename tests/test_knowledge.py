@@ -213,6 +213,34 @@ def test_filters_resolve_names_on_a_machine_booted_minutes_ago(harness: Harness,
     assert directory.user_ids((source.Ref(name="ada"),)) == (ASSOCIATE,)
 
 
+def test_twelve_results_page_forward_and_back_in_place(harness: Harness) -> None:
+    # The middle page has both Previous and More results; Slack refuses a block whose buttons share an
+    # action_id, which once left "More results" doing nothing past the first page.
+    for n in range(12):
+        post(harness, f"Sofa fix number {n}: offered a loaner.")
+    harness.fake.wait_for(lambda: len(entries(harness)) == 12)
+    first = search(harness, "sofa")
+    assert "Results 1–5 of 12" in first.text
+
+    def turn(button: str, page: Ephemeral, expect: str) -> Ephemeral:
+        harness.driver.click(ASSOCIATE, button, ephemeral=page)
+        shown = harness.fake.wait_for(lambda: [e for e in harness.fake.ephemerals(ASSOCIATE)
+                                               if e.ts == first.ts and expect in e.text])
+        assert len(harness.fake.ephemerals(ASSOCIATE)) == 1  # replaced in place, not stacked up
+        return shown[0]
+
+    def buttons(page: Ephemeral) -> list[str]:
+        return [e["text"]["text"] for b in page.blocks if b["type"] == "actions" for e in b["elements"]]
+
+    second = turn("knowledge_more", first, "Results 6–10 of 12")
+    assert buttons(second) == ["Previous", "More results"]
+    third = turn("knowledge_more", second, "Results 11–12 of 12")
+    assert buttons(third) == ["Previous"]
+    assert len([b for b in third.blocks if b["type"] == "context"]) == 2
+    back = turn("knowledge_previous", third, "Results 6–10 of 12")
+    turn("knowledge_previous", back, "Results 1–5 of 12")
+
+
 def test_a_bad_filter_gets_a_kind_answer(harness: Harness) -> None:
     assert "write it like `before:2026-05-01`" in results(harness, "chairs before:tuesday")
     assert "I don't know the cause" in results(harness, "cause:gremlins chairs")

@@ -24,6 +24,7 @@ class Action(StrEnum):
     DRAFT_MARK_SENT = "draft_mark_sent"
     DRAFT_EDIT = "draft_edit"
     KNOWLEDGE_MORE = "knowledge_more"
+    KNOWLEDGE_PREVIOUS = "knowledge_previous"  # its own id: Slack refuses two buttons sharing one in a block
     KNOWLEDGE_LINK = "knowledge_link"
     ACTION_ITEM_DONE = "action_item_done"
     HOME_PREVIOUS = "home_previous"

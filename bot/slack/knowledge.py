@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.cases.models import Case
 from bot.cases.service import get_case
@@ -30,6 +29,7 @@ from bot.slack.blocks import knowledge as blocks
 from bot.slack.case_actions import CaseActionCall
 from bot.slack.case_thread import post_in_thread
 from bot.slack.commands import Invocation
+from bot.slack.errors import CheckedRespond, ResponseUrlError
 from bot.slack.ids import Action, Callback, KnowledgeField
 from bot.slack.knowledge_source import Directory, is_person_message, neutralise
 from bot.slack.metadata import SaveBestPractice, SearchPageRef
@@ -194,10 +194,12 @@ class Knowledge:
 
     def _confirm(self, client: WebClient, user_id: str, meta: SaveBestPractice, text: str) -> None:
         if meta.response_url:
-            answer = WebhookClient(meta.response_url).send(text=text, response_type="ephemeral",
-                                                           replace_original=False)
-            if answer.status_code == 200:
+            try:
+                CheckedRespond(response_url=meta.response_url)(text=text, response_type="ephemeral",
+                                                                replace_original=False)
                 return
+            except ResponseUrlError:  # used up or expired (logged): a DM still reaches them
+                pass
         tell(client, user_id, text)
 
     # ------------------------------------------------------------------ cases
@@ -237,12 +239,15 @@ def register(wiring: Wiring) -> None:
         text, rendered = knowledge.search(call.client, call.user_id, call.args)
         call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
 
-    @surface.action(Action.KNOWLEDGE_MORE)
-    def more(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def turn_page(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """More results / Previous: the page the button's value names, in place of the one shown."""
         ref = SearchPageRef.decode(body["actions"][0].get("value"))
         text, rendered = knowledge.search(client, body["user"]["id"], ref.query, offset=ref.offset,
                                           upto_id=ref.upto_id)
         respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=True)
+
+    surface.action(Action.KNOWLEDGE_MORE)(turn_page)
+    surface.action(Action.KNOWLEDGE_PREVIOUS)(turn_page)
 
     def is_channel_type(kind: str) -> Any:
         def matches(event: dict[str, Any]) -> bool:

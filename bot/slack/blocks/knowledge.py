@@ -102,7 +102,7 @@ def search_results(page: SearchPage, query: str, config: AmendsConfig, *, per_pa
     buttons = []
     if page.offset > 0:
         back = SearchPageRef(query=query, offset=max(0, page.offset - per_page), upto_id=page.upto_id or 0)
-        buttons.append(base.button("Previous", Action.KNOWLEDGE_MORE, value=back.encode(BUTTON_VALUE_LIMIT)))
+        buttons.append(base.button("Previous", Action.KNOWLEDGE_PREVIOUS, value=back.encode(BUTTON_VALUE_LIMIT)))
     if last < page.total:
         more = SearchPageRef(query=query, offset=last, upto_id=page.upto_id or 0)
         buttons.append(base.button("More results", Action.KNOWLEDGE_MORE, value=more.encode(BUTTON_VALUE_LIMIT),
