@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.exc import OperationalError
 
-from bot import __version__
+from bot import __version__, logs
 from bot.errors import ConfigError
 from bot.settings import Settings, load_config, load_settings
 
@@ -31,14 +31,6 @@ then at https://api.slack.com/apps choose "Create New App" > "From an app manife
 
 Missing now: {missing}
 """
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    quiet = max(logging.WARNING, logging.getLevelName(level))
-    logging.getLogger("alembic").setLevel(quiet)
-    # The scheduler logs every run of every periodic task (twice every 15 s); the bot logs what they did.
-    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else quiet)
 
 
 def _fail(problems: Sequence[str], heading: str = "configuration problem") -> int:
@@ -265,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(exc.problems)
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level)
     try:
         return int(args.handler(args, settings))
     except ConfigError as exc:

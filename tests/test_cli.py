@@ -75,20 +75,3 @@ def test_socket_mode_manifest_has_no_urls(capsys: object) -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "url" not in manifest["features"]["slash_commands"][0]
     assert "request_url" not in manifest["settings"]["interactivity"]
-
-
-def test_the_log_keeps_the_schedulers_ticks_out_unless_debugging() -> None:
-    import logging
-
-    from bot.cli import _configure_logging
-
-    ticks = logging.getLogger("apscheduler.executors.default")  # "Running job …" every 15 s
-    saved = {name: logging.getLogger(name).level for name in ("apscheduler", "alembic")}
-    try:
-        _configure_logging("INFO")
-        assert not ticks.isEnabledFor(logging.INFO) and ticks.isEnabledFor(logging.WARNING)
-        _configure_logging("DEBUG")
-        assert ticks.isEnabledFor(logging.DEBUG)
-    finally:
-        for name, level in saved.items():
-            logging.getLogger(name).setLevel(level)
