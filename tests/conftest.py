@@ -114,3 +114,6 @@ def harness(db_url: str, fake_slack: FakeSlack, config: AmendsConfig, clock: Fro
     yield Harness(amends, server, driver, fake_slack, clock)
     server.stop()
     amends.close()
+    # Slack would have refused these: a test that passed anyway would pass on a bot broken in Slack.
+    refused = [(c.method, c.error) for c in fake_slack.refusals()]
+    assert not refused, f"the bot sent what Slack refuses: {refused}"

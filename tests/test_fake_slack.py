@@ -211,3 +211,14 @@ def test_too_much_text_in_a_messages_blocks_is_refused(client: WebClient) -> Non
     assert error_of(lambda: client.chat_postMessage(channel=CASES_CHANNEL, text="x", blocks=blocks)) == \
         "msg_blocks_too_long"
     assert client.chat_postMessage(channel=CASES_CHANNEL, text="x", blocks=blocks[:4])["ok"]
+
+
+def test_refusals_are_what_slack_refused_not_what_a_test_injected(fake: FakeSlack, client: WebClient) -> None:
+    # The harness fails any test whose bot sent one of these, so no test passes on a payload Slack refuses.
+    fake.fail_next("chat.postMessage", "invalid_blocks", status=200)
+    assert error_of(lambda: client.chat_postMessage(channel=CASES_CHANNEL, text="x", blocks=[section()])) == \
+        "invalid_blocks"
+    assert fake.refusals() == []
+    assert error_of(lambda: client.chat_postMessage(channel=CASES_CHANNEL, text="x", blocks=[section("")])) == \
+        "invalid_blocks"
+    assert [(c.method, c.error) for c in fake.refusals()] == [("chat.postMessage", "invalid_blocks")]

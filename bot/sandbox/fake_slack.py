@@ -46,6 +46,9 @@ T = TypeVar("T")
 TRIGGER_TTL = blockkit.TRIGGER_LIFE
 VIEW_STACK_LIMIT = blockkit.VIEW_STACK
 VIEW_SIZE_LIMIT = blockkit.VIEW_JSON  # views.publish answers view_too_large past 250 kB of JSON
+# Errors that mean "what you sent breaks Slack's rules" (see blockkit.RULES).
+PAYLOAD_ERRORS = {"invalid_blocks", "invalid_blocks_format", "invalid_arguments", "msg_too_long",
+                  "msg_blocks_too_long", "view_too_large"}
 JSON_ARGS = {"blocks", "attachments", "view", "metadata", "files", "user_ids", "users"}
 
 
@@ -53,9 +56,10 @@ class SlackError(Exception):
     """An `ok: false` answer."""
 
     def __init__(self, error: str, *, status: int = 200, retry_after: int | None = None,
-                 messages: list[str] | None = None) -> None:
+                 messages: list[str] | None = None, forced: bool = False) -> None:
         super().__init__(error)
         self.error = error
+        self.forced = forced  # injected by a test (fail_next, ...), not the fake's own judgement
         self.status = status
         self.retry_after = retry_after
         self.messages = messages or []
@@ -203,6 +207,7 @@ class ApiCall:
     ok: bool
     error: str | None
     at: float
+    forced: bool = False
 
 
 @dataclass
@@ -381,8 +386,8 @@ class FakeSlack:
         """The next `count` calls of `method` fail with `error` (HTTP `status`), with `messages` in
         response_metadata as Slack gives for invalid_arguments / invalid_blocks."""
         with self._changed:
-            self._forced.setdefault(method, []).extend(SlackError(error, status=status, messages=messages)
-                                                       for _ in range(count))
+            self._forced.setdefault(method, []).extend(
+                SlackError(error, status=status, messages=messages, forced=True) for _ in range(count))
 
     def fail_after_next(self, method: str, error: str = "internal_error", *, status: int = 500,
                         count: int = 1) -> None:
@@ -390,13 +395,13 @@ class FakeSlack:
         of a request Slack processed but whose answer never arrived intact."""
         with self._changed:
             self._forced_after.setdefault(method, []).extend(
-                SlackError(error, status=status) for _ in range(count))
+                SlackError(error, status=status, forced=True) for _ in range(count))
 
     def rate_limit_next(self, method: str, *, count: int = 1, retry_after: int = 1) -> None:
         """The next `count` calls of `method` get HTTP 429 with Retry-After."""
         with self._changed:
             self._forced.setdefault(method, []).extend(
-                SlackError("ratelimited", status=429, retry_after=retry_after) for _ in range(count)
+                SlackError("ratelimited", status=429, retry_after=retry_after, forced=True) for _ in range(count)
             )
 
     def limit_posts_per_channel(self, per_second: float, burst: int = 1) -> None:
@@ -544,6 +549,12 @@ class FakeSlack:
         with self._changed:
             return [copy.deepcopy(c) for c in self._calls if method is None or c.method == method]
 
+    def refusals(self) -> list[ApiCall]:
+        """Calls Slack would have refused for what the bot sent (bad blocks, views, arguments, sizes), not
+        counting errors a test injected: the harness fails a test whose bot sent any."""
+        with self._changed:
+            return [copy.deepcopy(c) for c in self._calls if c.error in PAYLOAD_ERRORS and not c.forced]
+
     def call_times(self, method: str, arg: str) -> list[tuple[Any, float, bool]]:
         """(args[arg], when, ok) of every call of `method`, `when` in time.monotonic(): cheap enough to poll
         while a benchmark runs (no copies of whole calls, so the lock is held only briefly)."""
@@ -605,11 +616,11 @@ class FakeSlack:
                 return result
             except SlackError as exc:
                 if not exc.recorded:
-                    self._record(method, args, exc.error)
+                    self._record(method, args, exc.error, forced=exc.forced)
                 raise
 
-    def _record(self, method: str, args: dict[str, Any], error: str | None) -> None:
-        self._calls.append(ApiCall(method, args, error is None, error, time.monotonic()))
+    def _record(self, method: str, args: dict[str, Any], error: str | None, *, forced: bool = False) -> None:
+        self._calls.append(ApiCall(method, args, error is None, error, time.monotonic(), forced))
         self._touch()
 
     def _touch(self) -> None:
@@ -993,7 +1004,7 @@ class FakeSlack:
             try:
                 self._respond(token, payload)
             except SlackError as exc:
-                self._record("response_url", payload, exc.error)
+                self._record("response_url", payload, exc.error, forced=exc.forced)
                 raise
 
     def _respond(self, token: str, payload: dict[str, Any]) -> None:
