@@ -59,10 +59,13 @@ def _pin_server() -> None:
         os.sched_setaffinity(0, SERVER_CPUS)
 
 
-def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    """Start a server under test (on the server CPU when split_cpus() was called)."""
-    return subprocess.Popen([sys.executable, *args], cwd=cwd, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_pin_server)
+def start(args: list[str], env: dict[str, str], cwd: Path, *, output: Path) -> subprocess.Popen[bytes]:
+    """Start a server under test (on the server CPU when split_cpus() was called); its stdout and stderr go
+    to the file `output`. Never to a pipe nobody reads: once 64 KB of log lines (waitress warns "Task queue
+    depth is N" for every queued request) fill it, every thread that logs blocks, and the server with it."""
+    with output.open("ab") as sink:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, *args], cwd=cwd, env={**os.environ, **env},
+                                stdout=sink, stderr=subprocess.STDOUT, preexec_fn=_pin_server)
 
 
 def percentile(values: list[float], pct: float) -> float:

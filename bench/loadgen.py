@@ -1,7 +1,10 @@
 """A minimal load generator (like wrk, for signed Slack requests): a separate process so that the client
 measuring latencies does not share a GIL with the fake Slack serving the bot's API calls.
 
-    python -m bench.loadgen URL SECRET BODIES_JSON CONCURRENCY  -> prints JSON [[ms, status], ...]
+    python -m bench.loadgen URL SECRET BODIES_JSON CONCURRENCY  -> prints JSON [[ms, status, sent], ...]
+
+`sent` is time.monotonic() when the request went out: CLOCK_MONOTONIC is the same clock in every process on
+the machine, so the caller can compare it with when the fake Slack saw the work the request set off.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.sandbox.signing import signed_headers
 
 
-def send(url: str, secret: str, body: bytes, content_type: str) -> tuple[float, int]:
+def send(url: str, secret: str, body: bytes, content_type: str) -> tuple[float, int, float]:
     headers = signed_headers(secret, body, content_type=content_type)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    sent = time.monotonic()
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -28,7 +32,7 @@ def send(url: str, secret: str, body: bytes, content_type: str) -> tuple[float, 
         status = exc.code
     except OSError:
         status = 0
-    return (time.perf_counter() - started) * 1000, status
+    return (time.perf_counter() - started) * 1000, status, sent
 
 
 def main() -> int:

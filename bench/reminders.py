@@ -108,7 +108,8 @@ def main() -> int:
     began = time.time()  # every reminder is already due: from here on, the bot could send them
     for _ in range(args.processes):
         port = free_port()
-        process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir)
+        process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir,
+                        output=workdir / f"amends-{port}.log")
         wait_http(f"http://127.0.0.1:{port}/healthz", process=process, timeout=60)
         processes.append(process)
 
