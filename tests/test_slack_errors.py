@@ -7,8 +7,13 @@ import logging
 import re
 
 import pytest
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
-from tests.support import ASSOCIATE, COLLEAGUE, Harness, all_text
+from bot.errors import NotFound
+from bot.sandbox.fake_slack import FakeSlack
+from bot.slack import errors
+from tests.support import ASSOCIATE, COLLEAGUE, SUPPORT_CHANNEL, Harness, all_text
 from tests.test_reminders import MON, at, status_dm
 
 PROBLEM = "[ERROR] must be less than 76 characters [json-pointer:/view/blocks/3/element/text/text]"
@@ -59,3 +64,14 @@ def test_a_home_that_failed_to_publish_is_logged_and_the_person_told(harness: Ha
     shown = harness.fake.wait_for(lambda: all_text((harness.fake.home(ASSOCIATE) or {}).get("blocks")))
     assert "couldn't load your Home" in shown  # where the person is looking
     assert f"`{logged(caplog, 'views.publish', 'invalid_arguments')}`" in shown
+
+
+def test_when_the_response_url_is_spent_the_person_is_told_by_dm(fake_slack: FakeSlack,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    # Slack takes five posts on a response_url within 30 minutes; after that, the app's DM still reaches them.
+    spent = fake_slack.issue_response_url(SUPPORT_CHANNEL, ASSOCIATE, age=31 * 60)
+    body = {"type": "block_actions", "user": {"id": ASSOCIATE}, "response_url": spent}
+    client = WebClient(token=fake_slack.bot_token, base_url=fake_slack.api_url)
+    errors.report(NotFound("That case is gone."), body, client, Respond(response_url=spent))
+    assert [m.text for m in fake_slack.dms(ASSOCIATE)] == [":warning: That case is gone."]
+    assert any(r.getMessage().startswith("Slack response_url failed: expired_url (HTTP 404)") for r in caplog.records)
