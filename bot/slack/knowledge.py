@@ -15,16 +15,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.cases.models import Case
 from bot.cases.service import get_case
+from bot.changes import RecordedEvent
 from bot.errors import NotFound
 from bot.knowledge import index
 from bot.knowledge.backends import Filters
-from bot.knowledge.cases import index_case, similar_cases, withdraw_case
+from bot.knowledge.cases import similar_cases
 from bot.knowledge.index import Curation, SourceMessage
 from bot.knowledge.query import parse_query
-from bot.knowledge.search import SearchEngine
-from bot.knowledge.synonyms import load_synonyms
 from bot.slack import forms
 from bot.slack.blocks import knowledge as blocks
 from bot.slack.case_actions import CaseActionCall
@@ -47,18 +45,9 @@ class Knowledge:
 
     def __init__(self, wiring: Wiring) -> None:
         self.deps = wiring.deps
-        self.synonyms = load_synonyms(self.deps.config.knowledge.synonyms)
-        self._engine: SearchEngine | None = None
+        self.engine = wiring.deps.search
         self._directory: Directory | None = None
         self._lock = threading.Lock()
-
-    def engine(self) -> SearchEngine:
-        with self._lock:
-            if self._engine is None:
-                with self.deps.db.transaction() as session:
-                    self._engine, note = SearchEngine.for_session(session, self.synonyms)
-                log.info("search: %s, %s", self._engine.full_text.name, note)
-            return self._engine
 
     def directory(self, client: WebClient) -> Directory:
         with self._lock:
@@ -202,16 +191,6 @@ class Knowledge:
 
     # ------------------------------------------------------------------ cases
 
-    def similar(self, client: WebClient, case: Case) -> None:
-        """A new case was posted: the closest resolved cases go in its thread (nothing when none)."""
-        engine = self.engine()
-        with self.deps.db.transaction() as session:
-            found = similar_cases(session, engine, case)
-            if not found:
-                return
-            text, rendered = blocks.similar_cases(found, self.deps.config)
-        post_in_thread(client, case, text, blocks=rendered)
-
     def show_similar(self, call: CaseActionCall) -> None:
         """The case message's "Similar past cases" button: the closest resolved cases, to whoever asked."""
         engine = self.engine()
@@ -270,12 +249,20 @@ def register(wiring: Wiring) -> None:
         ack()
         context["knowledge_save"] = True
 
-    deps.hooks.on_resolved.append(index_case)
-    deps.hooks.on_reopened.append(withdraw_case)
-    deps.hooks.on_resolution_changed.append(lambda session, case, now: None if case.is_open
-                                            else index_case(session, case, now))
-    deps.after_case_posted.append(knowledge.similar)
     wiring.case_actions.add("similar_cases", label="Similar past cases", on_case_message=True,
                             order=60)(knowledge.show_similar)
     if deps.ticker is not None:
         deps.ticker.every(PURGE_EVERY, "knowledge-purge")(knowledge.purge)
+
+
+def post_similar_cases(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up (bot/slack/case_followups.py): once a case is posted, the closest resolved cases go
+    in its thread (nothing when none)."""
+    engine = wiring.deps.search()
+    with wiring.deps.db.transaction() as session:
+        case = get_case(session, event.case_id)
+        found = similar_cases(session, engine, case)
+        if not found:
+            return
+        text, rendered = blocks.similar_cases(found, wiring.deps.config)
+    post_in_thread(client, case, text, blocks=rendered)
