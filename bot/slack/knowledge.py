@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -74,6 +75,15 @@ class Knowledge:
         with self.deps.db.reading() as session:
             page = engine.search(session, parsed, filters, offset=offset, limit=PER_PAGE)
             return blocks.search_results(page, query, self.deps.config, per_page=PER_PAGE)
+
+    def on_search(self, call: Invocation) -> None:
+        text, rendered = self.search(call.client, call.user_id, call.args)
+        call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
+
+    def on_more(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ref = SearchPageRef.decode(body["actions"][0].get("value"))
+        text, rendered = self.search(client, body["user"]["id"], ref.query, offset=ref.offset, upto_id=ref.upto_id)
+        respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=True)
 
     # ------------------------------------------------------------------ channel messages
 
@@ -149,6 +159,19 @@ class Knowledge:
                                  repost_default=self.deps.config.knowledge.repost)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def submit_save(self, ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        SaveBestPractice.decode(view.get("private_metadata"))
+        title = (forms.read_values(view).get(KnowledgeField.TITLE) or "").strip()
+        if not title:
+            ack(response_action="errors", errors={KnowledgeField.TITLE: "Give it a short title."})
+            return
+        ack()
+        context["knowledge_save"] = True
+
+    def after_save(self, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if context.get("knowledge_save"):
+            self.save(body, view, client)
+
     def save(self, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         meta = SaveBestPractice.decode(view.get("private_metadata"))
         values = forms.read_values(view)
@@ -206,53 +229,29 @@ class Knowledge:
 
 
 def register(wiring: Wiring) -> None:
-    surface, recover, deps = wiring.surface, wiring.recover, wiring.deps
+    surface, deps = wiring.surface, wiring.deps
     knowledge = Knowledge(wiring)
     surface.uses_scopes("channels:read", "groups:read", "users:read")
-
-    @recover.subcommand("search", "search <words> [cause:… in:#… from:@… after:… before:…]",
-                        "find past fixes and best practices")
-    def search(call: Invocation) -> None:
-        text, rendered = knowledge.search(call.client, call.user_id, call.args)
-        call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
-
-    @surface.action(Action.KNOWLEDGE_MORE)
-    def more(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ref = SearchPageRef.decode(body["actions"][0].get("value"))
-        text, rendered = knowledge.search(client, body["user"]["id"], ref.query, offset=ref.offset,
-                                          upto_id=ref.upto_id)
-        respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=True)
-
-    def is_channel_type(kind: str) -> Any:
-        def matches(event: dict[str, Any]) -> bool:
-            return event.get("channel_type") == kind
-        return matches
-
-    surface.event("message.channels", matchers=[is_channel_type("channel")])(knowledge.on_message)
-    surface.event("message.groups", matchers=[is_channel_type("group")])(knowledge.on_message)
-
+    wiring.recover.subcommand("search", "search <words> [cause:… in:#… from:@… after:… before:…]",
+                              "find past fixes and best practices")(knowledge.on_search)
+    surface.action(Action.KNOWLEDGE_MORE)(knowledge.on_more)
+    surface.event("message.channels", matchers=[channel_type("channel")])(knowledge.on_message)
+    surface.event("message.groups", matchers=[channel_type("group")])(knowledge.on_message)
     surface.message_shortcut(Callback.KNOWLEDGE_SAVE.value, name="Save as best practice",
                              description="Add this message to the best practices /recover search finds"
                              )(knowledge.open_save)
-
-    def saved(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if context.get("knowledge_save"):
-            knowledge.save(body, view, client)
-
-    @surface.view_submission(Callback.KNOWLEDGE_SAVE, then=saved)
-    def submit_save(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        SaveBestPractice.decode(view.get("private_metadata"))
-        title = (forms.read_values(view).get(KnowledgeField.TITLE) or "").strip()
-        if not title:
-            ack(response_action="errors", errors={KnowledgeField.TITLE: "Give it a short title."})
-            return
-        ack()
-        context["knowledge_save"] = True
-
+    surface.view_submission(Callback.KNOWLEDGE_SAVE, then=knowledge.after_save)(knowledge.submit_save)
     wiring.case_actions.add("similar_cases", label="Similar past cases", on_case_message=True,
                             order=60)(knowledge.show_similar)
     if deps.ticker is not None:
         deps.ticker.every(PURGE_EVERY, "knowledge-purge")(knowledge.purge)
+
+
+def channel_type(kind: str) -> Callable[[dict[str, Any]], bool]:
+    """A Bolt matcher: message events from channels of this type only (public "channel", private "group")."""
+    def matches(event: dict[str, Any]) -> bool:
+        return event.get("channel_type") == kind
+    return matches
 
 
 def post_similar_cases(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
