@@ -81,7 +81,8 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
 def attach_message(session: Session, case_id: int, *, channel_id: str, message_ts: str,
                    permalink: str | None, now: datetime) -> Case:
     """Remember the case message; its thread is where the team follows the case."""
-    case = get_case(session, case_id)
+    # Locked: a case opened by another system may be changed again (told, resolved) while it is posted.
+    case = get_case(session, case_id, for_update=True)
     case.channel_id = channel_id
     case.message_ts = message_ts
     case.permalink = permalink
