@@ -32,6 +32,8 @@ from bot.cases import service as cases  # noqa: E402
 from bot.cases.intake import CaseIntake  # noqa: E402
 from bot.cases.models import Outcome  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.playbooks import service as playbooks  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.settings import AmendsConfig, Settings  # noqa: E402
 from bot.slack.home import HomeArea  # noqa: E402
@@ -52,13 +54,13 @@ def make_app(url: str, fake: FakeSlack, clock: FrozenClock) -> Amends:
 def seed(amends: Amends, count: int, resolved: int, rng: random.Random) -> None:
     """`count` open cases and `resolved` resolved ones, opened over the past two weeks, as the bot does."""
     now = amends.clock.now()
-    hooks = amends.deps.hooks
-    guards_off = type(hooks)(on_opened=hooks.on_opened, on_resolved=hooks.on_resolved,
-                             on_reopened=hooks.on_reopened)
+    # Its own connection to the same database: these cases stand for history already in Slack, so the bot's
+    # follow-ups after commit (post each case) are not set off, while the lifecycle's reactions are.
+    db = Database(amends.settings.database_url)
     started = time.perf_counter()
     total = count + resolved
     for batch in range(0, total, 500):
-        with amends.db.transaction() as session:
+        with db.transaction() as session:
             for index in range(batch, min(total, batch + 500)):
                 opened = now - timedelta(minutes=rng.randrange(0, 14 * 24 * 60))
                 intake = CaseIntake(
@@ -66,14 +68,18 @@ def seed(amends: Amends, count: int, resolved: int, rng: random.Random) -> None:
                     promised_at=opened + timedelta(hours=rng.randrange(-24, 24 * 10)), cause=rng.choice(CAUSES),
                     order_value=Decimal(rng.randrange(50, 20_000)), customer_tier=rng.choice(TIERS))
                 case = cases.open_case(session, intake, reporter_id=rng.choice(OWNERS), config=amends.config,
-                                       now=opened, hooks=hooks)
+                                       now=opened, lifecycle=amends.lifecycle)
                 if rng.random() < 0.3:
                     case.customer_contacted_at = opened + timedelta(hours=1)
                 if index >= count:
-                    cases.resolve_case(session, case.id, actor_id=case.owner_id, now=opened + timedelta(hours=6),
-                                       outcome=Outcome.CUSTOMER_WAITED, hooks=guards_off)
+                    closed = opened + timedelta(hours=6)
+                    playbooks.waive_required_steps(session, case.id, reason="Customer waited", actor_id=MANAGER,
+                                                   by_manager=True, now=closed)
+                    cases.resolve_case(session, case.id, actor_id=case.owner_id, now=closed,
+                                       outcome=Outcome.CUSTOMER_WAITED, lifecycle=amends.lifecycle)
         print(f"\r  seeded {min(total, batch + 500):,} of {total:,} cases", end="", flush=True)
     print(f" in {time.perf_counter() - started:.0f} s")
+    db.dispose()
 
 
 def measure(amends: Amends, renders: int, rng: random.Random) -> tuple[list[float], int]:

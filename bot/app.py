@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.cases.hooks import CaseHooks
+from bot import bootstrap
+from bot.cases.lifecycle import Lifecycle
 from bot.clock import Clock, SystemClock
 from bot.db import Database, upgrade
+from bot.knowledge.search import SharedEngine
+from bot.knowledge.synonyms import load_synonyms
 from bot.scheduling import Ticker
 from bot.settings import AmendsConfig, Settings, load_config
 from bot.slack.bolt import build_bolt_app
@@ -40,6 +43,11 @@ class Amends:
     def deps(self) -> SlackDeps:
         return self.wiring.deps
 
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """What a case's life sets off (bot/bootstrap.py): give it to the case services, from any entry point."""
+        return self.deps.lifecycle
+
     def close(self) -> None:
         """Stop the areas' own timers, stop ticking, let queued work finish, then release the database (in
         that order, so nothing touches it afterwards)."""
@@ -61,7 +69,7 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_web_client(token, settings.slack_api_url)
     ticker = Ticker(clock)
-    deps = SlackDeps(config=config, db=db, clock=clock, hooks=CaseHooks(), ticker=ticker)
+    deps = slack_deps(config, db, clock, ticker)
     signing_secret = None if settings.socket_mode else (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "")
     wiring = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token,
@@ -70,12 +78,17 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
                   ticker=ticker)
 
 
+def slack_deps(config: AmendsConfig, db: Database, clock: Clock, ticker: Ticker) -> SlackDeps:
+    return SlackDeps(config=config, db=db, clock=clock, lifecycle=bootstrap.lifecycle(config),
+                     search=SharedEngine(db, load_synonyms(config.knowledge.synonyms)), ticker=ticker)
+
+
 def declarations_only() -> Surface:
     """The registered surface without connecting anywhere: what `amends manifest` describes."""
     from bot.settings import CasesConfig
 
     config = AmendsConfig(cases=CasesConfig(channel="C00000000"))
     clock = SystemClock()
-    deps = SlackDeps(config=config, db=Database("sqlite://"), clock=clock, ticker=Ticker(clock))
+    deps = slack_deps(config, Database("sqlite://"), clock, Ticker(clock))
     client = make_web_client("xoxb-manifest-only", "https://slack.invalid/api/")
     return build_bolt_app(client, deps, signing_secret="manifest-only", verify_token=False).surface

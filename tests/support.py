@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot import bootstrap
 from bot.app import Amends
-from bot.cases.hooks import CaseHooks
+from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, CaseEvent
 from bot.clock import FrozenClock
+from bot.playbooks import service as playbooks
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack, Message, ViewRecord
 from bot.server import HttpServer
@@ -41,6 +44,19 @@ def seed_workspace(fake: FakeSlack) -> None:
     everyone = [ASSOCIATE, COLLEAGUE, MANAGER, APPROVER, OUTSIDER]
     fake.add_channel(CASES_CHANNEL, "cases", members=everyone)
     fake.add_channel(SUPPORT_CHANNEL, "support", members=everyone)
+
+
+@functools.cache
+def lifecycle_for(config: AmendsConfig) -> Lifecycle:
+    """The lifecycle bot/bootstrap.py declares, for domain tests that run services without a bot."""
+    return bootstrap.lifecycle(config)
+
+
+def waive_required_steps(session: Session, case_id: int, now: datetime, *, manager: str = MANAGER) -> None:
+    """What blocks resolving a new case is its required playbook steps: a manager waives the open ones,
+    as they would from the checklist (see test_playbooks for the rule itself)."""
+    playbooks.waive_required_steps(session, case_id, reason="Not needed here", actor_id=manager, by_manager=True,
+                                   now=now)
 
 
 @dataclass
@@ -95,10 +111,11 @@ class Harness:
             case = self.case(case.id)
         return case
 
-    def hooks_without_guards(self) -> CaseHooks:
-        """The bot's case hooks minus the resolve guards, for tests that resolve a case directly and are not
-        about what blocks resolution (a new case's required playbook steps are open)."""
-        return dataclasses.replace(self.amends.deps.hooks, resolve_guards=[])
+    def waive_required_steps(self, case_id: int) -> None:
+        """A manager waives the case's required playbook steps still open, so that a test not about what
+        blocks resolution can resolve the case (through the service and the bot's real lifecycle)."""
+        with self.amends.db.transaction() as session:
+            waive_required_steps(session, case_id, self.clock.now())
 
     def settled(self, case_id: int) -> bool:
         """The case is posted and everything that follows it is done (manager alert, DM, checklist)."""

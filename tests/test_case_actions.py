@@ -45,8 +45,9 @@ def test_refreshing_the_case_message_shows_the_outcome(harness: Harness) -> None
     from bot.slack.case_thread import refresh_case_message
 
     case = harness.open_case()
+    harness.waive_required_steps(case.id)
     with harness.amends.db.transaction() as session:
         service.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
-                             outcome=Outcome.PROMISE_KEPT, hooks=harness.hooks_without_guards())
+                             outcome=Outcome.PROMISE_KEPT, lifecycle=harness.amends.lifecycle)
     refresh_case_message(harness.amends.client, harness.amends.wiring, case.id)
     assert "Promise kept after all" in all_text(harness.case_message(case).blocks)

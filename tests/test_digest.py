@@ -7,6 +7,7 @@ reminder sweep of the next, as happens in production within seconds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -39,13 +40,13 @@ def at(day: int, hour: int) -> datetime:
 def seed_week(harness: Harness) -> None:
     db, config = harness.amends.db, harness.amends.config
     loaner = open_case(db, config, at(24, 10), "supplier-delay", "Northwind <Traders>")
-    contacted(db, loaner, at(24, 12))
+    contacted(db, config, loaner, at(24, 12))
     chose(db, loaner, at(25, 10), "alternative", "80", "120")
     resolve(db, config, loaner, at(26, 10), ResolutionInput(
         Outcome.TOOK_ALTERNATIVE, Decimal("80"), "Supplier missed the sailing", lesson_worked="A loaner unit & a call",
         satisfaction=5, action_items=(ActionItemInput("Book two sailings", COLLEAGUE, date(2026, 12, 10)),)))
     gone = open_case(db, config, at(25, 10), "stock-out", "Contoso")
-    contacted(db, gone, at(25, 16))
+    contacted(db, config, gone, at(25, 16))
     chose(db, gone, at(26, 10), "cancel", "20", "100")
     resolve(db, config, gone, at(27, 10), ResolutionInput(Outcome.CANCELLED, Decimal("20"), "Discontinued item"))
     open_case(db, config, at(27, 10), "supplier-delay", "Fabrikam")
@@ -108,7 +109,8 @@ def test_the_digest_of_a_seeded_week(harness: Harness) -> None:
                  "_What worked:_ A loaner unit &amp; a call"]:
         assert fact in shown, fact
     lessons = [b for b in message.blocks if b["type"] == "section" and "_What caused it:_" in all_text([b])]
-    assert [all_text([b]).strip().split(" · ")[0] for b in lessons] == ["*AM-1*", "*AM-2*"]
+    # Each starts with its case, linked to the case message (the seeded cases were posted like any other).
+    assert [re.findall(r"^\*<[^|>]+\|(AM-\d+)>\*", all_text([b]).strip()) for b in lessons] == [["AM-1"], ["AM-2"]]
     assert "Next week" not in shown
 
     [chart] = harness.fake.wait_for(lambda: charts(harness.fake))

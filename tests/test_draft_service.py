@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from bot.cases import service as cases
-from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
 from bot.cases.models import CaseEvent, Outcome
 from bot.clock import FrozenClock
@@ -20,6 +19,7 @@ from bot.drafting.templates import Channel
 from bot.drafting.tone import ToneHint
 from bot.errors import InvalidInput
 from bot.settings import AmendsConfig
+from tests.support import lifecycle_for, waive_required_steps
 
 ADA = Associate("U0ASSOC01", "Ada Lovelace", phone="+44 20 7946 0123")
 
@@ -37,7 +37,7 @@ def new_case(db: Database, config: AmendsConfig, clock: FrozenClock, **fields: o
     values.update(fields)
     with db.transaction() as session:
         return cases.open_case(session, CaseIntake(**values), reporter_id=ADA.user_id, config=config,
-                               now=clock.now()).id
+                               now=clock.now(), lifecycle=lifecycle_for(config)).id
 
 
 def test_the_first_draft_is_a_first_notice_by_phone_then_the_channel_last_used(db: Database, config: AmendsConfig,
@@ -52,7 +52,8 @@ def test_the_first_draft_is_a_first_notice_by_phone_then_the_channel_last_used(d
     with db.transaction() as session:
         draft = service.save_draft(session, case_id, template="first_notice", channel=Channel.SMS, subject=None,
                                    body="Hi Contoso", edited=True, hints=[], author_id=ADA.user_id, now=clock.now())
-        service.mark_sent(session, draft.id, actor_id=ADA.user_id, now=clock.now(), hooks=CaseHooks())
+        service.mark_sent(session, draft.id, actor_id=ADA.user_id, now=clock.now(),
+                          lifecycle=lifecycle_for(config))
     with db.transaction() as session:
         _, composed = service.compose_for_case(session, drafting, case_id, config=config, associate=ADA,
                                                now=clock.now())
@@ -103,11 +104,12 @@ def test_mark_as_sent_records_the_first_contact_once(db: Database, config: Amend
                                       now=clock.now()).id
     first = clock.now()
     with db.transaction() as session:
-        service.mark_sent(session, draft_id, actor_id="U0ASSOC02", now=first, hooks=CaseHooks())
+        service.mark_sent(session, draft_id, actor_id="U0ASSOC02", now=first, lifecycle=lifecycle_for(config))
     clock.advance(timedelta(minutes=5))
     with pytest.raises(service.AlreadySent) as again:
         with db.transaction() as session:
-            service.mark_sent(session, draft_id, actor_id=ADA.user_id, now=clock.now(), hooks=CaseHooks())
+            service.mark_sent(session, draft_id, actor_id=ADA.user_id, now=clock.now(),
+                              lifecycle=lifecycle_for(config))
     assert again.value.sent_by == "U0ASSOC02" and again.value.sent_at == first
     with db.transaction() as session:
         case = cases.get_case(session, case_id)
@@ -122,8 +124,9 @@ def test_after_resolution_the_suggestion_follows_the_outcome(db: Database, confi
     for outcome, expected in ((Outcome.CANCELLED, "cancellation"), (Outcome.TOOK_ALTERNATIVE, "delivered")):
         case_id = new_case(db, config, clock)
         with db.transaction() as session:
+            waive_required_steps(session, case_id, clock.now())
             cases.resolve_case(session, case_id, actor_id=ADA.user_id, now=clock.now(), outcome=outcome,
-                               hooks=CaseHooks())
+                               lifecycle=lifecycle_for(config))
             _, composed = service.compose_for_case(session, drafting, case_id, config=config, associate=ADA,
                                                    now=clock.now(), channel=Channel.EMAIL)
         assert composed.ref.name == expected

@@ -245,7 +245,7 @@ def test_mark_as_sent_between_posting_and_saving_the_post_still_shows(harness: H
         # found no message to update.
         with harness.amends.db.transaction() as other:
             service.mark_sent(other, draft_id, actor_id=COLLEAGUE, now=harness.clock.now(),
-                              hooks=harness.amends.deps.hooks)
+                              lifecycle=harness.amends.lifecycle)
         return real_record_posted(session, draft_id, **kwargs)
 
     monkeypatch.setattr(service, "record_posted", click_lands_first)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import bootstrap
 from bot.cases import service as cases
-from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
+from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import CaseStatus, Outcome
 from bot.clock import FrozenClock
 from bot.db import Database
@@ -22,6 +23,7 @@ from bot.playbooks.models import CasePath, CheckOutcome, StepStatus
 from bot.playbooks.schema import StepAction
 from bot.playbooks.service import UnchangedKind
 from bot.settings import AmendsConfig
+from tests.support import waive_required_steps
 
 ASSOCIATE, COLLEAGUE, MANAGER = "U0ASSOC01", "U0ASSOC02", "U0MANAGER1"
 
@@ -39,23 +41,21 @@ def library(config: AmendsConfig) -> Library:
 
 
 @pytest.fixture
-def hooks(library: Library) -> CaseHooks:
-    return CaseHooks(on_opened=[lambda s, c, now: service.attach(s, c, library=library, now=now)],
-                     resolve_guards=[service.resolve_blockers], on_resolved=[service.close_with_case],
-                     on_reopened=[service.reopen_with_case])
+def lifecycle(config: AmendsConfig, library: Library) -> Lifecycle:
+    return bootstrap.lifecycle(config, library=library)
 
 
-def open_case(db: Database, config: AmendsConfig, clock: FrozenClock, hooks: CaseHooks, *, cause: str = "stock-out",
+def open_case(db: Database, config: AmendsConfig, clock: FrozenClock, lifecycle: Lifecycle, *, cause: str = "stock-out",
               promised_in: timedelta = timedelta(days=2)) -> int:
     intake = CaseIntake(customer_name="Contoso", order_ref="SO-1", promise="40 desks",
                         promised_at=clock.now() + promised_in, cause=cause)
     with db.transaction() as session:
-        return cases.open_case(session, intake, reporter_id=ASSOCIATE, config=config, now=clock.now(), hooks=hooks).id
+        return cases.open_case(session, intake, reporter_id=ASSOCIATE, config=config, now=clock.now(), lifecycle=lifecycle).id
 
 
 def test_a_new_case_gets_its_playbook_with_due_times_fixed(db: Database, config: AmendsConfig, clock: FrozenClock,
-                                                            hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks)
+                                                            lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle)
     with db.transaction() as session:
         checklist = service.checklist(session, case_id, now=clock.now())
     assert checklist.playbook_id == "out-of-stock" and checklist.path == CasePath.RECOVERY
@@ -74,8 +74,7 @@ def test_editing_a_playbook_file_does_not_move_the_steps_of_a_case_in_progress(
     team.mkdir()
     (team / "general.yaml").write_text("title: Ours\nsteps:\n  - {id: call, title: Call them, why: Fast.}\n")
     ours = load_library(PlaybooksConfig(folders=(team,)))
-    hooks = CaseHooks(on_opened=[lambda s, c, now: service.attach(s, c, library=ours, now=now)])
-    case_id = open_case(db, config, clock, hooks, cause="other")
+    case_id = open_case(db, config, clock, bootstrap.lifecycle(config, library=ours), cause="other")
     (team / "general.yaml").write_text("title: Changed\nsteps:\n  - {id: other, title: Other, why: Why.}\n")
     with db.transaction() as session:
         checklist = service.checklist(session, case_id, now=clock.now())
@@ -83,11 +82,11 @@ def test_editing_a_playbook_file_does_not_move_the_steps_of_a_case_in_progress(
 
 
 def test_required_steps_block_resolution_and_a_manager_waiver_lifts_it(
-        db: Database, config: AmendsConfig, clock: FrozenClock, hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks, cause="other")
+        db: Database, config: AmendsConfig, clock: FrozenClock, lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle, cause="other")
     with pytest.raises(cases.ResolveBlocked) as blocked, db.transaction() as session:
         cases.resolve_case(session, case_id, actor_id=ASSOCIATE, now=clock.now(), outcome=Outcome.CANCELLED,
-                           hooks=hooks)
+                           lifecycle=lifecycle)
     assert len(blocked.value.reasons) == 6  # the general playbook's required steps; not the closing one
     with db.transaction() as session:
         for step in service.checklist(session, case_id, now=clock.now()).steps:
@@ -99,20 +98,20 @@ def test_required_steps_block_resolution_and_a_manager_waiver_lifts_it(
                                    actor_id=MANAGER, by_manager=True, now=clock.now())
     with db.transaction() as session:
         case = cases.resolve_case(session, case_id, actor_id=ASSOCIATE, now=clock.now(), outcome=Outcome.CANCELLED,
-                                  hooks=hooks)
+                                  lifecycle=lifecycle)
         closing = service.checklist(session, case_id, now=clock.now()).step("close")
     assert case.status == CaseStatus.RESOLVED
     assert closing.status == StepStatus.DONE and closing.status_by is None  # completed by resolving
 
     with db.transaction() as session:
         cases.reopen_case(session, case_id, actor_id=MANAGER, now=clock.now(), reason="customer came back",
-                          hooks=hooks)
+                          lifecycle=lifecycle)
         assert service.checklist(session, case_id, now=clock.now()).step("close").is_open
 
 
 def test_skip_needs_a_reason_and_an_optional_step(db: Database, config: AmendsConfig, clock: FrozenClock,
-                                                  hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks)
+                                                  lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle)
     with db.transaction() as session:
         with pytest.raises(InvalidInput):
             service.skip_step(session, case_id, "apologize", reason=" \n ", actor_id=ASSOCIATE, now=clock.now())
@@ -121,15 +120,15 @@ def test_skip_needs_a_reason_and_an_optional_step(db: Database, config: AmendsCo
 
 
 def test_the_keep_the_promise_step_needs_every_check_recorded(db: Database, config: AmendsConfig,
-                                                              clock: FrozenClock, hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks, cause="quality")
+                                                              clock: FrozenClock, lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle, cause="quality")
     with db.transaction() as session, pytest.raises(NotAllowed, match="Record an outcome for every check first"):
         service.complete_step(session, case_id, "keep-promise", actor_id=ASSOCIATE, now=clock.now())
 
 
 def test_changes_name_what_they_did_not_change(db: Database, config: AmendsConfig, clock: FrozenClock,
-                                               hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks)
+                                               lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle)
     with db.transaction() as session:
         seen = service.checklist(session, case_id, now=clock.now()).revision
         assert service.complete_step(session, case_id, "apologize", actor_id=ASSOCIATE, now=clock.now(),
@@ -147,8 +146,8 @@ def test_changes_name_what_they_did_not_change(db: Database, config: AmendsConfi
 
 
 def test_a_check_that_worked_changes_the_path_and_what_is_due(db: Database, config: AmendsConfig,
-                                                              clock: FrozenClock, hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks)
+                                                              clock: FrozenClock, lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle)
     later = clock.now() + timedelta(days=3)
     with db.transaction() as session:
         before = {d.step_id for d in service.open_steps_due_before(session, later)}
@@ -162,17 +161,18 @@ def test_a_check_that_worked_changes_the_path_and_what_is_due(db: Database, conf
 
 
 def test_due_steps_of_resolved_cases_are_not_listed(db: Database, config: AmendsConfig, clock: FrozenClock,
-                                                    hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks)
+                                                    lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle)
     with db.transaction() as session:
+        waive_required_steps(session, case_id, clock.now())
         cases.resolve_case(session, case_id, actor_id=MANAGER, now=clock.now(), outcome=Outcome.CANCELLED,
-                           hooks=CaseHooks())
+                           lifecycle=lifecycle)
         assert service.open_steps_due_before(session, clock.now() + timedelta(days=30)) == []
 
 
 def test_doing_a_steps_action_completes_it(db: Database, config: AmendsConfig, clock: FrozenClock,
-                                           hooks: CaseHooks) -> None:
-    case_id = open_case(db, config, clock, hooks)
+                                           lifecycle: Lifecycle) -> None:
+    case_id = open_case(db, config, clock, lifecycle)
     with db.transaction() as session:
         assert service.action_performed(session, case_id, StepAction.ESCALATE, actor_id=ASSOCIATE,
                                         now=clock.now()) == ["Tell your manager"]

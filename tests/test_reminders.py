@@ -12,7 +12,7 @@ from bot.cases import service as cases
 from bot.cases.models import Outcome
 from bot.reminders import service
 from bot.reminders.models import Reminder, ReminderState
-from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, Harness, all_text
+from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, Harness, all_text, waive_required_steps
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)
 UPDATE = "Time to update"
@@ -177,9 +177,10 @@ def test_hand_over_to_a_bot_is_refused_kindly(harness: Harness) -> None:
 def test_resolving_stops_reminders_and_schedules_the_satisfaction_follow_up(harness: Harness) -> None:
     case = harness.open_case()
     harness.clock.set(at(MON, 11))
+    harness.waive_required_steps(case.id)
     with harness.amends.db.transaction() as session:
         cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
-                           outcome=Outcome.CUSTOMER_WAITED, hooks=harness.hooks_without_guards())
+                           outcome=Outcome.CUSTOMER_WAITED, lifecycle=harness.amends.lifecycle)
     harness.tick(at(MON + timedelta(days=2), 17))
     assert harness.dms_containing(ASSOCIATE, UPDATE) == []
     assert not [t for t in thread_texts(harness, case) if "still hasn't been told" in t]
@@ -194,8 +195,9 @@ def test_no_update_reminder_for_a_case_closed_after_it_was_claimed(harness: Harn
 
     def claim_then_close(session: Any, **kwargs: Any) -> list[int]:
         claimed = real_claim(session, **kwargs)
+        waive_required_steps(session, case.id, kwargs["now"])  # closed by someone, a moment later
         cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=kwargs["now"], outcome=Outcome.PROMISE_KEPT,
-                           hooks=harness.amends.deps.hooks.__class__())  # closed by someone, a moment later
+                           lifecycle=harness.amends.lifecycle)
         return claimed
 
     monkeypatch.setattr(service, "claim_due", claim_then_close)
@@ -282,8 +284,9 @@ def test_no_update_reminder_for_a_case_closed_while_the_batch_was_being_sent(
     def prepare_then_close(self: ReminderSender, ids: list[int], token: str) -> Any:
         prepared = real_prepare(self, ids, token)
         with harness.amends.db.transaction() as session:
+            waive_required_steps(session, case.id, harness.clock.now())
             cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
-                               outcome=Outcome.PROMISE_KEPT, hooks=harness.amends.deps.hooks.__class__())
+                               outcome=Outcome.PROMISE_KEPT, lifecycle=harness.amends.lifecycle)
         return prepared
 
     monkeypatch.setattr(ReminderSender, "_prepare", prepare_then_close)
@@ -356,8 +359,9 @@ def test_resolving_the_case_stops_step_reminders(harness: Harness) -> None:
     harness.clock.set(at(MON, 9))
     case = harness.open_case()
     with harness.amends.db.transaction() as session:
+        waive_required_steps(session, case.id, at(MON, 10))
         cases.resolve_case(session, case.id, outcome=Outcome.CUSTOMER_WAITED, actor_id=ASSOCIATE,
-                           now=at(MON, 10), hooks=harness.hooks_without_guards())
+                           now=at(MON, 10), lifecycle=harness.amends.lifecycle)
     harness.tick(at(MON, 16))
     assert [m for m in harness.fake.dms(ASSOCIATE) if STEP_DUE in all_text(m.blocks, m.text)] == []
 

@@ -18,7 +18,7 @@ from bot.reminders.models import Reminder, ReminderState
 from bot.sandbox.fake_slack import FakeSlack
 from bot.settings import AmendsConfig
 from tests.processes import BotProcess, bots
-from tests.support import CASES_CHANNEL, MANAGER
+from tests.support import CASES_CHANNEL, MANAGER, lifecycle_for
 
 OWNERS = [f"U0OWNER{i:03d}" for i in range(40)]
 CONCURRENCY = 8
@@ -47,7 +47,8 @@ def seed_due_reminders(db_url: str, config: AmendsConfig, count: int) -> set[int
         for i in range(count):
             intake = CaseIntake(customer_name=f"Customer {i}", order_ref=f"SO-{i}", promise="chairs",
                                 promised_at=now + timedelta(days=7), cause="stock-out")
-            case = cases.open_case(session, intake, reporter_id=OWNERS[i % len(OWNERS)], config=config, now=now)
+            case = cases.open_case(session, intake, reporter_id=OWNERS[i % len(OWNERS)], config=config, now=now,
+                                   lifecycle=lifecycle_for(config))
             ids.add(service.schedule(session, kind="status_update", case_id=case.id, now=now,
                                      due_at=now - timedelta(minutes=1), key=f"status_update:{case.id}"))
     db.dispose()

@@ -35,8 +35,10 @@ LESSON = {
 
 
 def resolvable(harness: Harness, **intake: Any) -> Case:
-    harness.amends.deps.hooks.resolve_guards.clear()
-    return harness.open_case(**intake)
+    """A new case whose required steps a manager has waived (what blocks resolving: see test_playbooks)."""
+    case = harness.open_case(**intake)
+    harness.waive_required_steps(case.id)
+    return case
 
 
 def case_message(harness: Harness, case: Case) -> Message:

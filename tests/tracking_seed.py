@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bot.cases import service as cases
-from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
 from bot.cases.models import Outcome
 from bot.db import Database
@@ -15,6 +14,7 @@ from bot.offers.models import CustomerChoice
 from bot.settings import AmendsConfig
 from bot.tracking import service as tracking
 from bot.tracking.service import ActionItemInput, ItemSchedule, ResolutionInput
+from tests.support import lifecycle_for, waive_required_steps
 
 ASSOCIATE, COLLEAGUE = "U0ASSOC01", "U0ASSOC02"
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -29,18 +29,20 @@ def open_case(db: Database, config: AmendsConfig, when: datetime, cause: str, cu
     intake = CaseIntake(customer_name=customer, order_ref=f"SO-{when:%m%d}", promise="12 office chairs",
                         promised_at=when + timedelta(days=2), cause=cause, order_value=Decimal("2400"))
     with db.transaction() as session:
-        return cases.open_case(session, intake, reporter_id=ASSOCIATE, config=config, now=when).id
+        return cases.open_case(session, intake, reporter_id=ASSOCIATE, config=config, now=when,
+                               lifecycle=lifecycle_for(config)).id
 
 
-def contacted(db: Database, case_id: int, when: datetime) -> None:
+def contacted(db: Database, config: AmendsConfig, case_id: int, when: datetime) -> None:
     with db.transaction() as session:
         cases.record_customer_contacted(session, case_id, actor_id=ASSOCIATE, now=when, channel="phone",
-                                        hooks=CaseHooks())
+                                        lifecycle=lifecycle_for(config))
 
 
 def resolve(db: Database, config: AmendsConfig, case_id: int, when: datetime, details: ResolutionInput) -> None:
     with db.transaction() as session:
-        tracking.resolve(session, case_id, details, actor_id=ASSOCIATE, now=when, hooks=CaseHooks(),
+        waive_required_steps(session, case_id, when)  # the rules a resolution goes through: see test_playbooks
+        tracking.resolve(session, case_id, details, actor_id=ASSOCIATE, now=when, lifecycle=lifecycle_for(config),
                          schedule=ItemSchedule(config.workspace.zone))
 
 
@@ -55,7 +57,7 @@ def chose(db: Database, case_id: int, when: datetime, choice: str, final_cost: s
 def seed(db: Database, config: AmendsConfig) -> None:
     """Six cases: AM-1..AM-4 count in November; AM-5 is all October; AM-6 was opened in November too."""
     one = open_case(db, config, at(10), "supplier-delay", "Northwind Traders")
-    contacted(db, one, at(10, 11))                                           # told after 2 h
+    contacted(db, config, one, at(10, 11))                                   # told after 2 h
     chose(db, one, at(11), "alternative", "120.00", "200.00")
     resolve(db, config, one, at(12), ResolutionInput(
         Outcome.TOOK_ALTERNATIVE, Decimal("120.00"), "Fabric batch failed inspection",
@@ -63,18 +65,18 @@ def seed(db: Database, config: AmendsConfig) -> None:
         satisfaction=5, satisfaction_comment="Lovely chairs",
         action_items=(ActionItemInput("Second fabric supplier", COLLEAGUE, date(2026, 11, 20)),)))
     two = open_case(db, config, at(11), "supplier-delay", "Contoso")
-    contacted(db, two, at(11, 13))                                           # told after 4 h
+    contacted(db, config, two, at(11, 13))                                   # told after 4 h
     chose(db, two, at(12), "cancel", "0", "150.00")
     resolve(db, config, two, at(13), ResolutionInput(Outcome.CANCELLED, Decimal("0"), "Supplier went bust"))
     three = open_case(db, config, at(24), "stock-out", "Fabrikam")
-    contacted(db, three, at(25))                                             # told after 24 h, still open
+    contacted(db, config, three, at(25))                                     # told after 24 h, still open
     four = open_case(db, config, at(20, month=10), "logistics", "Tailspin Toys")  # opened in October
     resolve(db, config, four, at(5), ResolutionInput(
         Outcome.PROMISE_KEPT, Decimal("35.50"), "Courier lost the pallet", lesson_worked="Sent a van",
         action_items=(ActionItemInput("Courier SLA review", ASSOCIATE, date(2026, 11, 6)),)))
     with db.transaction() as session:
         tracking.record_satisfaction(session, four, score=4, comment=None, actor_id=ASSOCIATE, now=at(8),
-                                     hooks=CaseHooks())
+                                     lifecycle=lifecycle_for(config))
         [item] = tracking.action_items_for_case(session, four)
         tracking.complete_action_item(session, item.id, actor_id=ASSOCIATE, now=at(7))
     five = open_case(db, config, at(1, month=10), "quality", "Old Case Ltd")     # all in October

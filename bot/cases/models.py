@@ -18,6 +18,18 @@ class CaseStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class CaseEventKind(StrEnum):
+    """The case's own entries in its event log (other areas log theirs, e.g. bot.playbooks.models.PlaybookEvent)."""
+
+    OPENED = "opened"
+    POSTED = "posted"                          # the case message is in the cases channel
+    POST_FAILED = "post_failed"
+    CUSTOMER_CONTACTED = "customer_contacted"
+    OWNER_CHANGED = "owner_changed"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
 class Outcome(StrEnum):
     """How a case ended. The customer's choice is always theirs: wait, take an alternative, or cancel."""
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot import changes
 from bot.cases import severity
-from bot.cases.hooks import CaseHooks
 from bot.cases.intake import CaseIntake
-from bot.cases.models import Case, CaseEvent, CaseStatus, Outcome
+from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle
+from bot.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, Outcome
 from bot.errors import AmendsError, Conflict, NotFound
 from bot.settings import AmendsConfig
 
@@ -29,13 +29,15 @@ def record_event(session: Session, case: Case, kind: str, actor_id: str | None, 
                  **data: Any) -> CaseEvent:
     event = CaseEvent(case=case, kind=kind, actor_id=actor_id, at=at, data=data)
     session.add(event)
-    # Every change to a case is logged here, so this is where views of cases (the App Home) learn of it.
-    changes.note(session, case_id=case.id, users=[case.owner_id])
+    # Every change to a case is logged here, so this is where views of cases (the App Home) and what
+    # follows a case event outside the database (bot/slack/case_followups.py) learn of it, after commit.
+    changes.note(session, case_id=case.id, users=[case.owner_id],
+                 event=changes.RecordedEvent(case.id, case.ref, kind, actor_id, dict(data)))
     return event
 
 
 def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config: AmendsConfig,
-              now: datetime, hooks: CaseHooks | None = None) -> Case:
+              now: datetime, lifecycle: Lifecycle) -> Case:
     """Save a new case, owned by the associate who reported it, with its severity derived."""
     tier = config.tier(intake.customer_tier)
     assessment = severity.assess(
@@ -69,40 +71,40 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
     session.add(case)
     session.flush()  # assigns the id the reference is made from
     case.ref = f"{config.cases.id_prefix}-{case.id}"
-    record_event(session, case, "opened", reporter_id, now, severity=assessment.severity,
+    record_event(session, case, CaseEventKind.OPENED, reporter_id, now, severity=assessment.severity,
                  severity_points=assessment.points, severity_reasons=list(assessment.reasons))
     session.flush()
-    if hooks:
-        hooks.fire(hooks.on_opened, session, case, now)
+    lifecycle.emit(session, CaseOpened(case, now))
     return case
 
 
 def attach_message(session: Session, case_id: int, *, channel_id: str, message_ts: str,
                    permalink: str | None, now: datetime) -> Case:
     """Remember the case message; its thread is where the team follows the case."""
-    case = get_case(session, case_id)
+    # Locked: a case opened by another system may be changed again (told, resolved) while it is posted.
+    case = get_case(session, case_id, for_update=True)
     case.channel_id = channel_id
     case.message_ts = message_ts
     case.permalink = permalink
     case.updated_at = now
-    record_event(session, case, "posted", None, now, channel_id=channel_id, message_ts=message_ts)
+    record_event(session, case, CaseEventKind.POSTED, None, now, channel_id=channel_id, message_ts=message_ts)
     return case
 
 
 def record_post_failure(session: Session, case_id: int, *, error: str, now: datetime) -> None:
     case = get_case(session, case_id)
-    record_event(session, case, "post_failed", None, now, error=error)
+    record_event(session, case, CaseEventKind.POST_FAILED, None, now, error=error)
 
 
 def record_customer_contacted(session: Session, case_id: int, *, actor_id: str, now: datetime,
-                              channel: str, hooks: CaseHooks) -> Case:
+                              channel: str, lifecycle: Lifecycle) -> Case:
     """The customer has been told (by phone, email, SMS...). The first contact is what deadlines watch."""
     case = get_case(session, case_id)
     if case.customer_contacted_at is None:
         case.customer_contacted_at = now
     case.updated_at = now
-    record_event(session, case, "customer_contacted", actor_id, now, channel=channel)
-    hooks.fire(hooks.on_customer_contacted, session, case, now)
+    record_event(session, case, CaseEventKind.CUSTOMER_CONTACTED, actor_id, now, channel=channel)
+    lifecycle.emit(session, CustomerContacted(case, now))
     return case
 
 
@@ -117,32 +119,32 @@ def change_owner(session: Session, case_id: int, *, new_owner_id: str, actor_id:
     case.owner_id = new_owner_id
     case.updated_at = now
     changes.note(session, case_id=case.id, users=[previous])  # the case leaves their Home
-    record_event(session, case, "owner_changed", actor_id, now, previous_owner=previous, new_owner=new_owner_id)
+    record_event(session, case, CaseEventKind.OWNER_CHANGED, actor_id, now, previous_owner=previous, new_owner=new_owner_id)
     return case
 
 
 def resolve_case(session: Session, case_id: int, *, actor_id: str, now: datetime, outcome: Outcome,
-                 hooks: CaseHooks, expected_version: int | None = None) -> Case:
+                 lifecycle: Lifecycle, expected_version: int | None = None) -> Case:
     """Close a case with its outcome, unless a guard says something required is still open."""
     case = get_case(session, case_id, for_update=True)
     if expected_version is not None and case.version != expected_version:
         raise Conflict(f"{case.ref} changed since you opened it; please look at it again.")
     if not case.is_open:
         raise Conflict(f"{case.ref} is already resolved.")
-    blockers = hooks.blockers(session, case)
+    blockers = lifecycle.blockers(session, case)
     if blockers:
         raise ResolveBlocked(case.ref or str(case.id), blockers)
     case.status = CaseStatus.RESOLVED
     case.outcome = outcome
     case.resolved_at = now
     case.updated_at = now
-    record_event(session, case, "resolved", actor_id, now, outcome=outcome)
-    hooks.fire(hooks.on_resolved, session, case, now)
+    record_event(session, case, CaseEventKind.RESOLVED, actor_id, now, outcome=outcome)
+    lifecycle.emit(session, CaseResolved(case, now))
     return case
 
 
 def reopen_case(session: Session, case_id: int, *, actor_id: str, now: datetime, reason: str,
-                hooks: CaseHooks) -> Case:
+                lifecycle: Lifecycle) -> Case:
     case = get_case(session, case_id, for_update=True)
     if case.is_open:
         raise Conflict(f"{case.ref} is already open.")
@@ -151,8 +153,8 @@ def reopen_case(session: Session, case_id: int, *, actor_id: str, now: datetime,
     case.outcome = None
     case.resolved_at = None
     case.updated_at = now
-    record_event(session, case, "reopened", actor_id, now, reason=reason, previous_outcome=previous)
-    hooks.fire(hooks.on_reopened, session, case, now)
+    record_event(session, case, CaseEventKind.REOPENED, actor_id, now, reason=reason, previous_outcome=previous)
+    lifecycle.emit(session, CaseReopened(case, now))
     return case
 
 

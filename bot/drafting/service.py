@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
-from bot.cases.hooks import CaseHooks
+from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, Outcome
 from bot.drafting.composer import Composed, Drafting, drafting_for
 from bot.drafting.context import Associate, build_context
@@ -108,7 +108,7 @@ def record_posted(session: Session, draft_id: int, *, channel_id: str, ts: str) 
     return draft
 
 
-def mark_sent(session: Session, draft_id: int, *, actor_id: str, now: datetime, hooks: CaseHooks) -> Draft:
+def mark_sent(session: Session, draft_id: int, *, actor_id: str, now: datetime, lifecycle: Lifecycle) -> Draft:
     """The customer has the message: record it on the draft and the case (once, however many clicks)."""
     claimed = session.execute(
         update(Draft).where(Draft.id == draft_id, Draft.sent_at.is_(None))
@@ -121,7 +121,7 @@ def mark_sent(session: Session, draft_id: int, *, actor_id: str, now: datetime, 
         raise AlreadySent(draft)
     cases.get_case(session, draft.case_id, for_update=True)  # queue behind anyone else changing the case
     cases.record_customer_contacted(session, draft.case_id, actor_id=actor_id, now=now, channel=draft.channel,
-                                   hooks=hooks)
+                                   lifecycle=lifecycle)
     return draft
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.causes import Cause
+from bot.cases.lifecycle import CaseReopened, CaseResolved, ResolutionChanged
 from bot.cases.models import Case, CaseEvent, Outcome
 from bot.knowledge.backends import Filters
 from bot.knowledge.index import case_key, entry_terms, forget, insert_ignore, locked_entry, reindex
@@ -80,7 +81,7 @@ def _resolution_lines(events: list[CaseEvent]) -> list[str]:
 
 
 def index_case(session: Session, case: Case, now: datetime) -> Entry:
-    """Index (or re-index) a resolved case. Same signature as a case hook."""
+    """Index (or re-index) a resolved case."""
     key = case_key(case.id)
     posted_at = case.resolved_at or now
     created = insert_ignore(session, Entry, {
@@ -104,6 +105,24 @@ def withdraw_case(session: Session, case: Case, now: datetime) -> None:
     entry = locked_entry(session, case_key(case.id))
     if entry is not None:
         forget(session, entry)
+
+
+# ---------------------------------------------------------------------- lifecycle reactions (bot/bootstrap.py)
+
+
+def on_resolved(session: Session, event: CaseResolved) -> None:
+    """A resolved case is a past fix the search finds."""
+    index_case(session, event.case, event.now)
+
+
+def on_reopened(session: Session, event: CaseReopened) -> None:
+    withdraw_case(session, event.case, event.now)
+
+
+def on_resolution_changed(session: Session, event: ResolutionChanged) -> None:
+    """What the entry says follows the record (e.g. the customer's satisfaction), while the case is resolved."""
+    if not event.case.is_open:
+        index_case(session, event.case, event.now)
 
 
 def similar_cases(session: Session, engine: SearchEngine, case: Case, *, limit: int = 3) -> list[Entry]:

@@ -18,8 +18,10 @@ See README ("Best-practices search") for the measurements behind these choices.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +32,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from bot.db import one_of
+from bot.db import Database, one_of
 from bot.knowledge.backends import (
     Alternative,
     Candidate,
@@ -47,6 +49,8 @@ from bot.knowledge.query import ParsedQuery
 from bot.knowledge.synonyms import Synonyms
 from bot.knowledge.text import MIN_TERM, STOPWORDS, counted_facet, fold, lexeme, stem
 from bot.knowledge.vocabulary import Speller, corrections
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = 50
 POOL = 200  # matches of the whole query to look for narrower ones in, when they come at no extra cost
@@ -386,3 +390,22 @@ def snippet(body: str, matched: frozenset[str], *, width: int = 220) -> list[tup
     if end < len(body):
         pieces.append(("…", False))
     return pieces
+
+
+class SharedEngine:
+    """The bot's one search engine, made on first use: making it warms the full-text index and loads the
+    vocabulary, which a bot that never searches need not pay for. Call it for the engine."""
+
+    def __init__(self, db: Database, synonyms: Synonyms) -> None:
+        self._db = db
+        self._synonyms = synonyms
+        self._engine: SearchEngine | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> SearchEngine:
+        with self._lock:
+            if self._engine is None:
+                with self._db.transaction() as session:
+                    self._engine, note = SearchEngine.for_session(session, self._synonyms)
+                log.info("search: %s, %s", self._engine.full_text.name, note)
+            return self._engine

@@ -329,7 +329,7 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
     return row
 
 
-# ---------------------------------------------------------------------- lifecycle hooks (bot/cases/hooks.py)
+# ---------------------------------------------------------------------- lifecycle guard (bot/bootstrap.py)
 
 
 def resolve_blockers(session: Session, case: Case) -> list[str]:

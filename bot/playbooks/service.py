@@ -40,6 +40,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
+from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted
 from bot.cases.models import Case, CaseEvent, CaseStatus
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.playbooks import engine
@@ -123,8 +124,9 @@ class Progress:
 # ---------------------------------------------------------------------- attaching and reading
 
 
-def attach(session: Session, case: Case, *, library: Library, now: datetime) -> CasePlaybook:
+def attach(session: Session, event: CaseOpened, *, library: Library) -> CasePlaybook:
     """Give a new case the playbook its cause selects, with every step's due time fixed now."""
+    case, now = event.case, event.now
     playbook_id, playbook = library.for_cause(case.cause)
     steps, checks = engine.new_progress(playbook, case)
     checklist = CasePlaybook(case_id=case.id, playbook_id=playbook_id, title=playbook.title,
@@ -184,6 +186,17 @@ def waive_step(session: Session, case_id: int, step_id: str, *, reason: str, act
     reason = _text(reason, REASON_LIMIT, field="reason", what="why it can be waived")
     return _move(session, case_id, step_id, StepStatus.WAIVED, actor_id=actor_id, now=now,
                  seen_revision=seen_revision, reason=reason)
+
+
+def waive_required_steps(session: Session, case_id: int, *, reason: str, actor_id: str, by_manager: bool,
+                         now: datetime) -> list[str]:
+    """A manager decides none of the required steps still open applies (e.g. the order was cancelled), so
+    the case can be resolved: each is waived as from the checklist. Returns their titles."""
+    row = session.get(CasePlaybook, case_id)
+    blocking = [s for s in row.steps if engine.blocks_resolution(s, row.path)] if row is not None else []
+    for step in blocking:
+        waive_step(session, case_id, step.step_id, reason=reason, actor_id=actor_id, by_manager=by_manager, now=now)
+    return [step.title for step in blocking]
 
 
 def reopen_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
@@ -295,7 +308,7 @@ def escalation_failed(session: Session, case_id: int, *, actor_id: str, now: dat
                        error=error)
 
 
-# ---------------------------------------------------------------------- lifecycle hooks (bot/cases/hooks.py)
+# ---------------------------------------------------------------------- lifecycle reactions (bot/bootstrap.py)
 
 
 def resolve_blockers(session: Session, case: Case) -> list[str]:
@@ -303,8 +316,9 @@ def resolve_blockers(session: Session, case: Case) -> list[str]:
     return engine.blockers(row.steps, row.path) if row else []
 
 
-def close_with_case(session: Session, case: Case, now: datetime) -> None:
+def close_with_case(session: Session, event: CaseResolved) -> None:
     """The case was resolved: its closing step is done (by Amends, so reopening the case reopens it)."""
+    case, now = event.case, event.now
     row = _lock_checklist(session, case.id)
     if row is None:
         return
@@ -313,13 +327,20 @@ def close_with_case(session: Session, case: Case, now: datetime) -> None:
             _set_status(session, case, row, step, StepStatus.DONE, actor_id=None, now=now)
 
 
-def reopen_with_case(session: Session, case: Case, now: datetime) -> None:
+def reopen_with_case(session: Session, event: CaseReopened) -> None:
+    """The case is open again: so is its closing step, unless a person had closed it."""
+    case, now = event.case, event.now
     row = _lock_checklist(session, case.id)
     if row is None:
         return
     for step in row.steps:
         if step.action == StepAction.CLOSE and step.status == StepStatus.DONE and step.status_by is None:
             _set_status(session, case, row, step, StepStatus.OPEN, actor_id=None, now=now)
+
+
+def tick_contact_step(session: Session, event: CustomerContacted) -> None:
+    """The customer was told (a draft marked as sent, "Customer told"): the step that asks for it is done."""
+    action_performed(session, event.case.id, StepAction.DRAFT_MESSAGE, actor_id=None, now=event.now)
 
 
 # ---------------------------------------------------------------------- for other areas

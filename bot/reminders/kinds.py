@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
+from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted
 from bot.cases.models import Case, CaseStatus
 from bot.reminders import service
 from bot.reminders.config import RemindersConfig
@@ -100,21 +101,30 @@ def _outside_hours(late: bool) -> dict[str, bool]:
     return {OUTSIDE_HOURS: late}  # always given, so a nudge moved back into working hours loses the flag
 
 
-def on_resolved(session: Session, case: Case, now: datetime, policy: Policy) -> None:
+# ---------------------------------------------------------------------- lifecycle reactions (bot/bootstrap.py)
+
+
+def on_opened(session: Session, event: CaseOpened, *, policy: Policy) -> None:
+    schedule_for_open_case(session, event.case, event.now, policy)
+
+
+def on_resolved(session: Session, event: CaseResolved, *, policy: Policy) -> None:
     """Resolving stops every reminder and, some days later, asks the owner to check satisfaction."""
+    case, now = event.case, event.now
     service.cancel_for_case(session, case.id, reason="case resolved")
     service.schedule(session, kind=Kind.FOLLOW_UP, case_id=case.id, now=now,
                      due_at=policy.working(now + policy.config.satisfaction_followup_after),
                      key=key(Kind.FOLLOW_UP, case.id))
 
 
-def on_reopened(session: Session, case: Case, now: datetime, policy: Policy) -> None:
-    service.cancel_for_case(session, case.id, reason="case reopened", kinds=[Kind.FOLLOW_UP])
-    schedule_for_open_case(session, case, now, policy)
+def on_reopened(session: Session, event: CaseReopened, *, policy: Policy) -> None:
+    service.cancel_for_case(session, event.case.id, reason="case reopened", kinds=[Kind.FOLLOW_UP])
+    schedule_for_open_case(session, event.case, event.now, policy)
 
 
-def on_customer_contacted(session: Session, case: Case) -> None:
-    service.cancel_for_case(session, case.id, reason="customer contacted",
+def on_customer_contacted(session: Session, event: CustomerContacted) -> None:
+    """The deadline watch has done its job once the customer knows."""
+    service.cancel_for_case(session, event.case.id, reason="customer contacted",
                             kinds=[Kind.DEADLINE_NEAR, Kind.DEADLINE_MANAGER])
 
 

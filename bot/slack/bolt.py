@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.slack import cases, drafting, errors, home, knowledge, offers, playbooks, reminders, resolve, tracking
 from bot.slack.case_actions import CaseActions
+from bot.slack.case_followups import CaseFollowUps
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
 from bot.slack.home_sections import HomeSections
@@ -42,4 +43,5 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, signing_secret: str | 
                     reminder_kinds=ReminderKinds(), home=HomeSections())
     for area in AREAS:
         area.register(wiring)
+    CaseFollowUps(wiring).install()
     return wiring

@@ -1,5 +1,8 @@
 """Posting a case in the cases channel and talking in its thread.
 
+A new case is posted after its `opened` event is committed (bot/slack/case_followups.py), whatever
+opened it; what follows the post (similar cases, the checklist) follows its `posted` event.
+
 The case is already saved when this runs; Slack failing here never loses it. If the bot cannot post
 (not a member, channel gone), the associate gets a DM saying exactly how to fix it and a button to
 post again.
@@ -15,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cases import service
 from bot.cases.models import Case
+from bot.changes import RecordedEvent
 from bot.slack.blocks import cases as blocks
 from bot.slack.deps import SlackDeps
 from bot.slack.notify import dm
@@ -63,9 +67,12 @@ def publish_case(client: WebClient, wiring: Wiring, case_id: int) -> Case | None
         post_in_thread(client, case, blocks.manager_alert(case, deps.config))
     text, rendered = blocks.posted_confirmation(case, deps.config)
     dm(client, case.owner_id, text, blocks=rendered)
-    for follow_up in deps.after_case_posted:
-        follow_up(client, case)
     return case
+
+
+def post_case(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up (bot/slack/case_followups.py): a new case is posted, however it was opened."""
+    publish_case(client, wiring, event.case_id)
 
 
 def case_message_blocks(wiring: Wiring, case: Case) -> list[dict[str, Any]]:
@@ -81,6 +88,11 @@ def refresh_case_message(client: WebClient, wiring: Wiring, case_id: int) -> Non
         return
     client.chat_update(channel=case.channel_id, ts=case.message_ts, text=blocks.case_fallback(case),
                        blocks=case_message_blocks(wiring, case))
+
+
+def refresh_case(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up: the case message shows the change (resolved, reopened, satisfaction)."""
+    refresh_case_message(client, wiring, event.case_id)
 
 
 def post_in_thread(client: WebClient, case: Case, text: str, *, blocks: list[dict[str, Any]] | None = None,

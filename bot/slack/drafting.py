@@ -103,17 +103,14 @@ def register(wiring: Wiring) -> None:
         user_id = body["user"]["id"]
         try:
             with deps.db.transaction() as session:
-                draft = service.mark_sent(session, ref.draft_id, actor_id=user_id, now=deps.clock.now(),
-                                          hooks=deps.hooks)
-                case = cases.get_case(session, draft.case_id)
+                service.mark_sent(session, ref.draft_id, actor_id=user_id, now=deps.clock.now(),
+                                  lifecycle=deps.lifecycle)
         except service.AlreadySent as exc:
             tell(client, user_id, f":information_source: {exc.user_message}",
                  respond=respond if body.get("response_url") else None)
             refresh_draft_message(client, wiring, ref.draft_id)
             return
         refresh_draft_message(client, wiring, ref.draft_id)
-        for follow_up in deps.after_customer_contacted:
-            follow_up(client, case)
 
     @surface.action(Action.DRAFT_EDIT)
     def edit(body: dict[str, Any], client: WebClient) -> None:

@@ -128,6 +128,12 @@ def message_for(error: Exception) -> tuple[str, bool]:
     return "", False
 
 
+def apology(ref: str) -> str:
+    """What a person is told of an unexpected error, with the reference logged next to it."""
+    return (f":x: Sorry, something went wrong on my side. Nothing you had saved was lost. If it keeps "
+            f"happening, give your Amends admin this reference: `{ref}`.")
+
+
 def report(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
     """Tell the person behind `body` what went wrong, and log unexpected errors with a reference."""
     text, expected = message_for(error)
@@ -137,8 +143,7 @@ def report(error: Exception, body: dict[str, Any], client: WebClient, respond: R
         ref = error_ref()
         log.error("unexpected error %s while handling %s", ref, body.get("type") or body.get("command"),
                   exc_info=error)
-        text = (f":x: Sorry, something went wrong on my side. Nothing you had saved was lost. If it keeps "
-                f"happening, give your Amends admin this reference: `{ref}`.")
+        text = apology(ref)
     user_id = user_of(body)
     if not user_id:
         return

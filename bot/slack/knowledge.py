@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -14,16 +15,14 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.cases.models import Case
 from bot.cases.service import get_case
+from bot.changes import RecordedEvent
 from bot.errors import NotFound
 from bot.knowledge import index
 from bot.knowledge.backends import Filters
-from bot.knowledge.cases import index_case, similar_cases, withdraw_case
+from bot.knowledge.cases import similar_cases
 from bot.knowledge.index import Curation, SourceMessage
 from bot.knowledge.query import parse_query
-from bot.knowledge.search import SearchEngine
-from bot.knowledge.synonyms import load_synonyms
 from bot.slack import forms
 from bot.slack.blocks import knowledge as blocks
 from bot.slack.case_actions import CaseActionCall
@@ -47,18 +46,9 @@ class Knowledge:
 
     def __init__(self, wiring: Wiring) -> None:
         self.deps = wiring.deps
-        self.synonyms = load_synonyms(self.deps.config.knowledge.synonyms)
-        self._engine: SearchEngine | None = None
+        self.engine = wiring.deps.search
         self._directory: Directory | None = None
         self._lock = threading.Lock()
-
-    def engine(self) -> SearchEngine:
-        with self._lock:
-            if self._engine is None:
-                with self.deps.db.transaction() as session:
-                    self._engine, note = SearchEngine.for_session(session, self.synonyms)
-                log.info("search: %s, %s", self._engine.full_text.name, note)
-            return self._engine
 
     def directory(self, client: WebClient) -> Directory:
         with self._lock:
@@ -85,6 +75,16 @@ class Knowledge:
         with self.deps.db.reading() as session:
             page = engine.search(session, parsed, filters, offset=offset, limit=PER_PAGE)
             return blocks.search_results(page, query, self.deps.config, per_page=PER_PAGE)
+
+    def on_search(self, call: Invocation) -> None:
+        text, rendered = self.search(call.client, call.user_id, call.args)
+        call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
+
+    def on_more(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """More results / Previous: the page the button's value names, in place of the one shown."""
+        ref = SearchPageRef.decode(body["actions"][0].get("value"))
+        text, rendered = self.search(client, body["user"]["id"], ref.query, offset=ref.offset, upto_id=ref.upto_id)
+        respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=True)
 
     # ------------------------------------------------------------------ channel messages
 
@@ -160,6 +160,19 @@ class Knowledge:
                                  repost_default=self.deps.config.knowledge.repost)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def submit_save(self, ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        SaveBestPractice.decode(view.get("private_metadata"))
+        title = (forms.read_values(view).get(KnowledgeField.TITLE) or "").strip()
+        if not title:
+            ack(response_action="errors", errors={KnowledgeField.TITLE: "Give it a short title."})
+            return
+        ack()
+        context["knowledge_save"] = True
+
+    def after_save(self, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if context.get("knowledge_save"):
+            self.save(body, view, client)
+
     def save(self, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         meta = SaveBestPractice.decode(view.get("private_metadata"))
         values = forms.read_values(view)
@@ -204,16 +217,6 @@ class Knowledge:
 
     # ------------------------------------------------------------------ cases
 
-    def similar(self, client: WebClient, case: Case) -> None:
-        """A new case was posted: the closest resolved cases go in its thread (nothing when none)."""
-        engine = self.engine()
-        with self.deps.db.transaction() as session:
-            found = similar_cases(session, engine, case)
-            if not found:
-                return
-            text, rendered = blocks.similar_cases(found, self.deps.config)
-        post_in_thread(client, case, text, blocks=rendered)
-
     def show_similar(self, call: CaseActionCall) -> None:
         """The case message's "Similar past cases" button: the closest resolved cases, to whoever asked."""
         engine = self.engine()
@@ -229,58 +232,40 @@ class Knowledge:
 
 
 def register(wiring: Wiring) -> None:
-    surface, recover, deps = wiring.surface, wiring.recover, wiring.deps
+    surface, deps = wiring.surface, wiring.deps
     knowledge = Knowledge(wiring)
     surface.uses_scopes("channels:read", "groups:read", "users:read")
-
-    @recover.subcommand("search", "search <words> [cause:… in:#… from:@… after:… before:…]",
-                        "find past fixes and best practices")
-    def search(call: Invocation) -> None:
-        text, rendered = knowledge.search(call.client, call.user_id, call.args)
-        call.respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=False)
-
-    def turn_page(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        """More results / Previous: the page the button's value names, in place of the one shown."""
-        ref = SearchPageRef.decode(body["actions"][0].get("value"))
-        text, rendered = knowledge.search(client, body["user"]["id"], ref.query, offset=ref.offset,
-                                          upto_id=ref.upto_id)
-        respond(text=text, blocks=rendered, response_type="ephemeral", replace_original=True)
-
-    surface.action(Action.KNOWLEDGE_MORE)(turn_page)
-    surface.action(Action.KNOWLEDGE_PREVIOUS)(turn_page)
-
-    def is_channel_type(kind: str) -> Any:
-        def matches(event: dict[str, Any]) -> bool:
-            return event.get("channel_type") == kind
-        return matches
-
-    surface.event("message.channels", matchers=[is_channel_type("channel")])(knowledge.on_message)
-    surface.event("message.groups", matchers=[is_channel_type("group")])(knowledge.on_message)
-
+    wiring.recover.subcommand("search", "search <words> [cause:… in:#… from:@… after:… before:…]",
+                              "find past fixes and best practices")(knowledge.on_search)
+    surface.action(Action.KNOWLEDGE_MORE)(knowledge.on_more)
+    surface.action(Action.KNOWLEDGE_PREVIOUS)(knowledge.on_more)
+    surface.event("message.channels", matchers=[channel_type("channel")])(knowledge.on_message)
+    surface.event("message.groups", matchers=[channel_type("group")])(knowledge.on_message)
     surface.message_shortcut(Callback.KNOWLEDGE_SAVE.value, name="Save as best practice",
                              description="Add this message to the best practices /recover search finds"
                              )(knowledge.open_save)
-
-    def saved(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if context.get("knowledge_save"):
-            knowledge.save(body, view, client)
-
-    @surface.view_submission(Callback.KNOWLEDGE_SAVE, then=saved)
-    def submit_save(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        SaveBestPractice.decode(view.get("private_metadata"))
-        title = (forms.read_values(view).get(KnowledgeField.TITLE) or "").strip()
-        if not title:
-            ack(response_action="errors", errors={KnowledgeField.TITLE: "Give it a short title."})
-            return
-        ack()
-        context["knowledge_save"] = True
-
-    deps.hooks.on_resolved.append(index_case)
-    deps.hooks.on_reopened.append(withdraw_case)
-    deps.hooks.on_resolution_changed.append(lambda session, case, now: None if case.is_open
-                                            else index_case(session, case, now))
-    deps.after_case_posted.append(knowledge.similar)
+    surface.view_submission(Callback.KNOWLEDGE_SAVE, then=knowledge.after_save)(knowledge.submit_save)
     wiring.case_actions.add("similar_cases", label="Similar past cases", on_case_message=True,
                             order=60)(knowledge.show_similar)
     if deps.ticker is not None:
         deps.ticker.every(PURGE_EVERY, "knowledge-purge")(knowledge.purge)
+
+
+def channel_type(kind: str) -> Callable[[dict[str, Any]], bool]:
+    """A Bolt matcher: message events from channels of this type only (public "channel", private "group")."""
+    def matches(event: dict[str, Any]) -> bool:
+        return event.get("channel_type") == kind
+    return matches
+
+
+def post_similar_cases(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up (bot/slack/case_followups.py): once a case is posted, the closest resolved cases go
+    in its thread (nothing when none)."""
+    engine = wiring.deps.search()
+    with wiring.deps.db.transaction() as session:
+        case = get_case(session, event.case_id)
+        found = similar_cases(session, engine, case)
+        if not found:
+            return
+        text, rendered = blocks.similar_cases(found, wiring.deps.config)
+    post_in_thread(client, case, text, blocks=rendered)

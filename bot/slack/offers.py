@@ -64,7 +64,6 @@ class OffersArea:
 
     def register(self) -> None:
         surface, actions = self.wiring.surface, self.wiring.case_actions
-        self.deps.hooks.resolve_guards.append(service.resolve_blockers)
         actions.add("offer_alternatives", label="Offer alternatives", on_case_message=True, order=20)(self.open_offer)
         actions.add("record_choice", label="Record choice", on_case_message=True, order=40)(self.open_choice)
         surface.view_submission(OfferCallback.OFFER, then=self.after_offer)(self.submit_offer)

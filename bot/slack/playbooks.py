@@ -22,11 +22,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.cases import service as cases
 from bot.cases.models import Case
+from bot.changes import RecordedEvent
 from bot.errors import AmendsError, Conflict, InvalidInput, NotAllowed
 from bot.playbooks import service
 from bot.playbooks.config import ChecklistPlace
 from bot.playbooks.engine import Checklist, StepView
-from bot.playbooks.loader import Library, load_library
 from bot.playbooks.models import CheckOutcome
 from bot.playbooks.schema import StepAction
 from bot.playbooks.service import Change
@@ -46,32 +46,18 @@ GONE = {"message_not_found", "channel_not_found", "thread_not_found"}
 
 
 def register(wiring: Wiring) -> None:
-    area = PlaybooksArea(wiring, load_library(wiring.deps.config.playbooks))
+    area = PlaybooksArea(wiring)
     area.register()
 
 
 class PlaybooksArea:
-    def __init__(self, wiring: Wiring, library: Library) -> None:
+    def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
         self.deps = wiring.deps
-        self.library = library
         self.zone = wiring.deps.config.workspace.zone
 
     def register(self) -> None:
-        hooks, surface, deps = self.deps.hooks, self.wiring.surface, self.deps
-        hooks.on_opened.append(lambda session, case, now: service.attach(session, case, library=self.library,
-                                                                          now=now))
-        hooks.resolve_guards.append(service.resolve_blockers)
-        hooks.on_resolved.append(service.close_with_case)
-        hooks.on_reopened.append(service.reopen_with_case)
-        deps.after_case_posted.append(lambda client, case: self.publish(client, case.id))
-        deps.after_case_resolved.append(lambda client, case: self.publish(client, case.id))
-        # The customer told (a draft marked as sent, "Customer told"): the step that asks for it is done.
-        hooks.on_customer_contacted.append(
-            lambda session, case, now: service.action_performed(session, case.id, StepAction.DRAFT_MESSAGE,
-                                                                actor_id=None, now=now))
-        deps.after_customer_contacted.append(lambda client, case: self.publish(client, case.id))
-        deps.after_case_reopened.append(lambda client, case: self.publish(client, case.id))
+        surface = self.wiring.surface
         self.wiring.case_actions.add("escalate", label="Alert managers")(self.escalate)
 
         surface.action(_prefixed(PlaybookAction.DONE))(self.on_done)
@@ -261,6 +247,12 @@ class PlaybooksArea:
             service.action_performed(session, case.id, StepAction.ESCALATE, actor_id=call.user_id, now=now)
         self.publish(call.client, case.id)
         call.reply(blocks.escalated_notice(case.ref or ""))
+
+
+def post_checklist(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up (bot/slack/case_followups.py): the checklist shows what the case event changed
+    (posted with the case, the contact step ticked, closed with the case, reopened with it)."""
+    publish_checklist(client, wiring, event.case_id)
 
 
 # Updates of one checklist are serialised (per process), and each renders the latest state, so an older

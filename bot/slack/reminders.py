@@ -365,11 +365,6 @@ def register(wiring: Wiring) -> None:
     surface = wiring.surface
     surface.uses_scopes("im:history", "channels:history", "groups:history", "im:write")
 
-    deps.hooks.on_opened.append(lambda session, case, now: kinds.schedule_for_open_case(session, case, now, policy))
-    deps.hooks.on_resolved.append(lambda session, case, now: kinds.on_resolved(session, case, now, policy))
-    deps.hooks.on_reopened.append(lambda session, case, now: kinds.on_reopened(session, case, now, policy))
-    deps.hooks.on_customer_contacted.append(lambda session, case, now: kinds.on_customer_contacted(session, case))
-
     _register_builtin_kinds(wiring, policy)
 
     # Reminders get their own client without retry handlers: the sweep retries on its own terms, so a
@@ -481,12 +476,10 @@ def _register_actions(wiring: Wiring, policy: Policy) -> None:
 
         def told(session: Any, case: Case, now: datetime) -> Case:
             return cases.record_customer_contacted(session, case.id, actor_id=user_id, now=now,
-                                                   channel="unspecified", hooks=deps.hooks)
+                                                   channel="unspecified", lifecycle=deps.lifecycle)
 
         reminder, case = answer(ref, user_id, "customer_told", told)
         settle_message(respond, reminder, case, f":white_check_mark: Customer told, noted by <@{user_id}>.")
-        for follow_up in deps.after_customer_contacted:
-            follow_up(client, case)
 
     @surface.action(Action.REMINDER_SNOOZE)
     def snooze(body: dict[str, Any], respond: Respond) -> None:

@@ -5,9 +5,9 @@ The resolve modal asks how the case ended, what it cost, the lesson, action item
 and, when known, the customer's satisfaction; bot.tracking.service.resolve saves all of it and closes the
 case in one transaction, so every area's guard has its say (e.g. a required playbook step still open):
 the reasons are shown in the modal, kindly, and nothing changes. Once resolved, the case message shows
-the outcome and a "Reopen case" button, the thread hears it, action item owners get a DM, and
-`deps.after_case_resolved` runs (e.g. the checklist closes). Reopening asks why, is logged as a case
-event, and runs `deps.after_case_reopened`.
+the outcome and a "Reopen case" button, the thread hears it and action item owners get a DM: follow-ups
+of the recorded `resolved` event, after commit (bot/slack/case_followups.py), like the checklist closing.
+Reopening asks why and is logged as a case event, whose follow-ups refresh the message and tell the thread.
 """
 
 from __future__ import annotations
@@ -15,18 +15,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.cases import service
 from bot.cases.models import Case, Outcome
+from bot.changes import RecordedEvent
 from bot.errors import AmendsError, InvalidInput, StorageUnavailable
 from bot.slack import forms
 from bot.slack.blocks import resolve as blocks
 from bot.slack.blocks import tracking as item_blocks
 from bot.slack.blocks.resolve import ResolveAction, ResolveCallback, ResolveField, ResolveMeta
 from bot.slack.case_actions import CaseActionCall
-from bot.slack.case_thread import load_case, post_in_thread, refresh_case_message
+from bot.slack.case_thread import load_case, post_in_thread
 from bot.slack.notify import dm
 from bot.slack.wiring import Wiring
 from bot.tracking import service as tracking
@@ -36,18 +37,30 @@ log = logging.getLogger(__name__)
 
 
 def register(wiring: Wiring) -> None:
-    deps = wiring.deps
-    config = deps.config
-    schedule = ItemSchedule(config.workspace.zone, config.reminders.working_hours.start)
+    area = ResolveArea(wiring)
+    wiring.deps.case_message_sections.append(area.outcome_sections)
+    actions, surface = wiring.case_actions, wiring.surface
+    actions.add("close", label="Resolve case", on_case_message=True, order=900)(area.open_resolve)
+    surface.action(ResolveAction.ADD_ITEM)(area.add_item)
+    surface.view_submission(ResolveCallback.RESOLVE)(area.submit)
+    actions.add("reopen", label="Reopen case", on_case_message=True, when_resolved=True, order=910)(area.open_reopen)
+    surface.view_submission(ResolveCallback.REOPEN)(area.submit_reopen)
+    actions.add("record_satisfaction", label="Record satisfaction", on_case_message=True, when_resolved=True,
+                order=900)(area.open_satisfaction)
+    surface.view_submission(ResolveCallback.SATISFACTION)(area.submit_satisfaction)
 
-    deps.hooks.on_reopened.append(tracking.on_reopened)
-    deps.case_message_sections.append(lambda case: _outcome_sections(wiring, case))
+
+class ResolveArea:
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+        self.deps = wiring.deps
+        self.config = wiring.deps.config
+        self.schedule = ItemSchedule(self.config.workspace.zone, self.config.reminders.working_hours.start)
 
     # ------------------------------------------------------------------ resolve
 
-    @wiring.case_actions.add("close", label="Resolve case", on_case_message=True, order=900)
-    def open_resolve(call: CaseActionCall) -> None:
-        with deps.db.transaction() as session:
+    def open_resolve(self, call: CaseActionCall) -> None:
+        with self.deps.db.transaction() as session:
             case = service.get_case(session, call.case_id)
             defaults = tracking.form_defaults(session, case.id)
         if not case.is_open:
@@ -55,47 +68,28 @@ def register(wiring: Wiring) -> None:
             call.reply(f":information_source: {case.ref} is already resolved ({outcome}).")
             return
         call.client.views_open(trigger_id=call.trigger_id,
-                               view=blocks.resolve_modal(case, config, values=defaults))
+                               view=blocks.resolve_modal(case, self.config, values=defaults))
 
-    @wiring.surface.action(ResolveAction.ADD_ITEM)
-    def add_item(body: dict[str, Any], client: WebClient) -> None:
+    def add_item(self, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         meta = ResolveMeta.decode(view.get("private_metadata"))
-        case = load_case(deps, meta.case_id)
+        case = load_case(self.deps, meta.case_id)
         items = min(meta.items + 1, tracking.MAX_ACTION_ITEMS)
         client.views_update(view_id=view["id"], hash=view.get("hash"),
-                            view=blocks.resolve_modal(case, config, items=items, values=forms.read_values(view)))
+                            view=blocks.resolve_modal(case, self.config, items=items, values=forms.read_values(view)))
 
-    def after_resolved(context: BoltContext, client: WebClient, body: dict[str, Any]) -> None:
-        if "resolved_case_id" not in context:
-            return
-        case_id = context["resolved_case_id"]
-        refresh_case_message(client, wiring, case_id)
-        with deps.db.transaction() as session:
-            case = service.get_case(session, case_id)
-            resolution, items = tracking.current(session, case_id)
-        actor = body["user"]["id"]
-        if case.has_thread:
-            post_in_thread(client, case, blocks.resolved_note(case, actor, resolution, items))
-        for item in items:
-            text, rendered = item_blocks.assigned(item, case, actor)
-            dm(client, item.owner_id, text, blocks=rendered)
-        for follow_up in deps.after_case_resolved:
-            follow_up(client, case)
-
-    @wiring.surface.view_submission(ResolveCallback.RESOLVE, then=after_resolved)
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = ResolveMeta.decode(view.get("private_metadata"))
         try:
-            today = deps.clock.now().astimezone(config.workspace.zone).date()
-            details = tracking.parse_resolution(forms.read_values(view), currency=config.workspace.currency,
+            today = self.deps.clock.now().astimezone(self.config.workspace.zone).date()
+            details = tracking.parse_resolution(forms.read_values(view), currency=self.config.workspace.currency,
                                                 today=today, item_slots=meta.items)
-            case, resolution, items = resolve(meta.case_id, details, actor_id=body["user"]["id"])
+            case, resolution, items = self.resolve(meta.case_id, details, actor_id=body["user"]["id"])
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields or {ResolveField.OUTCOME.value: exc.user_message})
             return
         except service.ResolveBlocked as exc:
-            case = load_case(deps, meta.case_id)
+            case = load_case(self.deps, meta.case_id)
             ack(response_action="update", view=blocks.blocked_modal(case.ref or "", exc.reasons, case.permalink))
             return
         except StorageUnavailable as exc:
@@ -105,49 +99,38 @@ def register(wiring: Wiring) -> None:
             ack(response_action="update", view=blocks.message_modal("Nothing changed", exc.user_message))
             return
         ack(response_action="update", view=blocks.resolved_modal(case, resolution, items))
-        context["resolved_case_id"] = case.id
         log.info("resolved %s (%s)", case.ref, case.outcome)
 
-    def resolve(case_id: int, details: tracking.ResolutionInput, *, actor_id: str) -> tuple[Case, Any, list[Any]]:
+    def resolve(self, case_id: int, details: tracking.ResolutionInput, *, actor_id: str
+                ) -> tuple[Case, Any, list[Any]]:
         # Saved before the ack, like the intake: a refusal or a database failure keeps the modal open.
+        deps = self.deps
         with deps.db.transaction() as session:
             case = tracking.resolve(session, case_id, details, actor_id=actor_id, now=deps.clock.now(),
-                                    hooks=deps.hooks, schedule=schedule)
+                                    lifecycle=deps.lifecycle, schedule=self.schedule)
             resolution, items = tracking.current(session, case_id)
             return case, resolution, items
 
     # ------------------------------------------------------------------ reopen
 
-    @wiring.case_actions.add("reopen", label="Reopen case", on_case_message=True, when_resolved=True, order=910)
-    def open_reopen(call: CaseActionCall) -> None:
-        case = load_case(deps, call.case_id)
+    def open_reopen(self, call: CaseActionCall) -> None:
+        case = load_case(self.deps, call.case_id)
         if case.is_open:
             call.reply(f":information_source: {case.ref} is already open.")
             return
         call.client.views_open(trigger_id=call.trigger_id, view=blocks.reopen_modal(case))
 
-    def after_reopened(context: BoltContext, client: WebClient, body: dict[str, Any]) -> None:
-        if "reopened_case_id" not in context:
-            return
-        case_id = context["reopened_case_id"]
-        refresh_case_message(client, wiring, case_id)
-        case = load_case(deps, case_id)
-        if case.has_thread:
-            post_in_thread(client, case, blocks.reopened_note(case, body["user"]["id"], context["reopen_reason"]))
-        for follow_up in deps.after_case_reopened:
-            follow_up(client, case)
-
-    @wiring.surface.view_submission(ResolveCallback.REOPEN, then=after_reopened)
-    def submit_reopen(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submit_reopen(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = ResolveMeta.decode(view.get("private_metadata"))
         reason = (forms.read_values(view).get(ResolveField.REOPEN_REASON) or "").replace("\x00", "").strip()
         if not reason:
             ack(response_action="errors", errors={ResolveField.REOPEN_REASON.value: "Please say why, in a sentence."})
             return
+        deps = self.deps
         try:
             with deps.db.transaction() as session:
                 case = service.reopen_case(session, meta.case_id, actor_id=body["user"]["id"],
-                                           now=deps.clock.now(), reason=reason, hooks=deps.hooks)
+                                           now=deps.clock.now(), reason=reason, lifecycle=deps.lifecycle)
         except StorageUnavailable as exc:
             ack(response_action="errors", errors={ResolveField.REOPEN_REASON.value: exc.user_message})
             return
@@ -157,15 +140,11 @@ def register(wiring: Wiring) -> None:
         ack(response_action="update", view=blocks.message_modal(
             "Case reopened", f":leftwards_arrow_with_hook: *{case.ref}* is open again, with its checklist and "
                              "reminders."))
-        context["reopened_case_id"] = case.id
-        context["reopen_reason"] = reason
 
     # ------------------------------------------------------------------ satisfaction, after the follow-up
 
-    @wiring.case_actions.add("record_satisfaction", label="Record satisfaction", on_case_message=True,
-                             when_resolved=True, order=900)
-    def open_satisfaction(call: CaseActionCall) -> None:
-        with deps.db.transaction() as session:
+    def open_satisfaction(self, call: CaseActionCall) -> None:
+        with self.deps.db.transaction() as session:
             case = service.get_case(session, call.case_id)
             resolution = tracking.live_resolution(session, case.id)
         if case.is_open:
@@ -174,27 +153,18 @@ def register(wiring: Wiring) -> None:
             return
         call.client.views_open(trigger_id=call.trigger_id, view=blocks.satisfaction_modal(case, resolution))
 
-    def after_satisfaction(context: BoltContext, client: WebClient, body: dict[str, Any]) -> None:
-        if "satisfaction_case_id" not in context:
-            return
-        case_id = context["satisfaction_case_id"]
-        refresh_case_message(client, wiring, case_id)
-        case = load_case(deps, case_id)
-        if case.has_thread:
-            score, comment = context["satisfaction"]
-            post_in_thread(client, case, blocks.satisfaction_note(case, body["user"]["id"], score, comment))
-
-    @wiring.surface.view_submission(ResolveCallback.SATISFACTION, then=after_satisfaction)
-    def submit_satisfaction(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submit_satisfaction(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = ResolveMeta.decode(view.get("private_metadata"))
         values = forms.read_values(view)
+        deps = self.deps
         try:
             score, comment = tracking.parse_satisfaction(values.get(ResolveField.SATISFACTION),
                                                          values.get(ResolveField.SATISFACTION_COMMENT), required=True)
             assert score is not None
             with deps.db.transaction() as session:
                 tracking.record_satisfaction(session, meta.case_id, score=score, comment=comment,
-                                             actor_id=body["user"]["id"], now=deps.clock.now(), hooks=deps.hooks)
+                                             actor_id=body["user"]["id"], now=deps.clock.now(),
+                                             lifecycle=deps.lifecycle)
                 case = service.get_case(session, meta.case_id)
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields)
@@ -207,13 +177,45 @@ def register(wiring: Wiring) -> None:
             return
         ack(response_action="update", view=blocks.message_modal(
             "Thank you", f":speech_balloon: Saved on *{case.ref}*: {score}/5."))
-        context["satisfaction_case_id"] = case.id
-        context["satisfaction"] = (score, comment)
+
+    def outcome_sections(self, case: Case) -> list[str]:
+        if case.is_open:
+            return []
+        with self.deps.db.transaction() as session:
+            resolution, items = tracking.current(session, case.id)
+        return [blocks.outcome_section(resolution, items)] if resolution is not None else []
 
 
-def _outcome_sections(wiring: Wiring, case: Case) -> list[str]:
-    if case.is_open:
-        return []
+# ---------------------------------------------------------------------- case follow-ups (bot/slack/case_followups.py)
+
+
+def post_resolved_note(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """The thread hears how the case ended, what it cost and who owns which action item."""
     with wiring.deps.db.transaction() as session:
-        resolution, items = tracking.current(session, case.id)
-    return [blocks.outcome_section(resolution, items)] if resolution is not None else []
+        case = service.get_case(session, event.case_id)
+        resolution, items = tracking.current(session, event.case_id)
+    if case.has_thread:
+        post_in_thread(client, case, blocks.resolved_note(case, event.actor_id or "", resolution, items))
+
+
+def dm_action_items(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """Each action item's owner hears of it by DM."""
+    with wiring.deps.db.transaction() as session:
+        case = service.get_case(session, event.case_id)
+        _, items = tracking.current(session, event.case_id)
+    for item in items:
+        text, rendered = item_blocks.assigned(item, case, event.actor_id or "")
+        dm(client, item.owner_id, text, blocks=rendered)
+
+
+def post_reopened_note(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    case = load_case(wiring.deps, event.case_id)
+    if case.has_thread:
+        post_in_thread(client, case, blocks.reopened_note(case, event.actor_id or "", event.data.get("reason", "")))
+
+
+def post_satisfaction_note(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    case = load_case(wiring.deps, event.case_id)
+    if case.has_thread:
+        post_in_thread(client, case, blocks.satisfaction_note(case, event.actor_id or "", event.data["satisfaction"],
+                                                              event.data.get("satisfaction_comment")))

@@ -1,6 +1,7 @@
 """Everything an area's `register(wiring)` hooks into: Bolt listeners (surface), `/recover`
-subcommands, case actions, reminder kinds, App Home sections (home), periodic tasks (deps.ticker) and
-case lifecycle hooks (deps.hooks)."""
+subcommands, case actions, reminder kinds, App Home sections (home) and periodic tasks (deps.ticker).
+What a case event sets off is declared elsewhere, once: bot/bootstrap.py (the business, in the
+transaction) and bot/slack/case_followups.py (Slack, after commit)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Resolving a case with its cost, satisfaction and lesson; action items and their owners.
 
 Plain values in and out; the caller owns the transaction. The resolution is written before
-cases.service.resolve_case fires the case hooks, so every hook (the knowledge index among them) sees it.
+cases.service.resolve_case emits CaseResolved, so every reaction (the knowledge index among them) sees it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import changes
 from bot.cases import service as cases
-from bot.cases.hooks import CaseHooks
+from bot.cases.lifecycle import CaseReopened, Lifecycle, ResolutionChanged
 from bot.cases.models import Case, Outcome
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.offers import service as offers
@@ -211,7 +211,7 @@ class ItemSchedule:
 
 
 def resolve(session: Session, case_id: int, details: ResolutionInput, *, actor_id: str, now: datetime,
-            hooks: CaseHooks, schedule: ItemSchedule, expected_version: int | None = None) -> Case:
+            lifecycle: Lifecycle, schedule: ItemSchedule, expected_version: int | None = None) -> Case:
     """Close the case with how it ended, what it cost and what was learned, in one transaction."""
     case = cases.get_case(session, case_id, for_update=True)
     if not case.is_open:
@@ -236,7 +236,7 @@ def resolve(session: Session, case_id: int, details: ResolutionInput, *, actor_i
         reminders.schedule(session, kind=ACTION_ITEM_DUE, due_at=schedule.remind_at(item.due_on, now), now=now,
                            audience=Audience.USER, recipient_id=item.owner_id, key=_item_key(row.id),
                            payload={"action_item_id": row.id, "case_id": case.id})
-    return cases.resolve_case(session, case.id, actor_id=actor_id, now=now, outcome=details.outcome, hooks=hooks,
+    return cases.resolve_case(session, case.id, actor_id=actor_id, now=now, outcome=details.outcome, lifecycle=lifecycle,
                               expected_version=expected_version)
 
 
@@ -254,15 +254,15 @@ def _event_data(resolution: Resolution) -> dict[str, object]:
     return data
 
 
-def on_reopened(session: Session, case: Case, now: datetime) -> None:
-    """A case hook: the resolution being replaced stays as history."""
-    live = live_resolution(session, case.id)
+def on_reopened(session: Session, event: CaseReopened) -> None:
+    """A lifecycle reaction: the resolution being replaced stays as history."""
+    live = live_resolution(session, event.case.id)
     if live is not None:
-        live.reopened_at = now
+        live.reopened_at = event.now
 
 
 def record_satisfaction(session: Session, case_id: int, *, score: int, comment: str | None, actor_id: str,
-                        now: datetime, hooks: CaseHooks) -> Resolution:
+                        now: datetime, lifecycle: Lifecycle) -> Resolution:
     """What the customer said at the follow-up, on the case's current resolution."""
     case = cases.get_case(session, case_id, for_update=True)
     resolution = live_resolution(session, case.id)
@@ -276,7 +276,7 @@ def record_satisfaction(session: Session, case_id: int, *, score: int, comment: 
     if comment:
         data["satisfaction_comment"] = comment
     cases.record_event(session, case, SATISFACTION_EVENT, actor_id, now, **data)
-    hooks.fire(hooks.on_resolution_changed, session, case, now)
+    lifecycle.emit(session, ResolutionChanged(case, now))
     return resolution
 
 

@@ -9,18 +9,23 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from bot.cases import service
 from bot.cases.models import Outcome
-from bot.sandbox.workspace import COLLEAGUE, MANAGER
+from bot.sandbox.workspace import ASSOCIATE, COLLEAGUE, MANAGER
 from bot.tracking import digest
 from bot.tracking.service import ResolutionInput
 from tests.browser.support import SandboxPage
+from tests.support import waive_required_steps
 from tests.tracking_seed import open_case, resolve
 
 
 def test_resolve_with_cost_lesson_and_action_item_then_reopen(ui: SandboxPage) -> None:
     ui.open()
     case = ui.open_case()
-    ui.sandbox.amends.deps.hooks.resolve_guards.clear()  # the checklist's required steps: see test_playbooks
+    amends = ui.sandbox.amends
+    with amends.db.transaction() as session:
+        [opened] = service.open_cases_owned_by(session, ASSOCIATE.id)
+        waive_required_steps(session, opened.id, amends.clock.now(), manager=MANAGER.id)
     case.get_by_role("button", name="Resolve case").click()
     expect(ui.modal).to_contain_text("Resolve AM-1")
     ui.modal.get_by_label("Took an alternative").check()
