@@ -13,6 +13,7 @@ from bot.playbooks.models import CasePlaybook
 from bot.sandbox.fake_slack import Message, ViewRecord
 from bot.settings import AmendsConfig
 from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, Harness, all_text
+from tests.test_playbooks import Checklist
 
 DRAFT = "draft_message"
 
@@ -50,6 +51,7 @@ def drafts(harness: Harness) -> list[Draft]:
 def test_draft_edit_save_and_mark_as_sent(harness: Harness) -> None:
     case = harness.open_case()
     assert "Draft message" in all_text(harness.case_message(case).blocks)
+    Checklist(harness, case.id).check("expedite", "tried")  # what the draft says was done
 
     # The first draft is the first notice, as a phone script: a call beats an email.
     view = open_draft(harness, case)
@@ -57,6 +59,7 @@ def test_draft_edit_save_and_mark_as_sent(harness: Harness) -> None:
     assert body_label(view) == "Phone script"
     assert "Northwind Traders" in script and "I wanted you to hear this from me" in script
     assert "Ada" in script and "+44 20 7946 0123" in script  # the associate's name and direct line
+    assert "I've already asked for an express shipment" in script
     assert "Tone check: nothing to flag" in all_text(view.view["blocks"])
 
     # Switch to email: a subject and a body, rendered afresh.

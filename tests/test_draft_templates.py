@@ -71,10 +71,14 @@ def test_every_template_renders_for_every_sample_case(drafting: Drafting, team_c
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.label for s in SAMPLES])
 def test_shipped_customer_notices_earn_no_tone_hints(drafting: Drafting, team_config: AmendsConfig,
                                                      sample: Sample) -> None:
+    """...except "say what has been done" on a first notice when the case's log records nothing done:
+    the draft then claims nothing, and the hint asks the associate to record or say what they did."""
+    nothing_done = not sample.facts.done and sample.facts.manager_alerted_at is None
     for ref in drafting.library.refs():
         if ref.channel.customer_facing:
             composed = drafting.compose(ref, sample.context(team_config))
-            assert composed.hints == [], (ref.key, composed.hints, composed.rendered.text)
+            expected = ["nothing-done"] if nothing_done and ref.name == "first_notice" else []
+            assert [h.rule for h in composed.hints] == expected, (ref.key, composed.rendered.text)
 
 
 # Each element of the recovery structure, as the shipped wording says it.
@@ -82,7 +86,7 @@ HEADS_UP = r"hear (?:this|why) from me|heads-up|before you have to ask"
 WHAT_HAPPENED = (r"held up|not (?:to )?be in stock|out of stock|running late|in transit|short of people|enough people|"
                  r"quality check|our (?:own )?system|outside anyone's control|severe weather|went wrong|"
                  r"on track|no firm date")
-DONE = r"checked every way|tried every way|kept checking every way"
+DONE = r"I've (?:already|also|told)|I tried \d"
 CHOICE = r"choice is yours|your choice"
 APOLOGY = r"\bsorry\b"
 THANKS = r"\bthank(?:s\b|\s+you\b)"
@@ -103,7 +107,9 @@ def advantage(sample: Sample) -> str:
         return re.escape(offers.gift)
     if offers.compensation:
         return re.escape(str(Amount(offers.compensation, "GBP")))
-    return r"look after your next order personally"
+    if sample.personal_care:
+        return r"look after your next order personally"
+    return CHOICE  # nothing to give: the message promises nothing it can't back
 
 
 @pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
@@ -112,9 +118,14 @@ def test_first_notice_follows_the_recovery_structure_in_order(drafting: Drafting
                                                               channel: Channel, sample: Sample) -> None:
     text = render(drafting, "first_notice", channel, sample, team_config)
     gift = advantage(sample) if channel is not Channel.SMS or sample.offers.gift else r"your choice"
-    order = positions(text, HEADS_UP, WHAT_HAPPENED, DONE, CHOICE, gift, APOLOGY, THANKS)
+    recorded = bool(sample.facts.done or sample.facts.manager_alerted_at)
+    parts = [HEADS_UP, WHAT_HAPPENED, DONE, CHOICE, gift, APOLOGY, THANKS]
+    if not recorded:  # nothing in the case's log: the message claims nothing was done
+        assert not re.search(DONE, text), text
+        parts.remove(DONE)
+    order = positions(text, *parts)
     if channel is Channel.SMS and not sample.offers.gift:  # an SMS has room for the gift only
-        order.pop(4)
+        order.pop(parts.index(gift))
     assert order == sorted(order), text
     # The choice is the customer's: wait, the alternative, or cancel.
     assert re.search(r"\bwait\b", text, re.I) and re.search(r"\bcancel\b", text, re.I)
@@ -141,8 +152,14 @@ def test_status_update_keeps_the_structure(drafting: Drafting, team_config: Amen
                                            channel: Channel) -> None:
     for sample in SAMPLES[:2]:
         text = render(drafting, "status_update", channel, sample, team_config)
-        order = positions(text, HEADS_UP, WHAT_HAPPENED, DONE, CHOICE, APOLOGY, THANKS)
+        order = positions(text, HEADS_UP, WHAT_HAPPENED, CHOICE, APOLOGY, THANKS)
         assert order == sorted(order), text
+        assert not re.search(DONE, text), "nothing was recorded since the customer was told"
+    # What was recorded after the first contact is what an update says was done since.
+    contacted = replace(SAMPLES[0], case=sample_case(customer_contacted_at=NOW - timedelta(hours=90)))
+    text = render(drafting, "status_update", channel, contacted, team_config)
+    order = positions(text, HEADS_UP, WHAT_HAPPENED, r"I've also checked our other stores", CHOICE, APOLOGY, THANKS)
+    assert order == sorted(order), text
 
 
 @pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)

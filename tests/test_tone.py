@@ -14,8 +14,8 @@ from bot.paths import SHIPPED_TEMPLATES
 RULES = load_rules([SHIPPED_TEMPLATES], case_prefix="AM")
 
 # A sentence that satisfies the rules about structure (a choice, a date), so each row tests one thing.
-GOOD = ("Your order will now arrive on Friday 27 November. You can wait, take the graphite chair instead, or "
-        "cancel: your choice. I'm sorry we let you down. Thank you.")
+GOOD = ("Your order will now arrive on Friday 27 November. I've already checked our other stores. You can wait, "
+        "take the graphite chair instead, or cancel: your choice. I'm sorry we let you down. Thank you.")
 
 
 def rules_hit(text: str, channel: Channel = Channel.EMAIL, template: str | None = "first_notice") -> set[str]:
@@ -84,6 +84,21 @@ def test_phrases_that_are_not_flagged(sentence: str) -> None:
 
 def test_a_good_message_has_no_hints() -> None:
     assert rules_hit(GOOD) == set()
+
+
+@pytest.mark.parametrize(("done", "flagged"), [
+    ("", True),
+    ("I've asked our supplier for an express shipment.", False),
+    ("We have checked every store.", False),
+    ("I’ve told my manager.", False),
+    ("I tried two ways to keep it.", False),
+    ("I've cancelled nothing.", True),
+])
+def test_a_first_notice_that_says_nothing_was_done_is_flagged(done: str, flagged: bool) -> None:
+    text = ("Your order will now arrive on Friday 27 November. " + done + " You can wait or cancel: your choice. "
+            "I'm sorry we let you down. Thank you.")
+    assert ("nothing-done" in rules_hit(text)) is flagged
+    assert "nothing-done" not in rules_hit(text, template="status_update")
 
 
 @pytest.mark.parametrize(("text", "flagged"), [

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot.cases.causes import Cause
+from bot.cases.causes import Cause, CauseDetail
 from bot.cases.timezones import resolve_timezone
 from bot.errors import InvalidInput
 from bot.settings import AmendsConfig
@@ -26,6 +26,7 @@ class CaseIntake(BaseModel):
     promise: str
     promised_at: datetime
     cause: Cause
+    cause_detail: CauseDetail | None = None
     new_date: datetime | None = None
     order_value: Decimal | None = None
     customer_tier: str | None = None
@@ -52,6 +53,11 @@ class CaseIntake(BaseModel):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("cause_detail", mode="before")
+    @classmethod
+    def _no_detail(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("customer_timezone", mode="before")
     @classmethod
@@ -104,12 +110,16 @@ def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime)
             if item["type"] == "missing" or (item["type"] in {"datetime_type", "datetime_parsing"}):
                 fields[name] = "Please fill this in." if item["type"] == "missing" else "Please pick a date."
             elif item["type"] == "enum":
-                fields[name] = "Please pick a cause from the list."
+                fields[name] = "Please pick a cause from the list." if name == "cause" else \
+                    "Please pick one from the list."
             else:
                 fields[name] = str(item["msg"]).removeprefix("Value error, ")
     if intake is not None:
         if intake.customer_tier is not None and config.tier(intake.customer_tier) is None:
             fields["customer_tier"] = "Please pick a tier from the list."
+        if intake.cause_detail is not None and intake.cause not in intake.cause_detail.causes:
+            fields["cause_detail"] = (f"“{intake.cause_detail.label}” doesn't go with the cause "
+                                      f"“{intake.cause.label}”; pick another detail, or none.")
         # A small grace period: the picker has minute precision and people pick "now".
         if intake.new_date is not None and intake.new_date < now - timedelta(minutes=5):
             fields["new_date"] = "This date has already passed; pick when it can realistically happen."

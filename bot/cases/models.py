@@ -62,6 +62,8 @@ class Case(Base):
     promised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     new_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cause: Mapped[str] = mapped_column(String(40), index=True)
+    # What exactly happened (bot.cases.causes.CauseDetail), when it changes what a message may say.
+    cause_detail: Mapped[str | None] = mapped_column(String(40))
     order_value: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     notes: Mapped[str | None] = mapped_column(Text)

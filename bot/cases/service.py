@@ -60,6 +60,7 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
         promised_at=intake.promised_at,
         new_date=intake.new_date,
         cause=intake.cause,
+        cause_detail=intake.cause_detail,
         order_value=intake.order_value,
         currency=config.workspace.currency,
         notes=intake.notes,

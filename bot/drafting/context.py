@@ -6,7 +6,7 @@ Everything a template sees is built here, in one place, from plain values. The v
     order.ref, order.promise, order.value (Amount or None)
     order.promised (When), order.new_date (When or None), order.overdue (true/false)
     case.ref (a link to the case in Slack, the plain reference elsewhere), case.cause ("stock-out", ...),
-    case.cause_label ("Stock-out"), case.severity, case.contacted (When the customer was first told, or
+    case.cause_label ("Stock-out"), case.cause_detail ("phantom-stock", ... or None), case.severity, case.contacted (When the customer was first told, or
     None), case.notes (internal: never put them in customer text)
     associate.name, associate.first_name, associate.phone, associate.email (each may be None),
     associate.reach (the direct way to reach them: phone, else email, else the team's contact, or None),
@@ -17,6 +17,10 @@ Everything a template sees is built here, in one place, from plain values. The v
     gift           - the gift or advantage for the customer (e.g. "free delivery on your next order")
     compensation   - money given back (Amount or None)
     choice         - what the customer chose, once they have: "wait", "alternative", "cancel" or None
+    done           - what the case's log says was done, as a customer hears it: done.tried / done.worked
+                     (the playbook checks' `say`, e.g. "checked our other stores"), done.since_contact
+                     (those recorded after the customer was first told), done.manager_alerted, done.anything
+    personal_care  - the associate chose to offer looking after the customer's next order personally
     today          - When
 
 `When` prints as "Friday 27 November at 2 pm" in the customer's timezone (`.date`, `.short`, `.time`,
@@ -24,6 +28,8 @@ Everything a template sees is built here, in one place, from plain values. The v
 
 Offers (alternatives, incentive, gift, compensation, choice) come from `OfferFacts`, filled by
 `bot.drafting.offers.offers_for`; every one of them is optional and templates read well without them.
+What was done comes from `RecordedFacts` (`bot.drafting.facts.facts_for`): a message says only what the
+case's log records, and nothing when nothing was recorded.
 Person-written text is shortened to a sensible length here and otherwise kept exactly as typed: it is
 data, never template code.
 """
@@ -80,6 +86,23 @@ class OfferFacts:
 
 
 @dataclass(frozen=True)
+class DoneFact:
+    """One thing the case's log records as done, worded for the customer (a check's `say`)."""
+
+    say: str
+    at: datetime
+    worked: bool = False
+
+
+@dataclass(frozen=True)
+class RecordedFacts:
+    """What the case's log records as done, as plain values. Empty: nothing may be claimed."""
+
+    done: Sequence[DoneFact] = ()
+    manager_alerted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Associate:
     """Who sends the message, and how the customer reaches them directly."""
 
@@ -117,6 +140,19 @@ class CaseView:
     severity: str
     contacted: When | None
     notes: str | None
+    cause_detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DoneView:
+    tried: tuple[str, ...] = ()
+    worked: tuple[str, ...] = ()
+    since_contact: tuple[str, ...] = ()
+    manager_alerted: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.tried or self.worked or self.manager_alerted)
 
 
 @dataclass(frozen=True)
@@ -151,6 +187,8 @@ class DraftContext:
     compensation: Amount | None = None
     choice: str | None = None
     today: When | None = field(default=None)
+    done: DoneView = DoneView()
+    personal_care: bool = False
 
     def as_mapping(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -175,7 +213,19 @@ def customer_zone(case: Case, config: AmendsConfig) -> ZoneInfo:
     return config.workspace.zone
 
 
+def done_view(facts: RecordedFacts, contacted_at: datetime | None) -> DoneView:
+    said = [f for f in facts.done if inline(f.say, SHORT)]
+    return DoneView(
+        tried=tuple(inline(f.say, SHORT) or "" for f in said if not f.worked),
+        worked=tuple(inline(f.say, SHORT) or "" for f in said if f.worked),
+        since_contact=tuple(inline(f.say, SHORT) or "" for f in said
+                            if contacted_at is not None and f.at > contacted_at),
+        manager_alerted=facts.manager_alerted_at is not None,
+    )
+
+
 def build_context(case: Case, *, config: AmendsConfig, associate: Associate, offers: OfferFacts | None = None,
+                  facts: RecordedFacts | None = None, personal_care: bool = False,
                   now: datetime) -> DraftContext:
     offers = offers or OfferFacts()
     zone = customer_zone(case, config)
@@ -208,6 +258,7 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
             cause=cause.value, cause_label=cause.label, severity=case.severity,
             contacted=when(case.customer_contacted_at),
             notes=truncate(case.notes, 1000) if case.notes else None,
+            cause_detail=case.cause_detail,
         ),
         associate=AssociateView(
             name=name, first_name=name.split()[0],
@@ -227,4 +278,6 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
         compensation=money(offers.compensation),
         choice=Choice(offers.choice).value if offers.choice else None,
         today=when(now),
+        done=done_view(facts or RecordedFacts(), case.customer_contacted_at),
+        personal_care=personal_care,
     )

@@ -2,7 +2,8 @@
 
 Between them they cover what a template has to cope with: a new date or none, alternatives with and
 without an incentive, a gift, compensation, the customer's choice, an overdue promise, an associate
-without phone or email, and a customer in another timezone.
+without phone or email, a customer in another timezone, and a log with checks tried, the manager alerted,
+or nothing recorded at all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.cases.models import Case, CaseStatus, Outcome
-from bot.drafting.context import Alternative, Associate, Choice, DraftContext, OfferFacts, build_context
+from bot.drafting.context import (
+    Alternative,
+    Associate,
+    Choice,
+    DoneFact,
+    DraftContext,
+    OfferFacts,
+    RecordedFacts,
+    build_context,
+)
 from bot.settings import AmendsConfig
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -27,9 +37,12 @@ class Sample:
     case: Case
     offers: OfferFacts
     associate: Associate = ADA
+    facts: RecordedFacts = RecordedFacts()
+    personal_care: bool = False
 
     def context(self, config: AmendsConfig, *, now: datetime = NOW) -> DraftContext:
-        return build_context(self.case, config=config, associate=self.associate, offers=self.offers, now=now)
+        return build_context(self.case, config=config, associate=self.associate, offers=self.offers,
+                             facts=self.facts, personal_care=self.personal_care, now=now)
 
 
 def sample_case(**overrides: object) -> Case:
@@ -53,20 +66,29 @@ FULL_OFFERS = OfferFacts(alternatives=(GRAPHITE, PRO), incentive="a free set of 
                          gift="free delivery on your next order", compensation=Decimal("240.00"))
 
 
+OTHER_STORES = DoneFact("checked our other stores", NOW - timedelta(hours=2))
+EXPRESS = DoneFact("asked our supplier for an express shipment", NOW - timedelta(hours=1))
+CHECKED = RecordedFacts(done=(OTHER_STORES, EXPRESS), manager_alerted_at=NOW - timedelta(minutes=30))
+
+
 def samples() -> list[Sample]:
+    """The second sample has nothing recorded: its first notice earns the "say what has been done" hint."""
     return [
-        Sample("new date, alternatives, gift and compensation", sample_case(), FULL_OFFERS),
-        Sample("no new date and no offers yet", sample_case(new_date=None, order_value=None, cause="stock-out"),
-               OfferFacts(), associate=NO_CONTACT),
+        Sample("new date, alternatives, gift and compensation", sample_case(), FULL_OFFERS, facts=CHECKED),
+        Sample("no new date, no offers and nothing recorded yet",
+               sample_case(new_date=None, order_value=None, cause="stock-out"), OfferFacts(), associate=NO_CONTACT),
         Sample("one alternative, no gift, customer in New York",
                sample_case(cause="logistics", customer_timezone="America/New_York"),
-               OfferFacts(alternatives=(GRAPHITE,), incentive="a free set of castors")),
-        Sample("overdue, compensation only", sample_case(promised_at=NOW - timedelta(days=1), cause="capacity",
-                                                         customer_contacted_at=NOW - timedelta(hours=20)),
-               OfferFacts(compensation=Decimal("50.00"))),
+               OfferFacts(alternatives=(GRAPHITE,), incentive="a free set of castors"),
+               facts=RecordedFacts(done=(OTHER_STORES,))),
+        Sample("overdue, compensation only, manager alerted",
+               sample_case(promised_at=NOW - timedelta(days=1), cause="capacity",
+                           customer_contacted_at=NOW - timedelta(hours=20)),
+               OfferFacts(compensation=Decimal("50.00")), facts=RecordedFacts(manager_alerted_at=NOW),
+               personal_care=True),
         Sample("customer chose the alternative", sample_case(customer_contacted_at=NOW - timedelta(hours=3)),
                OfferFacts(alternatives=(GRAPHITE,), gift="free delivery on your next order",
-                          choice=Choice.ALTERNATIVE)),
+                          choice=Choice.ALTERNATIVE), facts=CHECKED),
         Sample("customer cancelled", sample_case(status=CaseStatus.RESOLVED, outcome=Outcome.CANCELLED,
                                                  cause="quality", customer_contacted_at=NOW),
                OfferFacts(gift="10% off your next order", compensation=Decimal("100.00"), choice=Choice.CANCEL)),

@@ -15,6 +15,7 @@ from bot.cases.models import Case, Outcome
 from bot.drafting.composer import Composed, Drafting, drafting_for
 from bot.drafting.context import Associate, build_context
 from bot.drafting.environment import Target
+from bot.drafting.facts import facts_for
 from bot.drafting.models import Draft
 from bot.drafting.offers import offers_for
 from bot.drafting.templates import Channel
@@ -51,12 +52,14 @@ def suggested_channel(session: Session, case_id: int) -> Channel:
 
 def compose_for_case(session: Session, drafting: Drafting, case_id: int, *, config: AmendsConfig,
                      associate: Associate, now: datetime, template: str | None = None,
-                     channel: Channel | None = None) -> tuple[Case, Composed]:
-    """Render the template (default: the suggested one) for a case, with the offers made so far."""
+                     channel: Channel | None = None, personal_care: bool = False) -> tuple[Case, Composed]:
+    """Render the template (default: the suggested one) for a case, with the offers made so far and what
+    the case's log records as done. `personal_care`: the associate offers to look after the next order."""
     case = cases.get_case(session, case_id)
     channel = channel or suggested_channel(session, case_id)
     ref = drafting.choose(template or suggested_template(case), channel)
-    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case), now=now)
+    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case),
+                            facts=facts_for(session, case), personal_care=personal_care, now=now)
     return case, drafting.compose(ref, context)
 
 
@@ -72,7 +75,8 @@ def manager_summary(session: Session, case_id: int, *, config: AmendsConfig, now
     if ref is None:
         raise NotFound("There is no manager summary template (manager_summary.slack.j2).")
     associate = associate or Associate(case.owner_id, "")
-    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case), now=now)
+    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case),
+                            facts=facts_for(session, case), now=now)
     return drafting.compose(ref, context, Target.SLACK).rendered.body
 
 

@@ -24,6 +24,7 @@ MAX_ITEMS = 8
 TITLE_LENGTH = 80
 WHY_LENGTH = 200
 ITEM_LENGTH = 150
+CHECK_SAY_LENGTH = 100
 CHECK_TITLE_LENGTH = 75
 SUMMARY_LENGTH = 200
 MAX_OFFSET = timedelta(days=90)
@@ -142,6 +143,9 @@ class Check(_Strict):
 
     id: Id
     title: Annotated[str, _one_line(CHECK_TITLE_LENGTH)]
+    # How a message to the customer says this was done once it was tried ("checked our other stores");
+    # a check without it is never mentioned to the customer.
+    say: Annotated[str, _one_line(CHECK_SAY_LENGTH)] | None = None
 
 
 class Step(_Strict):

@@ -404,6 +404,35 @@ def progress_of(session: Session, case_ids: Sequence[int], *, now: datetime) -> 
     return {case_id: dataclasses.replace(p, overdue_steps=late.get(case_id, 0)) for case_id, p in found.items()}
 
 
+@dataclass(frozen=True)
+class RecordedCheck:
+    """A way of keeping the promise someone recorded an outcome for, as drafting reads it."""
+
+    check_id: str
+    title: str
+    say: str | None        # how a customer message says it was done (None: not said to customers)
+    outcome: CheckOutcome
+    recorded_at: datetime
+
+
+def recorded_checks(session: Session, case_id: int) -> list[RecordedCheck]:
+    """The case's checks with an outcome, in the playbook's order (none without a playbook)."""
+    row = session.get(CasePlaybook, case_id)
+    if row is None:
+        return []
+    said = {c.get("id"): c for s in row.definition.get("steps", []) for c in s.get("checks", [])}
+    return [RecordedCheck(c.check_id, _check_title(row, c.check_id), said.get(c.check_id, {}).get("say"),
+                          CheckOutcome(c.outcome), c.recorded_at)
+            for c in sorted(row.checks, key=lambda c: c.position) if c.outcome and c.recorded_at]
+
+
+def escalated_at(session: Session, case_id: int) -> datetime | None:
+    """When the managers were first alerted about the case (None: never)."""
+    return session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case_id,
+                                                     CaseEvent.kind == PlaybookEvent.ESCALATED)
+                          .order_by(CaseEvent.id).limit(1))
+
+
 # ---------------------------------------------------------------------- internals
 
 

@@ -59,6 +59,12 @@ def register(wiring: Wiring) -> None:
         template = body["actions"][0]["selected_option"]["value"]
         _redraft(client, wiring, body, meta.model_copy(update={"template": template}))
 
+    @surface.action(Action.DRAFT_PERSONAL)
+    def change_personal(body: dict[str, Any], client: WebClient) -> None:
+        meta = DraftModalMeta.decode(body["view"].get("private_metadata"))
+        personal = bool(body["actions"][0].get("selected_options"))
+        _redraft(client, wiring, body, meta.model_copy(update={"personal": personal}))
+
     @surface.action(Action.DRAFT_CHECK_TONE)
     def check_tone(body: dict[str, Any], client: WebClient) -> None:
         """The tone check on what the associate has typed so far (Slack sends it with the click)."""
@@ -177,22 +183,23 @@ def refresh_draft_message(client: WebClient, wiring: Wiring, draft_id: int) -> N
 
 
 def _compose(wiring: Wiring, drafting: Drafting, case_id: int, associate: Associate, *, template: str | None,
-             channel: Channel | None, revision: int = 0) -> DraftScreen:
+             channel: Channel | None, revision: int = 0, personal: bool = False) -> DraftScreen:
     deps = wiring.deps
     with deps.db.transaction() as session:
         try:
             case, composed = service.compose_for_case(session, drafting, case_id, config=deps.config,
                                                       associate=associate, now=deps.clock.now(),
-                                                      template=template, channel=channel)
+                                                      template=template, channel=channel, personal_care=personal)
         except TemplateProblem as exc:
             case = cases.get_case(session, case_id)
             channel = channel or service.suggested_channel(session, case_id)
             ref = drafting.choose(template or service.suggested_template(case), channel)
-            meta = DraftModalMeta(case_id=case_id, template=ref.name, channel=channel, revision=revision)
+            meta = DraftModalMeta(case_id=case_id, template=ref.name, channel=channel, revision=revision,
+                                  personal=personal)
             return _screen(drafting, case, meta, None, "", [], problem=exc.user_message)
     rendered = composed.rendered
     meta = DraftModalMeta(case_id=case_id, template=composed.ref.name, channel=composed.ref.channel,
-                          revision=revision, fingerprint=composed.fingerprint)
+                          revision=revision, fingerprint=composed.fingerprint, personal=personal)
     return _screen(drafting, case, meta, rendered.subject, rendered.body, composed.hints)
 
 
@@ -209,7 +216,7 @@ def _redraft(client: WebClient, wiring: Wiring, body: dict[str, Any], meta: Draf
     drafting = drafting_for(wiring.deps.config)
     associate = _associate(client, body["user"]["id"])
     screen = _compose(wiring, drafting, meta.case_id, associate, template=meta.template, channel=meta.channel,
-                      revision=meta.revision + 1)
+                      revision=meta.revision + 1, personal=meta.personal)
     _update(client, body["view"], blocks.draft_modal(screen, wiring.deps.config))
 
 

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.cases.causes import Cause
+from bot.cases.causes import Cause, CauseDetail
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
@@ -82,6 +82,11 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
         InputBlock(block_id=IntakeField.CAUSE, label=base.plain("Cause"),
                    element=StaticSelectElement(action_id=IntakeField.CAUSE, placeholder=base.plain("Pick one"),
                                                options=causes)),
+        InputBlock(block_id=IntakeField.CAUSE_DETAIL, label=base.plain("What exactly happened"), optional=True,
+                   element=StaticSelectElement(action_id=IntakeField.CAUSE_DETAIL,
+                                               placeholder=base.plain("Only if one of these is true"),
+                                               options=[base.option(d.label, d.value) for d in CauseDetail]),
+                   hint=base.plain("Messages to the customer say only what is true of the case.")),
         InputBlock(block_id=IntakeField.NEW_DATE, label=base.plain("New realistic date"), optional=True,
                    element=DateTimePickerElement(action_id=IntakeField.NEW_DATE),
                    hint=base.plain("Only if you know it. Don't guess: a second missed date hurts more.")),

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    CheckboxesElement,
     InputBlock,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -42,6 +43,7 @@ class DraftModalMeta(Metadata):
     revision: int = 0       # which generation of input block ids is on screen (see DraftField)
     fingerprint: str = ""   # of the text as rendered, to tell whether the associate changed it
     edited: bool = False    # reopened from a draft the associate had already changed
+    personal: bool = False  # the associate offers to look after the customer's next order personally
 
 
 class DraftRef(Metadata):
@@ -78,6 +80,10 @@ def draft_modal(screen: DraftScreen, config: AmendsConfig) -> dict[str, Any]:
     if options:
         pick.append(StaticSelectElement(action_id=Action.DRAFT_TEMPLATE, placeholder=base.plain("Template"),
                                         options=options, initial_option=chosen))
+    # A promise only the associate can make, so the draft makes it only when they choose to.
+    personal = base.option("I'll look after their next order personally", "personal")
+    pick.append(CheckboxesElement(action_id=Action.DRAFT_PERSONAL, options=[personal],
+                                  initial_options=[personal] if meta.personal else None))
     blocks.append(ActionsBlock(block_id="draft_pick", elements=pick))
     if screen.problem:
         blocks.append(base.section(f":warning: {screen.problem}"))

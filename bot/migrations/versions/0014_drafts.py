@@ -1,0 +1,24 @@
+"""cases.cause_detail: what exactly happened, so drafts say only what is true of it
+
+Revision ID: 0014_drafts
+Revises: 0010_home_digest
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0014_drafts'
+down_revision = '0010_home_digest'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cause_detail', sa.String(length=40), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('cause_detail')
