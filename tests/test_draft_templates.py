@@ -296,3 +296,95 @@ def test_alternatives_with_odd_values_still_read(drafting: Drafting, team_config
     offers = OfferFacts(alternatives=[Alternative("a loaner unit", price=Decimal("0"))] * 8)
     text = render(drafting, "first_notice", Channel.EMAIL, Sample("many", sample_case(), offers), team_config)
     assert text.count("a loaner unit") == 5  # at most five alternatives are offered at once
+
+
+# ---------------------------------------------------------------------- wording defects (issue #22)
+
+
+SENTENCE = re.compile(r"(?<=[.!?:])\s+")
+
+
+@pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.label for s in SAMPLES])
+def test_no_sentence_gives_the_promised_date_twice_or_the_price_terms_twice(
+        drafting: Drafting, team_config: AmendsConfig, channel: Channel, sample: Sample) -> None:
+    promised = When.of(sample.case.promised_at, customer_zone(sample.case, team_config), now=NOW)
+    for name in ("first_notice", "status_update"):
+        text = render(drafting, name, channel, sample, team_config)
+        for sentence in SENTENCE.split(text):
+            assert sentence.count(promised.date) + sentence.count(promised.short) <= 1, sentence
+        assert "at the same price" not in text  # an alternative's own words say its price terms
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("A 65-inch TV", "a 65-inch TV"), ("Paid telephone training", "paid telephone training"),
+    ("Samsung 65-inch TV", "Samsung 65-inch TV"), ("HP fuser unit", "HP fuser unit"), ("12 chairs", "12 chairs"),
+])
+def test_the_promise_reads_as_part_of_the_sentence(drafting: Drafting, team_config: AmendsConfig, typed: str,
+                                                   said: str) -> None:
+    sample = Sample("capital", sample_case(promise=typed), FULL_OFFERS)
+    assert f"your order SO-18342, {said}." in render(drafting, "first_notice", Channel.PHONE, sample, team_config)
+
+
+def with_drafting(config: AmendsConfig, **settings: object) -> AmendsConfig:
+    return config.model_copy(update={"drafting": config.drafting.model_copy(update=settings)})
+
+
+@pytest.mark.parametrize(("settings", "phone", "email", "sms"), [
+    ({}, "I'm sorry we let you down on this. Will you forgive us?",
+     "I'm sorry we let you down on this, and I hope you'll forgive us.", "Sorry, will you forgive us? Thanks!"),
+    ({"ask_forgiveness": False}, "I'm sorry we let you down on this.\n", "I'm sorry we let you down on this.\n",
+     "Sorry. Thanks!"),
+    ({"tone": "formal"}, "Please accept our apologies for letting you down on this.",
+     "Please accept our apologies for letting you down on this.", "Our apologies. Thank you."),
+])
+def test_the_closing_lines_follow_the_channel_and_the_team_s_settings(
+        drafting: Drafting, team_config: AmendsConfig, settings: dict[str, object], phone: str, email: str,
+        sms: str) -> None:
+    config = with_drafting(team_config, **settings)
+    for channel, expected in ((Channel.PHONE, phone), (Channel.EMAIL, email), (Channel.SMS, sms)):
+        text = render(drafting, "first_notice", channel, SAMPLES[0], config)
+        assert expected in text, (channel, text)
+        assert ("forgive" in text) is bool(settings.get("ask_forgiveness", True)
+                                           and settings.get("tone") != "formal")
+
+
+def test_the_next_order_promise_can_be_switched_off_by_the_team(drafting: Drafting,
+                                                                team_config: AmendsConfig) -> None:
+    chosen = replace(SAMPLES[0], personal_care=True)
+    assert "look after your next order personally" in render(drafting, "first_notice", Channel.EMAIL, chosen,
+                                                             team_config)
+    off = with_drafting(team_config, personal_care=False)
+    assert "look after" not in render(drafting, "first_notice", Channel.EMAIL, chosen, off)
+
+
+LONG = Sample("long names", sample_case(customer_name="Northwind Traders International Holdings",
+                                        order_ref="SO-2026-0018342-LEEDS"),
+              OfferFacts(alternatives=(Alternative("the same ergonomic chair in graphite with the lumbar kit"),),
+                         gift="free delivery on your next three orders", compensation=Decimal("240.00")),
+              facts=samples()[0].facts)
+
+
+@pytest.mark.parametrize("name", ["first_notice", "status_update"])
+def test_an_sms_keeps_the_gift_and_fits_or_is_split_in_two_marked_parts(drafting: Drafting,
+                                                                       team_config: AmendsConfig, name: str) -> None:
+    from bot.drafting import sms
+
+    for sample in (SAMPLES[0], LONG):
+        composed = drafting.compose(drafting.library.find(name, Channel.SMS), sample.context(team_config))
+        text = composed.rendered.body
+        assert sample.offers.gift.lower() in text.lower()
+        texts = sms.parts(text)
+        assert all(len(part) <= 320 for part in texts), texts
+        assert len(texts) == 1 or (texts[0].startswith("(1/2) ") and texts[1].startswith("(2/2) "))
+        assert "length" not in [h.rule for h in composed.hints]
+    long = drafting.compose(drafting.library.find("first_notice", Channel.SMS), LONG.context(team_config))
+    assert len(sms.parts(long.rendered.body)) == 2  # this one needed two texts
+
+
+def test_an_sms_too_long_even_for_two_texts_is_left_whole_and_flagged(drafting: Drafting) -> None:
+    from bot.drafting import sms
+
+    text = "One sentence that goes on " + "and on " * 100 + "without a stop."
+    assert sms.fit(text) == text
+    assert [h.rule for h in drafting.check(text, channel=Channel.SMS, template="first_notice")].count("length") == 1

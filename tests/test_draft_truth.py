@@ -132,3 +132,22 @@ def test_an_update_says_what_was_done_since_the_customer_was_told(harness: Harne
     text = body_of(view)
     assert "Since we last spoke, I've also asked our supplier for an express shipment." in text
     assert "checked our other stores" not in text  # said in the first notice already
+
+
+def test_offered_alternatives_are_said_in_their_own_words_once(harness: Harness) -> None:
+    """The catalog's words carry the price terms: nothing appended ("..., at the same price"), and the
+    shipped upgrade claims no availability ("available now") the catalog cannot know."""
+    case = harness.open_case(**{**TV, "order_value": "1000.00"})
+    view = harness.driver.click(ASSOCIATE, "case_action:offer_alternatives", message=harness.case_message(case))
+    view = harness.modal("offer_alternatives")
+    harness.driver.submit(view.id, {"offer_alternatives": ["upgrade-same-price", "loaner-unit"],
+                                    "offer_incentive": "free-accessory"})
+    harness.fake.wait_for(lambda: any(e.kind == "offer_made" for e in harness.events(case.id)))
+    text = body_of(open_draft(harness, case))
+    assert "- You can take the next model up, at the price you agreed.\n" in text
+    assert "- You can take a loan unit to use, free of charge, until yours arrives.\n" in text
+    assert "at the same price" not in text and "available now" not in text
+    # The promise reads as part of the sentence: "A 65-inch TV" was typed with a capital.
+    assert "It's about your order SO-55120, a 65-inch TV, wall-mounted." in text
+    # The promised date is said once, not "before Tuesday ...: it won't arrive on Tuesday ...".
+    assert "I wanted you to hear this from me before it happens: it won't arrive on" in text

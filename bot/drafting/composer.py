@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.drafting import sms
 from bot.drafting.context import DraftContext
 from bot.drafting.environment import Target
 from bot.drafting.templates import Channel, Rendered, TemplateLibrary, TemplateRef
@@ -61,6 +62,8 @@ class Drafting:
 
     def compose(self, ref: TemplateRef, context: DraftContext, target: Target = Target.PLAIN) -> Composed:
         rendered = self.library.render(ref, context.as_mapping(), target)
+        if ref.channel is Channel.SMS:
+            rendered = Rendered(None, sms.fit(rendered.body, self.rules.max_chars(Channel.SMS) or sms.SMS_LIMIT))
         hints = self.check(rendered.text, channel=ref.channel, template=ref.name) \
             if ref.channel.customer_facing else []
         return Composed(ref, rendered, hints)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class Tone(StrEnum):
+    """How the shipped templates close a message: warm ("Will you forgive us?") or formal."""
+
+    WARM = "warm"
+    FORMAL = "formal"
 
 
 class DraftingConfig(BaseModel):
@@ -19,6 +27,12 @@ class DraftingConfig(BaseModel):
     team_contact: str | None = Field(default=None, min_length=1, max_length=200,
                                      description="how customers reach the team when the associate's Slack "
                                                  "profile has no phone or email, e.g. 0800 123 4567")
+
+    tone: Tone = Tone.WARM
+    # A team switches off the closing question, or the associate's offer to look after the next order.
+    ask_forgiveness: bool = True
+    personal_care: bool = Field(default=True, description="offer 'I'll look after their next order "
+                                                          "personally' in the draft modal")
 
     def resolved_against(self, base: Path) -> DraftingConfig:
         if self.templates is None or self.templates.is_absolute():

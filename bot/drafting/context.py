@@ -21,6 +21,8 @@ Everything a template sees is built here, in one place, from plain values. The v
                      (the playbook checks' `say`, e.g. "checked our other stores"), done.since_contact
                      (those recorded after the customer was first told), done.manager_alerted, done.anything
     personal_care  - the associate chose to offer looking after the customer's next order personally
+    tone           - "warm" or "formal" (amends.yaml drafting.tone), ask_forgiveness - true unless the
+                     team switched "Will you forgive us?" off
     today          - When
 
 `When` prints as "Friday 27 November at 2 pm" in the customer's timezone (`.date`, `.short`, `.time`,
@@ -189,6 +191,8 @@ class DraftContext:
     today: When | None = field(default=None)
     done: DoneView = DoneView()
     personal_care: bool = False
+    tone: str = "warm"
+    ask_forgiveness: bool = True
 
     def as_mapping(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -200,6 +204,25 @@ def inline(value: str | None, limit: int) -> str | None:
         return None
     folded = " ".join(value.split())
     return truncate(folded, limit) if folded else None
+
+
+# First words people capitalise only because they start the field ("A 65-inch TV", "Paid training"); a
+# brand or a name ("Samsung TV", "HP fuser") keeps its capital. Lower-cased in the middle of a sentence.
+COMMON_FIRST_WORDS = frozenset("""
+    a an the one two three four five six seven eight nine ten twelve some our your new replacement
+    paid free full annual monthly weekly first second repair delivery installation training service
+    visit session appointment maintenance set pair box pack order
+""".split())
+
+
+def mid_sentence(text: str) -> str:
+    """Person text placed after "your order SO-1, ...": a capital only a sentence start gave it goes."""
+    first, _, rest = text.partition(" ")
+    if first[:1].isupper() and first[1:].islower() and first.lower() in COMMON_FIRST_WORDS:
+        return f"{first.lower()} {rest}".rstrip()
+    if len(first) == 1 and first in {"A"}:
+        return f"a {rest}".rstrip()
+    return text
 
 
 def customer_zone(case: Case, config: AmendsConfig) -> ZoneInfo:
@@ -247,7 +270,7 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
                               contact=inline(case.customer_contact, SHORT), timezone=zone.key),
         order=OrderView(
             ref=inline(case.order_ref, SHORT) or "",
-            promise=inline(case.promise, MEDIUM) or "",
+            promise=mid_sentence(inline(case.promise, MEDIUM) or ""),
             value=money(case.order_value),
             promised=when(case.promised_at),
             new_date=when(case.new_date),
@@ -279,5 +302,7 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
         choice=Choice(offers.choice).value if offers.choice else None,
         today=when(now),
         done=done_view(facts or RecordedFacts(), case.customer_contacted_at),
-        personal_care=personal_care,
+        personal_care=personal_care and config.drafting.personal_care,
+        tone=str(config.drafting.tone),
+        ask_forgiveness=config.drafting.ask_forgiveness,
     )

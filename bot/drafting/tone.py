@@ -8,7 +8,8 @@ off with `disable: [id, ...]`). Four kinds of rule:
 * `missing` - a hint when none of the phrases or patterns appears (no choice offered, no date).
 * `order` - a hint when the first `find` comes before the first `after` (or there is no `after`):
   an apology before any solution.
-* `length` - a hint when the text is longer than `max_chars` for the channel.
+* `length` - a hint when the text is longer than `max_chars` for the channel (an SMS split into two
+  marked parts, see sms.py: when either part is).
 
 Phrases match whole words in any case, across line breaks, with straight or curly apostrophes. Patterns
 are Python regular expressions (case-insensitive); `{case_prefix}` stands for the team's case prefix so
@@ -36,6 +37,7 @@ from pydantic import (
 )
 
 from bot.datafile import read_yaml, validation_problems
+from bot.drafting import sms
 from bot.drafting.templates import CUSTOMER_CHANNELS, Channel
 from bot.errors import ConfigError
 
@@ -147,6 +149,11 @@ class ToneRules:
         self._compiled = [_Compiled(r, _compile(r.find, case_prefix), _compile(r.after, case_prefix))
                           for r in self.rules]
 
+    def max_chars(self, channel: Channel) -> int | None:
+        """The length rules' limit for `channel` (the smallest, when several rules set one)."""
+        limits = [r.max_chars[channel] for r in self.rules if r.kind is RuleKind.LENGTH and channel in r.max_chars]
+        return min(limits) if limits else None
+
     def check(self, text: str, *, channel: Channel, template: str | None = None) -> list[ToneHint]:
         """Hints for `text` as it would be sent on `channel`, in rule order; empty when it reads well."""
         text = normalize(text)
@@ -167,8 +174,9 @@ def _apply(compiled: _Compiled, text: str, channel: Channel) -> ToneHint | None:
 
     if rule.kind is RuleKind.LENGTH:
         limit = rule.max_chars.get(channel)
-        if limit is not None and len(text) > limit:
-            return hint([f"{len(text)} characters; aim for {limit} or fewer"])
+        longest = max(len(part) for part in (sms.parts(text) if channel is Channel.SMS else [text]))
+        if limit is not None and longest > limit:
+            return hint([f"{longest} characters; aim for {limit} or fewer"])
         return None
     assert compiled.find is not None
     if rule.kind is RuleKind.MISSING:

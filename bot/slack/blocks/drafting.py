@@ -81,9 +81,10 @@ def draft_modal(screen: DraftScreen, config: AmendsConfig) -> dict[str, Any]:
         pick.append(StaticSelectElement(action_id=Action.DRAFT_TEMPLATE, placeholder=base.plain("Template"),
                                         options=options, initial_option=chosen))
     # A promise only the associate can make, so the draft makes it only when they choose to.
-    personal = base.option("I'll look after their next order personally", "personal")
-    pick.append(CheckboxesElement(action_id=Action.DRAFT_PERSONAL, options=[personal],
-                                  initial_options=[personal] if meta.personal else None))
+    if config.drafting.personal_care:  # a team may switch this promise off
+        personal = base.option("I'll look after their next order personally", "personal")
+        pick.append(CheckboxesElement(action_id=Action.DRAFT_PERSONAL, options=[personal],
+                                      initial_options=[personal] if meta.personal else None))
     blocks.append(ActionsBlock(block_id="draft_pick", elements=pick))
     if screen.problem:
         blocks.append(base.section(f":warning: {screen.problem}"))
