@@ -41,7 +41,9 @@ def playbooks_check(settings: Settings, config: AmendsConfig) -> CheckResult:
         result.notes.append(f"team playbooks: {', '.join(team)}")
     if not problems:
         causes = ", ".join(f"{cause} -> {library.playbook_id_for(cause)}" for cause, _ in config.playbooks.by_cause)
-        result.notes.append(f"by cause: {causes}; anything else -> {config.playbooks.fallback}")
+        kinds = ", ".join(f"{kind} -> {playbook}" for kind, playbook in config.playbooks.by_kind)
+        result.notes.append(f"by promise kind: {kinds}; goods by cause: {causes}; anything else -> "
+                            f"{config.playbooks.fallback}")
     return result
 
 

@@ -33,5 +33,5 @@ def test_the_shipped_templates_and_rules_pass_with_notes_only_for_hints(tmp_path
     # The shipped templates earn one hint only, on first notices for the two sample cases whose log records
     # nothing done: the draft claims nothing, and the hint asks the associate to say what they did.
     shipped = [note for note in result.notes if "message_templates" in note]
-    assert shipped and all("first_notice." in note and "“Doesn't say what has been done” on 2 of 6" in note
+    assert shipped and all("first_notice." in note and "“Doesn't say what has been done” on 2 of 8" in note
                            for note in shipped), shipped

@@ -171,6 +171,43 @@ def test_delivered_brings_the_gift_and_asks_if_they_are_satisfied(drafting: Draf
     assert order == sorted(order), text
 
 
+DELIVERY_WORDS = re.compile(r"\b(?:deliver\w*|arriv\w*|ship\w*|parcel|courier|in transit|in stock|out of stock|"
+                            r"loan(?:er)? unit|express|your order|next order|the order)\b", re.IGNORECASE)
+GOODS_WORDS = re.compile(r"\b(?:deliver\w*|arriv\w*|in transit|loan(?:er)? unit|your order|the order)\b",
+                         re.IGNORECASE)
+
+
+@pytest.mark.parametrize("kind", ["service", "visit"])
+def test_a_service_or_a_visit_is_never_worded_as_a_delivery(drafting: Drafting, team_config: AmendsConfig,
+                                                             kind: str) -> None:
+    """Every template, every channel, for the training and the repair samples and for every cause."""
+    base = next(s for s in SAMPLES if s.case.promise_kind == kind)
+    words = DELIVERY_WORDS if kind == "service" else GOODS_WORDS  # a part may come by courier
+    for cause in ["stock-out", "supplier-delay", "logistics", "capacity", "quality", "system-error",
+                  "force-majeure", "other"]:
+        case = sample_case(**{f: getattr(base.case, f) for f in ("promise", "order_ref", "cause_detail",
+                                                                 "promise_kind")}, cause=cause)
+        for sample in (replace(base, case=case), replace(base, case=case, offers=OfferFacts())):
+            for ref in drafting.library.refs():
+                if ref.channel.customer_facing:
+                    text = drafting.compose(ref, sample.context(team_config)).rendered.text
+                    assert not words.search(text), (ref.key, cause, words.search(text)[0], text)
+
+
+def test_the_training_and_the_repair_are_told_in_their_own_words(drafting: Drafting,
+                                                                 team_config: AmendsConfig) -> None:
+    training, repair = (next(s for s in SAMPLES if s.case.promise_kind == k) for k in ("service", "visit"))
+    text = render(drafting, "first_notice", Channel.PHONE, training, team_config)
+    assert "It's about your booking TR-310, paid telephone training for your support team." in text
+    assert ("it can't go ahead on Tuesday 24 November at 2 pm as we promised.\n\nWhat happened is that the person "
+            "who was to lead it couldn't travel, because of events outside anyone's control.") in text
+    assert "You can keep your booking and move it to a new date: we can hold it on Friday 27 November" in text
+    text = render(drafting, "first_notice", Channel.EMAIL, repair, team_config)
+    assert text.startswith("Your repair visit SR-7702: a change of date, and your options")
+    assert "the part needed for the repair is coming from abroad and has been held up" in text
+    assert "Our engineer can come on Friday 27 November" in text
+
+
 @pytest.mark.parametrize("channel", CUSTOMER_CHANNELS)
 def test_cancellation_lets_them_go_as_a_friend(drafting: Drafting, team_config: AmendsConfig,
                                                channel: Channel) -> None:

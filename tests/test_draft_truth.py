@@ -50,12 +50,12 @@ STORIES = [
     Story("stock-out TV, not phantom stock, nothing recorded", TV,
           present=("not to be in stock.",),
           absent=("although our system showed them", *NOTHING_CLAIMED)),
-    Story("copier part from abroad: express shipment and engineers' stock tried, no escalation",
+    Story("copier part from abroad: express courier and engineers' spares tried, no escalation",
           {**COPIER, "cause_detail": "from-abroad"},
-          checks={"expedite": "tried", "colleague-stock": "tried", "other-location": "not_possible"},
-          present=("I've already asked for an express shipment and asked colleagues and our field engineers for "
-                   "their own stock, but none of it could save our original date.",),
-          absent=("told my manager", "checked our other warehouses", "checked every way")),
+          checks={"express-part": "tried", "engineer-spare": "tried", "part-elsewhere": "not_possible"},
+          present=("I've already asked for the part to be sent by express courier and asked our field engineers "
+                   "for a spare, but none of it could save our original date.",),
+          absent=("told my manager", "looked for the part at our other stores", "checked every way")),
     Story("telephone training, trainer's flight delayed: manager alerted, nothing else tried",
           {**TRAINING, "cause_detail": "travel-disrupted"}, escalate=True,
           present=("I've told my manager.",),

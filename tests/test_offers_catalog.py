@@ -35,8 +35,14 @@ def test_the_shipped_catalog_offers_what_the_method_asks_for() -> None:
     # Every cause has something to offer.
     for cause in ("stock-out", "supplier-delay", "logistics", "capacity", "quality", "system-error",
                   "force-majeure", "other"):
-        case = Case(cause=cause, order_value=Decimal("500.00"))
-        assert ranked(catalog.alternatives, Kind.ALTERNATIVE, case, Role.ASSOCIATE)[0], cause
+        for kind in ("goods", "service", "visit"):  # ...and every kind of promise, in its own terms
+            case = Case(cause=cause, order_value=Decimal("500.00"), promise_kind=kind)
+            assert ranked(catalog.alternatives, Kind.ALTERNATIVE, case, Role.ASSOCIATE)[0], (cause, kind)
+            assert ranked(catalog.incentives, Kind.INCENTIVE, case, Role.ASSOCIATE)[0], (cause, kind)
+    training = Case(cause="force-majeure", order_value=Decimal("500.00"), promise_kind="service")
+    offered = {p.entry.id for p in ranked(catalog.alternatives, Kind.ALTERNATIVE, training, Role.ASSOCIATE)[0]}
+    assert {"reschedule-preferred", "recorded-session", "another-trainer"} <= offered
+    assert not offered & {"loaner-unit", "expedite-on-arrival", "upgrade-same-price"}
 
 
 def test_prices_are_fixed_or_a_share_of_the_order_and_never_floats() -> None:
@@ -102,6 +108,6 @@ def test_check_reports_a_broken_catalog_and_run_refuses_to_start(tmp_path: Path)
     assert checked.returncode == 2
     assert "FAIL  alternatives (2 files)" in checked.stdout
     assert "team/alternatives.yaml:2: alternatives.0.cost: the amount can't be negative" in checked.stderr
-    assert "ok    playbooks (5 files)" in checked.stdout  # the catalog is not taken for a playbook
+    assert "ok    playbooks (7 files)" in checked.stdout  # the catalog is not taken for a playbook
     ran = run_cli("run", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert ran.returncode == 2 and "team/alternatives.yaml:2" in ran.stderr and "Traceback" not in ran.stderr

@@ -120,7 +120,7 @@ def test_an_empty_file_and_a_bad_file_name(tmp_path: Path) -> None:
     write(tmp_path, "Late Delivery.yaml", f"title: P\nsteps:\n{GOOD_STEP}")
     config = PlaybooksConfig(folders=(tmp_path,))
     _, problems, files = check_library(config)
-    assert files == 7  # the five shipped and these two
+    assert files == 9  # the seven shipped and these two
     assert problems == [
         f"{tmp_path}/Late Delivery.yaml: the file name is the playbook's id; use lowercase letters, digits and "
         "hyphens, like late-delivery.yaml",
@@ -155,7 +155,8 @@ def test_amends_yaml_naming_a_missing_playbook_or_cause(tmp_path: Path) -> None:
     config = load_config(config_path)
     result = playbooks_check(Settings.model_validate({"AMENDS_CONFIG": str(config_path)}), config)
     assert result.problems == [f"{config_path}:4: playbooks.by_cause.stock-out: there is no playbook 'nope' "
-                               "(known: general, late-delivery, missed-appointment, out-of-stock, wrong-item)"]
+                               "(known: field-visit, general, late-delivery, missed-appointment, missed-service, "
+                               "out-of-stock, wrong-item)"]
 
     bad = write(tmp_path, "bad.yaml", "cases: {channel: C0CASES01}\nplaybooks:\n  by_cause:\n    stockout: x\n"
                                       "  checklist: email\n")
@@ -181,7 +182,7 @@ def test_check_lists_every_problem_in_every_playbook_and_run_refuses_to_start(tm
     write(tmp_path, "amends.yaml", "cases: {channel: C0CASES01}\nplaybooks:\n  folders: [team]\n")
     checked = run_cli("check", cwd=tmp_path)
     assert checked.returncode == 2
-    assert "FAIL  playbooks (7 files)" in checked.stdout
+    assert "FAIL  playbooks (9 files)" in checked.stdout
     assert "team/one.yaml:6: steps.0.action: unknown action 'nope'" in checked.stderr
     assert "team/two.yaml:6: steps.1.id: duplicate step id 'call'" in checked.stderr
 
@@ -195,7 +196,7 @@ def test_check_passes_with_the_shipped_playbooks(tmp_path: Path) -> None:
     write(tmp_path, "amends.yaml", "cases: {channel: C0CASES01}\nmanagers: {users: [U0MGR0001]}\n")
     checked = run_cli("check", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
-    assert "ok    playbooks (5 files)" in checked.stdout
+    assert "ok    playbooks (7 files)" in checked.stdout
     assert "stock-out -> out-of-stock" in checked.stdout
 
 

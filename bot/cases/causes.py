@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -58,3 +59,40 @@ _DETAILS = {
     CauseDetail.TRAVEL_DISRUPTED: ("The person who was to come or lead it couldn't travel",
                                    (Cause.FORCE_MAJEURE, Cause.CAPACITY, Cause.OTHER)),
 }
+
+
+class PromiseKind(StrEnum):
+    """What was promised: playbooks, alternatives and messages differ (a session is never "delivered")."""
+
+    GOODS = "goods"      # a delivery of goods
+    SERVICE = "service"  # a service or appointment: a training, a session, a consultation
+    VISIT = "visit"      # a repair or a visit: an engineer, an installer, a technician on site
+
+    @property
+    def label(self) -> str:
+        return {"goods": "Goods delivery", "service": "Service or appointment", "visit": "Repair or visit"}[self.value]
+
+
+# Words in the promise that say what kind it is, when intake didn't (checked whole-word, visits first:
+# "an engineer to fit the training room's screen" is a visit).
+_KIND_WORDS = {
+    PromiseKind.VISIT: ("repair", "repairs", "repaired", "fix", "visit", "engineer", "technician", "install",
+                        "installation", "installer", "fitting", "maintenance", "call-out", "callout", "on site",
+                        "on-site", "service visit", "inspection"),
+    PromiseKind.SERVICE: ("training", "session", "course", "class", "lesson", "webinar", "workshop", "seminar",
+                          "consultation", "appointment", "meeting", "onboarding", "coaching", "tutoring",
+                          "demonstration", "demo call", "booking", "treatment"),
+}
+
+
+_WORD = re.compile(r"[\w-]+")
+
+
+def infer_kind(cause: str, promise: str) -> PromiseKind:
+    """The kind of a promise from its words ("Paid telephone training" is a service), else from the
+    cause (capacity follows the appointments playbook: a visit), else goods. The associate can change it."""
+    text = " " + " ".join(_WORD.findall(promise.lower())) + " "
+    for kind, words in _KIND_WORDS.items():
+        if any(f" {word} " in text for word in words):
+            return kind
+    return PromiseKind.VISIT if cause == Cause.CAPACITY else PromiseKind.GOODS

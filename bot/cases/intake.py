@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot.cases.causes import Cause, CauseDetail
+from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.timezones import resolve_timezone
 from bot.errors import InvalidInput
 from bot.settings import AmendsConfig
@@ -27,6 +27,7 @@ class CaseIntake(BaseModel):
     promised_at: datetime
     cause: Cause
     cause_detail: CauseDetail | None = None
+    promise_kind: PromiseKind | None = None  # None: inferred from the promise and the cause
     new_date: datetime | None = None
     order_value: Decimal | None = None
     customer_tier: str | None = None
@@ -54,7 +55,7 @@ class CaseIntake(BaseModel):
             return None
         return value
 
-    @field_validator("cause_detail", mode="before")
+    @field_validator("cause_detail", "promise_kind", mode="before")
     @classmethod
     def _no_detail(cls, value: object) -> object:
         return None if value == "" else value

@@ -26,6 +26,7 @@ class CaseEventKind(StrEnum):
     POST_FAILED = "post_failed"
     CUSTOMER_CONTACTED = "customer_contacted"
     OWNER_CHANGED = "owner_changed"
+    PROMISE_KIND_CHANGED = "promise_kind_changed"  # corrected: a service or a visit, not a delivery
     RESOLVED = "resolved"
     REOPENED = "reopened"
 
@@ -64,6 +65,8 @@ class Case(Base):
     cause: Mapped[str] = mapped_column(String(40), index=True)
     # What exactly happened (bot.cases.causes.CauseDetail), when it changes what a message may say.
     cause_detail: Mapped[str | None] = mapped_column(String(40))
+    # goods, service or visit (bot.cases.causes.PromiseKind): asked or inferred at intake, editable.
+    promise_kind: Mapped[str] = mapped_column(String(20), default="goods", server_default="goods")
     order_value: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     notes: Mapped[str | None] = mapped_column(Text)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import changes
 from bot.cases import severity
+from bot.cases.causes import PromiseKind, infer_kind
 from bot.cases.intake import CaseIntake
 from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle
 from bot.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, Outcome
@@ -61,6 +62,7 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
         new_date=intake.new_date,
         cause=intake.cause,
         cause_detail=intake.cause_detail,
+        promise_kind=intake.promise_kind or infer_kind(intake.cause, intake.promise),
         order_value=intake.order_value,
         currency=config.workspace.currency,
         notes=intake.notes,
@@ -106,6 +108,17 @@ def record_customer_contacted(session: Session, case_id: int, *, actor_id: str, 
     case.updated_at = now
     record_event(session, case, CaseEventKind.CUSTOMER_CONTACTED, actor_id, now, channel=channel)
     lifecycle.emit(session, CustomerContacted(case, now))
+    return case
+
+
+def change_promise_kind(session: Session, case_id: int, kind: PromiseKind, *, actor_id: str, now: datetime) -> Case:
+    """Correct what kind of promise it is (a session, not a delivery); messages are worded by it from now
+    on. The checklist already attached stays."""
+    case = get_case(session, case_id, for_update=True)
+    if case.promise_kind != kind:
+        previous, case.promise_kind, case.updated_at = case.promise_kind, kind.value, now
+        record_event(session, case, CaseEventKind.PROMISE_KIND_CHANGED, actor_id, now, previous=previous,
+                     promise_kind=kind.value)
     return case
 
 

@@ -4,7 +4,8 @@ Everything a template sees is built here, in one place, from plain values. The v
 
     customer.name, customer.contact (or None), customer.timezone          - as typed at intake
     order.ref, order.promise, order.value (Amount or None)
-    order.promised (When), order.new_date (When or None), order.overdue (true/false)
+    order.promised (When), order.new_date (When or None), order.overdue (true/false),
+    order.kind ("goods", "service" or "visit": what was promised; the wording follows it)
     case.ref (a link to the case in Slack, the plain reference elsewhere), case.cause ("stock-out", ...),
     case.cause_label ("Stock-out"), case.cause_detail ("phantom-stock", ... or None), case.severity, case.contacted (When the customer was first told, or
     None), case.notes (internal: never put them in customer text)
@@ -132,6 +133,7 @@ class OrderView:
     promised: When
     new_date: When | None
     overdue: bool
+    kind: str = "goods"
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
             promised=when(case.promised_at),
             new_date=when(case.new_date),
             overdue=case.promised_at <= now,
+            kind=case.promise_kind or "goods",
         ),
         case=CaseView(
             ref=SlackSyntax(f"<{case.permalink}|{ref}>" if case.permalink else ref, ref),

@@ -7,6 +7,7 @@ shipped one; `enabled: false` retires it).
         title: Express delivery as soon as the stock arrives      # what the associate sees
         say: free express delivery the moment it's back in stock # how a message to the customer says it
         causes: [stock-out, supplier-delay]                       # or [any]
+        kinds: [goods]             # promise kinds it suits: goods, service, visit (default: all)
         cost: 25                   # to the business: a fixed amount, or a share of the order like 10%
         value: 40                  # to the customer, the same way
         grant: {associate: 50, manager: 150}   # who may give it without approval, up to what cost
@@ -28,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.cases.causes import Cause
+from bot.cases.causes import Cause, PromiseKind
 from bot.cases.models import Case
 from bot.datafile import load_model
 from bot.errors import ConfigError
@@ -120,6 +121,8 @@ class Entry(_Strict):
     title: str = Field(min_length=1, max_length=60)
     say: str | None = Field(default=None, max_length=150)
     causes: tuple[str, ...] = (ANY,)
+    # Which kinds of promise it suits: a loaner unit suits goods, a recorded session a service.
+    kinds: tuple[PromiseKind, ...] = tuple(PromiseKind)
     cost: Price
     value: Price
     grant: Grant = Field(default_factory=Grant)
@@ -247,7 +250,7 @@ def ranked(entries: Sequence[Entry], kind: Kind, case: Case, role: Role) -> tupl
     fitting: list[tuple[tuple[Any, ...], Priced]] = []
     unpriced: list[Entry] = []
     for position, entry in enumerate(entries):
-        if not entry.enabled or not entry.fits(case.cause):
+        if not entry.enabled or not entry.fits(case.cause) or (case.promise_kind or PromiseKind.GOODS) not in entry.kinds:
             continue
         cost, value = entry.cost.of(case.order_value), entry.value.of(case.order_value)
         if cost is None or value is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from bot.cases.causes import Cause
+from bot.cases.causes import Cause, PromiseKind
 
 PLAYBOOK_ID_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 
@@ -24,6 +24,14 @@ DEFAULT_BY_CAUSE: dict[str, str] = {
 }
 
 
+# A service or a visit follows its kind's playbook whatever the cause (a missed training is not a late
+# delivery, even when a storm caused both); goods follow the cause. A team's `by_kind` merges over these.
+DEFAULT_BY_KIND: dict[str, str] = {
+    PromiseKind.SERVICE: "missed-service",
+    PromiseKind.VISIT: "field-visit",
+}
+
+
 class ChecklistPlace(StrEnum):
     THREAD = "thread"  # a reply in the case thread, where the team and the managers see it
     DM = "dm"          # the case owner's DM with Amends
@@ -35,6 +43,7 @@ class PlaybooksConfig(BaseModel):
 
     folders: tuple[Path, ...] = ()  # the team's own playbooks, added to (and overriding) the shipped ones
     by_cause: tuple[tuple[str, str], ...] = tuple(sorted(DEFAULT_BY_CAUSE.items()))
+    by_kind: tuple[tuple[str, str], ...] = tuple(sorted(DEFAULT_BY_KIND.items()))
     fallback: str = "general"
     checklist: ChecklistPlace = ChecklistPlace.THREAD
 
@@ -55,9 +64,28 @@ class PlaybooksConfig(BaseModel):
             merged[cause] = playbook
         return tuple(sorted(merged.items()))
 
-    def playbook_for(self, cause: str) -> str:
-        """The playbook id a case with this cause follows."""
-        return dict(self.by_cause).get(cause, self.fallback)
+    @field_validator("by_kind", mode="before")
+    @classmethod
+    def _merge_kinds(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            if isinstance(value, tuple):
+                return value
+            raise ValueError("must be a mapping of promise kind to playbook, like `service: missed-service`")
+        known = {k.value for k in PromiseKind if k is not PromiseKind.GOODS}
+        merged = dict(DEFAULT_BY_KIND)
+        for kind, playbook in value.items():
+            if kind not in known:
+                raise ValueError(f"unknown promise kind {kind!r}; kinds with their own playbook: "
+                                 f"{', '.join(sorted(known))} (goods follow by_cause)")
+            if not isinstance(playbook, str) or not playbook:
+                raise ValueError(f"{kind}: name a playbook (its file name without .yaml), like missed-service")
+            merged[kind] = playbook
+        return tuple(sorted(merged.items()))
+
+    def playbook_for(self, cause: str, kind: str = PromiseKind.GOODS) -> str:
+        """The playbook id a case with this cause and promise kind follows."""
+        by_kind = dict(self.by_kind).get(kind)
+        return by_kind or dict(self.by_cause).get(cause, self.fallback)
 
     def resolved_against(self, base: Path) -> PlaybooksConfig:
         """Relative folders are relative to the folder holding amends.yaml."""

@@ -34,11 +34,11 @@ class Library:
     sources: Mapping[str, Path]
     config: PlaybooksConfig
 
-    def playbook_id_for(self, cause: str) -> str:
-        return self.config.playbook_for(cause)
+    def playbook_id_for(self, cause: str, kind: str = "goods") -> str:
+        return self.config.playbook_for(cause, kind)
 
-    def for_cause(self, cause: str) -> tuple[str, Playbook]:
-        playbook_id = self.playbook_id_for(cause)
+    def for_cause(self, cause: str, kind: str = "goods") -> tuple[str, Playbook]:
+        playbook_id = self.playbook_id_for(cause, kind)
         return playbook_id, self.playbooks[playbook_id]
 
 
@@ -161,6 +161,7 @@ def _reference_problems(config: PlaybooksConfig, playbooks: Mapping[str, Playboo
     where = str(config_path or "amends.yaml")
     problems = []
     references = [(("playbooks", "by_cause", cause), playbook_id) for cause, playbook_id in config.by_cause]
+    references += [(("playbooks", "by_kind", kind), playbook_id) for kind, playbook_id in config.by_kind]
     references.append((("playbooks", "fallback"), config.fallback))
     for loc, playbook_id in references:
         if playbook_id in playbooks or playbook_id in sources:  # a broken file is reported on its own

@@ -125,9 +125,9 @@ class Progress:
 
 
 def attach(session: Session, event: CaseOpened, *, library: Library) -> CasePlaybook:
-    """Give a new case the playbook its cause selects, with every step's due time fixed now."""
+    """Give a new case the playbook its promise kind or cause selects, with every step's due time fixed now."""
     case, now = event.case, event.now
-    playbook_id, playbook = library.for_cause(case.cause)
+    playbook_id, playbook = library.for_cause(case.cause, case.promise_kind)
     steps, checks = engine.new_progress(playbook, case)
     checklist = CasePlaybook(case_id=case.id, playbook_id=playbook_id, title=playbook.title,
                              definition=playbook.model_dump(mode="json", exclude_none=True),

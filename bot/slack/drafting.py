@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.cases import service as cases
+from bot.cases.causes import PromiseKind
 from bot.drafting import service
 from bot.drafting.composer import Drafting, drafting_for, fingerprint
 from bot.drafting.context import Associate
@@ -64,6 +65,16 @@ def register(wiring: Wiring) -> None:
         meta = DraftModalMeta.decode(body["view"].get("private_metadata"))
         personal = bool(body["actions"][0].get("selected_options"))
         _redraft(client, wiring, body, meta.model_copy(update={"personal": personal}))
+
+    @surface.action(Action.DRAFT_KIND)
+    def change_kind(body: dict[str, Any], client: WebClient) -> None:
+        """The associate corrects what kind of promise it is; the draft is worded for it afresh."""
+        meta = DraftModalMeta.decode(body["view"].get("private_metadata"))
+        kind = PromiseKind(body["actions"][0]["selected_option"]["value"])
+        with deps.db.transaction() as session:
+            cases.change_promise_kind(session, meta.case_id, kind, actor_id=body["user"]["id"],
+                                      now=deps.clock.now())
+        _redraft(client, wiring, body, meta)
 
     @surface.action(Action.DRAFT_CHECK_TONE)
     def check_tone(body: dict[str, Any], client: WebClient) -> None:

@@ -1,4 +1,5 @@
-"""cases.cause_detail: what exactly happened, so drafts say only what is true of it
+"""cases.cause_detail (what exactly happened) and cases.promise_kind (goods, service or visit), so drafts
+say only what is true of the case, in words that fit what was promised
 
 Revision ID: 0014_drafts
 Revises: 0010_home_digest
@@ -17,8 +18,11 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cause_detail', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('promise_kind', sa.String(length=20), nullable=False,
+                                      server_default='goods'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('promise_kind')
         batch_op.drop_column('cause_detail')

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.cases.causes import Cause, CauseDetail
+from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
@@ -76,6 +76,12 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
         _text_input(IntakeField.ORDER_REF, "Order or reference", placeholder="e.g. SO-18342"),
         _text_input(IntakeField.PROMISE, "What was promised", multiline=True,
                     placeholder="e.g. 12 office chairs delivered to the Leeds site"),
+        InputBlock(block_id=IntakeField.PROMISE_KIND, label=base.plain("What kind of promise"), optional=True,
+                   element=StaticSelectElement(action_id=IntakeField.PROMISE_KIND,
+                                               placeholder=base.plain("I'll tell from what was promised"),
+                                               options=[base.option(k.label, k.value) for k in PromiseKind]),
+                   hint=base.plain("A training or a repair visit is never worded as a delivery. You can "
+                                   "change it later in the draft.")),
         InputBlock(block_id=IntakeField.PROMISED_AT, label=base.plain("Promised for"),
                    element=DateTimePickerElement(action_id=IntakeField.PROMISED_AT),
                    hint=base.plain("The date and time the customer was promised.")),

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.cases.causes import PromiseKind
 from bot.cases.models import Case
 from bot.drafting.service import MAX_BODY, MAX_SUBJECT
 from bot.drafting.templates import Channel, TemplateRef
@@ -80,6 +81,12 @@ def draft_modal(screen: DraftScreen, config: AmendsConfig) -> dict[str, Any]:
     if options:
         pick.append(StaticSelectElement(action_id=Action.DRAFT_TEMPLATE, placeholder=base.plain("Template"),
                                         options=options, initial_option=chosen))
+    # What was promised decides the wording ("the session", never "your delivery"); correctable here.
+    kinds = [base.option(k.label, k.value) for k in PromiseKind]
+    pick.append(StaticSelectElement(action_id=Action.DRAFT_KIND, placeholder=base.plain("What was promised"),
+                                    options=kinds,
+                                    initial_option=next((o for o in kinds if o.value == screen.case.promise_kind),
+                                                        kinds[0])))
     # A promise only the associate can make, so the draft makes it only when they choose to.
     if config.drafting.personal_care:  # a team may switch this promise off
         personal = base.option("I'll look after their next order personally", "personal")
