@@ -29,6 +29,7 @@ from bot.datafile import load_model
 from bot.drafting.config import DraftingConfig
 from bot.errors import ConfigError
 from bot.home.config import HomeConfig
+from bot.money import valid_locale
 from bot.offers.config import BudgetConfig
 from bot.playbooks.config import PlaybooksConfig
 from bot.reminders.config import Duration, RemindersConfig
@@ -70,6 +71,7 @@ UserId = Annotated[str, _slack_id("UW", "a user", "U0123ABCD")]
 UsergroupId = Annotated[str, _slack_id("S", "a user group", "S0123ABCD")]
 Timezone = Annotated[str, AfterValidator(_timezone)]
 Currency = Annotated[str, AfterValidator(_currency)]
+Locale = Annotated[str, AfterValidator(valid_locale)]
 
 
 class _Strict(BaseModel):
@@ -80,6 +82,9 @@ class _Strict(BaseModel):
 class WorkspaceConfig(_Strict):
     timezone: Timezone = "UTC"
     currency: Currency = "USD"
+    # How amounts are typed and shown (Babel/CLDR): en_GB "£1,250.50", de_DE "1.250,50 €"; also the
+    # language customers are written to unless a case says otherwise.
+    locale: Locale = "en"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -208,7 +208,7 @@ def aware(value: datetime) -> datetime:
 def configured(**sections: Any) -> AmendsConfig:
     """The test workspace's amends.yaml, with some sections added or replaced."""
     return AmendsConfig.model_validate({
-        "workspace": {"timezone": "Europe/London", "currency": "GBP"},
+        "workspace": {"timezone": "Europe/London", "currency": "GBP", "locale": "en_GB"},
         "cases": {"channel": CASES_CHANNEL, "id_prefix": "AM"},
         "managers": {"users": [MANAGER]},
         **sections,

@@ -15,7 +15,8 @@ from bot.drafting.context import Alternative, OfferFacts, customer_zone
 from bot.drafting.environment import Target
 from bot.drafting.samples import ADA, FULL_OFFERS, NOW, Sample, sample_case, samples
 from bot.drafting.templates import CUSTOMER_CHANNELS, Channel, TemplateLibrary, TemplateProblem
-from bot.drafting.values import Amount, When
+from bot.drafting.values import When
+from bot.money import Amount
 from bot.paths import SHIPPED_TEMPLATES
 from bot.settings import AmendsConfig
 
@@ -241,7 +242,8 @@ def test_values_read_naturally() -> None:
     assert When.of(NOW + timedelta(days=40), london, now=NOW).short == "Sat 2 Jan 2027"
     assert str(Amount(Decimal("2400.00"), "GBP")) == "£2,400"
     assert str(Amount(Decimal("12.50"), "USD")) == "$12.50"
-    assert str(Amount(Decimal("1000"), "SEK")) == "1,000 SEK"
+    assert str(Amount(Decimal("1000"), "SEK")) == "SEK1,000"
+    assert str(Amount(Decimal("1234.5"), "EUR", "de_DE")) == "1.234,50\xa0€"
 
 
 def test_manager_summary_is_slack_mrkdwn_with_the_owner_mentioned(drafting: Drafting,

@@ -33,8 +33,11 @@ def test_missing_required_fields_get_field_errors_and_nothing_is_saved(harness: 
 @pytest.mark.parametrize(("amount", "message"), [
     ("-5", "can't be negative"),
     ("12.345", "two decimal places"),
-    ("twelve", "Please enter an amount"),
-    ("1e30", "too large"),
+    ("twelve", "“twelve” isn't an amount; write it like £1,250.50."),
+    ("1e30", "in digits"),
+    ("99999999999", "That is more than £9,999,999,999.99"),
+    ("12,50", "Did you mean 12.5?"),  # a comma is not a decimal point in en_GB: never 1250
+    ("40 €", "Amounts here are in GBP"),
 ])
 def test_bad_amounts_get_a_field_error(harness: Harness, amount: str, message: str) -> None:
     view = harness.open_intake()

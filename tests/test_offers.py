@@ -253,7 +253,7 @@ def test_an_approver_can_approve_a_different_amount_and_bad_amounts_are_refused(
     harness.driver.click(APPROVER, "offer_counter_open", message=request)
     modal = harness.modal("offer_counter", user=APPROVER)
     assert "£242" in all_text(modal.view["blocks"])
-    for typed, error in [("ten pounds", "“ten pounds” isn't an amount; write it like 40 or 40.50."),
+    for typed, error in [("ten pounds", "“ten pounds” isn't an amount; write it like £1,250.50."),
                          ("-5", "The amount can't be negative."),
                          ("12.345", "Use at most two decimal places."),
                          ("0", "The amount must be more than zero.")]:
@@ -385,7 +385,7 @@ def test_the_customers_choice_is_recorded_with_its_final_cost(harness: Harness) 
     reply = harness.driver.submit(view.id, {"choice": "alternative", "choice_final_cost": "forty"})
     assert reply.json() == {"response_action": "errors", "errors": {
         "choice_alternative": "Pick the alternative they took.",
-        "choice_final_cost": "“forty” isn't an amount; write it like 40 or 40.50."}}
+        "choice_final_cost": "“forty” isn't an amount; write it like £1,250.50."}}
     reply = harness.driver.submit(view.id, {"choice": "alternative", "choice_alternative": str(loaner.id),
                                             "choice_final_cost": "45.50", "choice_note": "Collected Tuesday"})
     assert reply.json()["response_action"] == "update"

@@ -107,12 +107,13 @@ def test_bad_answers_get_field_errors_and_nothing_is_saved(harness: Harness) -> 
                                     "satisfaction_comment": "She was fine"})
     assert answer["response_action"] == "errors"
     errors = answer["errors"]
-    assert errors["final_cost"] == "Please enter an amount in GBP like 120 or 120.50."
+    assert errors["final_cost"] == "“about 50 quid” isn't an amount; write it like £1,250.50."
     assert errors["lesson_cause"].startswith("Please say what caused it")
     assert errors["item_0_owner"] == "Every action item needs an owner."
     assert errors["item_0_due"] == "This date has already passed; pick when it can be done."
     assert errors["satisfaction"] == "Please pick a score for this comment (or leave both empty)."
-    for cost, error in [("-5", "can't be negative"), ("12.345", "two decimal places"), ("1e99", "too large")]:
+    for cost, error in [("-5", "can't be negative"), ("12.345", "two decimal places"), ("1e99", "in digits"),
+                        ("100000000", "That is more than £99,999,999.99")]:
         answer = submit(harness, view, {**LESSON, "final_cost": cost})
         assert error in answer["errors"]["final_cost"], cost
     assert harness.case(case.id).status == CaseStatus.OPEN and resolutions(harness, case) == []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from bot import money
 from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.timezones import resolve_timezone
 from bot.errors import InvalidInput
@@ -77,21 +78,11 @@ class CaseIntake(BaseModel):
     @field_validator("order_value", mode="before")
     @classmethod
     def _money(cls, value: object) -> object:
+        # parse_intake reads what was typed in the workspace's locale; here only plain figures come in.
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, float):
-            raise ValueError("Amounts must be given as text or Decimal, not float.")
-        try:
-            amount = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation:
-            raise ValueError("Please enter an amount like 1250 or 1250.50.") from None
-        if not amount.is_finite() or amount < 0:
-            raise ValueError("The order value can't be negative.")
-        if amount > MAX_ORDER_VALUE:
-            raise ValueError("That amount is too large; enter the order value in whole currency units.")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValueError("Use at most two decimal places.")
-        return amount
+        return money.parse(value if isinstance(value, Decimal | float) else str(value), currency=None,
+                           maximum=MAX_ORDER_VALUE)
 
 
 FIELD_ORDER = list(CaseIntake.model_fields)
@@ -101,6 +92,14 @@ def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime)
     """Validate form input; every problem is reported at once, keyed by field name."""
     fields: dict[str, str] = {}
     intake: CaseIntake | None = None
+    typed = raw.get("order_value")
+    if isinstance(typed, str) and typed.strip():
+        try:
+            raw = {**raw, "order_value": money.parse(typed, locale=config.workspace.locale,
+                                                     currency=config.workspace.currency, maximum=MAX_ORDER_VALUE)}
+        except ValueError as exc:
+            fields["order_value"] = str(exc)
+            raw = {**raw, "order_value": None}
     try:
         intake = CaseIntake.model_validate(raw)
     except ValidationError as exc:

@@ -50,7 +50,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.cases.causes import Cause
 from bot.cases.models import Case
 from bot.drafting.environment import SlackSyntax
-from bot.drafting.values import Amount, When
+from bot.drafting.values import When
+from bot.money import Amount
 from bot.settings import AmendsConfig
 from bot.text import truncate
 
@@ -260,7 +261,7 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
         return When.of(instant, zone, now=now) if instant is not None else None
 
     def money(value: Decimal | None) -> Amount | None:
-        return Amount(value, currency) if value is not None else None
+        return Amount(value, currency, config.workspace.locale) if value is not None else None
 
     ref = case.ref or f"#{case.id}"
     name = inline(associate.name, SHORT) or "your contact"

@@ -1,4 +1,4 @@
-"""Values templates print: dates in the customer's timezone and amounts in the workspace currency.
+"""Dates templates print, in the customer's timezone (amounts are bot.money.Amount, in the workspace locale).
 
 They read naturally when printed as they are (`{{ order.new_date }}` -> "Friday 27 November at 2 pm",
 `{{ compensation }}` -> "£240") and offer other forms as attributes (`{{ order.new_date.date }}`,
@@ -9,12 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
-
-CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$",
-                    "NZD": "NZ$", "HKD": "HK$", "SGD": "S$"}
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND"}
 
 
 @dataclass(frozen=True)
@@ -64,17 +59,3 @@ class When:
 
     def __str__(self) -> str:
         return f"{self.date} at {self.time}"
-
-
-@dataclass(frozen=True)
-class Amount:
-    """Money in the workspace currency."""
-
-    value: Decimal
-    currency: str
-
-    def __str__(self) -> str:
-        places = 0 if self.currency in ZERO_DECIMAL_CURRENCIES or self.value == self.value.to_integral() else 2
-        number = f"{self.value:,.{places}f}"
-        symbol = CURRENCY_SYMBOLS.get(self.currency)
-        return f"{symbol}{number}" if symbol else f"{number} {self.currency}"

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.cases.models import Case
-from bot.offers.money import CENT
+from bot.money import CENT
 from bot.settings import AmendsConfig
 
 ONE = Decimal("1")

@@ -33,11 +33,19 @@ from bot.cases.causes import Cause, PromiseKind
 from bot.cases.models import Case
 from bot.datafile import load_model
 from bot.errors import ConfigError
-from bot.offers.money import CENT, parse_amount
+from bot.money import CENT
+from bot.money import parse as parse_amount
 from bot.paths import CATALOG_FILE, SHIPPED_PLAYBOOKS
 from bot.playbooks.config import PlaybooksConfig
 
 ANY = "any"
+CATALOG_MAX = Decimal("9999999.99")
+
+
+def _lower(exc: ValueError) -> str:
+    """A money message as part of a data-file problem line: "amount can't be negative", no full stop."""
+    text = str(exc).rstrip(".")
+    return text[:1].lower() + text[1:]
 ID_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 _PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})?)\s*%\s*$")
 
@@ -79,9 +87,9 @@ class Price:
         if isinstance(value, float):
             value = repr(value)  # YAML's 12.5; its shortest text is the number the person wrote
         try:
-            return cls(fixed=parse_amount(value))
+            return cls(fixed=parse_amount(value, currency=None, maximum=CATALOG_MAX))
         except ValueError as exc:
-            raise ValueError(f"{exc}; or a share of the order value like 10%") from None
+            raise ValueError(f"{_lower(exc)}; or a share of the order value like 10%") from None
 
     def of(self, order_value: Decimal | None) -> Decimal | None:
         """The amount for an order; None when it is a percentage and the order value is unknown."""
@@ -104,7 +112,11 @@ class Grant(_Strict):
     @field_validator("associate", "manager", mode="before")
     @classmethod
     def _amount(cls, value: Any) -> Decimal:
-        return parse_amount(repr(value) if isinstance(value, float) else value)
+        try:
+            return parse_amount(repr(value) if isinstance(value, float) else value, currency=None,
+                                maximum=CATALOG_MAX)
+        except ValueError as exc:
+            raise ValueError(_lower(exc)) from None
 
     @model_validator(mode="after")
     def _ordered(self) -> Grant:

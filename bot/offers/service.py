@@ -23,15 +23,14 @@ from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot import changes
+from bot import money as amounts
 from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.drafting.context import Choice
-from bot.drafting.values import Amount
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.offers.budget import Budget, budget_for
 from bot.offers.catalog import Catalog, Kind, Priced, Role, ranked
 from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState
-from bot.offers.money import parse_amount
 from bot.playbooks import service as playbooks
 from bot.playbooks.schema import StepAction
 from bot.reminders import service as reminders
@@ -42,6 +41,8 @@ from bot.settings import AmendsConfig
 MAX_ALTERNATIVES = 3
 NOTE_LIMIT = 1000
 APPROVAL_WAITING = "approval_waiting"  # the reminder kind that escalates an undecided request
+
+OFFER_MAX = Decimal("9999999.99")  # an offer or a final cost beyond this is a typing slip
 
 
 class OfferEvent:
@@ -83,8 +84,8 @@ class AlreadyDecided(Conflict):
 
 def money(config: AmendsConfig) -> Callable[[Decimal], str]:
     """Amounts as people read them, in the workspace currency: £240, £12.50."""
-    currency = config.workspace.currency
-    return lambda value: str(Amount(value, currency))
+    currency, locale = config.workspace.currency, config.workspace.locale
+    return lambda value: amounts.format_amount(value, currency, locale)
 
 
 def approval_key(offer_id: int) -> str:
@@ -230,15 +231,16 @@ def record_messages(session: Session, offer_id: int, posted: Sequence[tuple[str,
 
 
 def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str, now: datetime,
-           amount: object = None, note: str | None = None) -> Offer:
+           amount: object = None, note: str | None = None, locale: str = amounts.DEFAULT_LOCALE) -> Offer:
     """One approver's decision. Raises AlreadyDecided if another decision (or a newer offer) came first."""
     approved_amount = None
     if decision is Decision.APPROVED_DIFFERENT:
         try:
-            approved_amount = parse_amount(amount, allow_zero=False)
+            currency = session.scalar(select(Offer.currency).where(Offer.id == offer_id))
+            approved_amount = amounts.parse(amount, locale=locale, currency=currency, allow_zero=False,
+                                            maximum=OFFER_MAX)
         except ValueError as exc:
-            message = str(exc)[:1].upper() + str(exc)[1:] + "."
-            raise InvalidInput(message, {Field.AMOUNT: message}) from None
+            raise InvalidInput(str(exc), {Field.AMOUNT: str(exc)}) from None
     note = (note or "").replace("\x00", "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         raise InvalidInput("Please shorten the note.", {Field.NOTE: f"Please keep it under {NOTE_LIMIT} characters."})
@@ -307,9 +309,10 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
     if note and len(note) > NOTE_LIMIT:
         fields[Field.NOTE] = f"Please keep it under {NOTE_LIMIT} characters."
     try:
-        cost = parse_amount(final_cost)
+        cost = amounts.parse(final_cost, locale=config.workspace.locale, currency=config.workspace.currency,
+                             maximum=OFFER_MAX)
     except ValueError as exc:
-        fields[Field.FINAL_COST] = str(exc)[:1].upper() + str(exc)[1:] + "."
+        fields[Field.FINAL_COST] = str(exc)
     if fields:
         raise InvalidInput("The choice needs another look.", fields)
     if not case.is_open:

@@ -238,7 +238,7 @@ class OffersArea:
         def save(session: Any) -> tuple[int, dict[str, Any]]:
             offer = service.decide(session, ref.offer_id, Decision.APPROVED_DIFFERENT, actor_id=user_id,
                                    now=self.deps.clock.now(), amount=values.get(OfferField.AMOUNT),
-                                   note=values.get(OfferField.COUNTER_NOTE))
+                                   note=values.get(OfferField.COUNTER_NOTE), locale=self.config.workspace.locale)
             return offer.id, blocks.message_modal("Decided", blocks.decision_line(offer, self.money, self.zone))
 
         decided = self.answer(ack, save, blocks.COUNTER_FIELDS, OfferField.AMOUNT, "Nothing changed")

@@ -83,7 +83,8 @@ class ResolveArea:
         try:
             today = self.deps.clock.now().astimezone(self.config.workspace.zone).date()
             details = tracking.parse_resolution(forms.read_values(view), currency=self.config.workspace.currency,
-                                                today=today, item_slots=meta.items)
+                                                today=today, locale=self.config.workspace.locale,
+                                                item_slots=meta.items)
             case, resolution, items = self.resolve(meta.case_id, details, actor_id=body["user"]["id"])
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields or {ResolveField.OUTCOME.value: exc.user_message})

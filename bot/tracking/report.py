@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.drafting.values import Amount
+from bot.money import DEFAULT_LOCALE, format_amount
 from bot.reminders.config import parse_duration
 from bot.text import one_line
 from bot.tracking.figures import CaseRow, Figures, cause_label, outcome_label
@@ -56,9 +56,9 @@ def render(figures: Figures, fmt: str, zone: ZoneInfo) -> str:
 # ---------------------------------------------------------------------- values as plain text
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """Money as people read it, written the same way everywhere Amends shows it (£1,250.50)."""
-    return "-" if amount is None else str(Amount(amount, currency))
+def money(amount: Decimal | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Money as people read it, written the same way everywhere Amends shows it (£1,250.50); - for none."""
+    return "-" if amount is None else format_amount(amount, currency, locale)
 
 
 def hours(value: float | None) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from bot import changes
+from bot import changes, money
 from bot.cases import service as cases
 from bot.cases.lifecycle import CaseReopened, Lifecycle, ResolutionChanged
 from bot.cases.models import Case, Outcome
@@ -85,26 +85,12 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def parse_money(value: object, currency: str) -> Decimal:
+def parse_money(value: object, currency: str, locale: str = money.DEFAULT_LOCALE) -> Decimal:
     """An amount as typed: '120', '1,250.50', '£120', '120 GBP'. ValueError says what is wrong, kindly."""
     text = _text(value)
     if text is None:
         raise ValueError("Please enter the final cost (0 if it cost nothing).")
-    cleaned = text.upper().replace(currency.upper(), "").replace(",", "").replace(" ", "")
-    cleaned = cleaned.lstrip("£$€¥")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"Please enter an amount in {currency} like 120 or 120.50.") from None
-    if not amount.is_finite():
-        raise ValueError(f"Please enter an amount in {currency} like 120 or 120.50.")
-    if amount < 0:
-        raise ValueError("The cost can't be negative; enter 0 if it cost nothing.")
-    if amount > MAX_COST:
-        raise ValueError("That amount is too large; enter the cost in whole currency units.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("Use at most two decimal places.")
-    return amount.quantize(Decimal("0.01"))
+    return money.parse(text, locale=locale, currency=currency, maximum=MAX_COST)
 
 
 def parse_satisfaction(score: object, comment: object, *, required: bool = False) -> tuple[int | None, str | None]:
@@ -130,7 +116,7 @@ def parse_satisfaction(score: object, comment: object, *, required: bool = False
     return value, comment_text
 
 
-def parse_resolution(raw: dict[str, object], *, currency: str, today: date,
+def parse_resolution(raw: dict[str, object], *, currency: str, today: date, locale: str = money.DEFAULT_LOCALE,
                      item_slots: int = MAX_ACTION_ITEMS) -> ResolutionInput:
     """Validate the resolve form; every problem is reported at once, keyed by field name."""
     fields: dict[str, str] = {}
@@ -141,7 +127,7 @@ def parse_resolution(raw: dict[str, object], *, currency: str, today: date,
         fields[Field.OUTCOME] = "Please choose how the case ended."
     cost = Decimal(0)
     try:
-        cost = parse_money(raw.get(Field.FINAL_COST), currency)
+        cost = parse_money(raw.get(Field.FINAL_COST), currency, locale)
     except ValueError as exc:
         fields[Field.FINAL_COST] = str(exc)
     lesson: dict[str, str | None] = {}

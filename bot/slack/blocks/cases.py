@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -11,7 +12,6 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     DateTimePickerElement,
     InputBlock,
-    NumberInputElement,
     PlainTextInputElement,
     StaticSelectElement,
 )
@@ -20,7 +20,7 @@ from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
-from bot.drafting.values import Amount
+from bot.money import format_amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.ids import Action, Callback, IntakeField
@@ -62,7 +62,7 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
     which would hold the GIL while other requests wait to be acked; it only changes with the config."""
     causes = [base.option(c.label, c.value) for c in Cause]
     tiers = [base.option(t.label, t.id) for t in config.customer_tiers]
-    currency = config.workspace.currency
+    currency, locale = config.workspace.currency, config.workspace.locale
     blocks = [
         base.section("Tell me what was promised and what went wrong. You'll get a case, your manager hears "
                      "about it at once, and I'll guide you through recovering it."),
@@ -96,9 +96,11 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
         InputBlock(block_id=IntakeField.NEW_DATE, label=base.plain("New realistic date"), optional=True,
                    element=DateTimePickerElement(action_id=IntakeField.NEW_DATE),
                    hint=base.plain("Only if you know it. Don't guess: a second missed date hurts more.")),
+        # Plain text, read in the workspace's locale: "1.250,50 €" in de_DE (a number input takes only 1250.50).
         InputBlock(block_id=IntakeField.ORDER_VALUE, label=base.plain(f"Order value ({currency})"), optional=True,
-                   element=NumberInputElement(action_id=IntakeField.ORDER_VALUE, is_decimal_allowed=True,
-                                              min_value="0", placeholder=base.plain("e.g. 1250.00"))),
+                   element=PlainTextInputElement(
+                       action_id=IntakeField.ORDER_VALUE, max_length=40,
+                       placeholder=base.plain(f"e.g. {format_amount(Decimal('1250.50'), currency, locale)}"))),
         InputBlock(block_id=IntakeField.CUSTOMER_TIER, label=base.plain("Customer tier"), optional=True,
                    element=StaticSelectElement(action_id=IntakeField.CUSTOMER_TIER,
                                                placeholder=base.plain("Pick one"), options=tiers)),
@@ -157,7 +159,7 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     if case.new_date:
         pairs.append(("New date", base.slack_date(case.new_date, zone)))
     if case.order_value is not None:
-        pairs.append(("Order value", str(Amount(case.order_value, case.currency))))
+        pairs.append(("Order value", format_amount(case.order_value, case.currency, config.workspace.locale)))
     if tier:
         pairs.append(("Tier", escape_mrkdwn(tier.label)))
     blocks: list[Any] = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -22,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.cases.models import Case, Outcome
-from bot.drafting.values import Amount
+from bot.money import format_amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.metadata import Metadata
@@ -189,16 +188,12 @@ def message_modal(title: str, text: str) -> dict[str, Any]:
     return base.modal(title=title, blocks=[base.section(text)], close="OK")
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return str(Amount(amount, currency))
-
-
 def resolved_modal(case: Case, resolution: Resolution | None = None, items: Sequence[ActionItem] = ()
                    ) -> dict[str, Any]:
     outcome = Outcome(case.outcome).label if case.outcome else "resolved"
     lines = [f":checkered_flag: *{case.ref}* is resolved: {outcome}. Thank you."]
     if resolution is not None:
-        lines.append(f"Final cost: {_money(resolution.final_cost, resolution.currency)}.")
+        lines.append(f"Final cost: {format_amount(resolution.final_cost, resolution.currency)}.")
     if items:
         owners = ", ".join(dict.fromkeys(base.user_mention(i.owner_id) for i in items))
         lines.append(f"{len(items)} action item(s); {owners} will be reminded when they fall due.")
@@ -212,7 +207,7 @@ def resolved_note(case: Case, actor_id: str, resolution: Resolution | None = Non
     outcome = Outcome(case.outcome).label if case.outcome else "resolved"
     text = f":checkered_flag: {base.user_mention(actor_id)} resolved *{case.ref}*: {outcome}."
     if resolution is not None:
-        text += f" Final cost {_money(resolution.final_cost, resolution.currency)}."
+        text += f" Final cost {format_amount(resolution.final_cost, resolution.currency)}."
         text += f"\n*What caused it:* {base.person_text(resolution.lesson_cause, 600)}"
     for item in items:
         text += f"\n• {_item_line(item)}"
@@ -228,7 +223,7 @@ def _item_line(item: ActionItem) -> str:
 def outcome_section(resolution: Resolution, items: Sequence[ActionItem]) -> str:
     """How the case ended, on the case message."""
     facts = [f":checkered_flag: *{Outcome(resolution.outcome).label}*",
-             f"final cost {_money(resolution.final_cost, resolution.currency)}"]
+             f"final cost {format_amount(resolution.final_cost, resolution.currency)}"]
     if resolution.satisfaction:
         facts.append(f"customer satisfaction {resolution.satisfaction}/5 "
                      f"({SATISFACTION_LABELS[resolution.satisfaction].lower()})")
