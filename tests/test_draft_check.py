@@ -33,5 +33,17 @@ def test_the_shipped_templates_and_rules_pass_with_notes_only_for_hints(tmp_path
     # The shipped templates earn one hint only, on first notices for the two sample cases whose log records
     # nothing done: the draft claims nothing, and the hint asks the associate to say what they did.
     shipped = [note for note in result.notes if "message_templates" in note]
-    assert shipped and all("first_notice." in note and "“Doesn't say what has been done” on 2 of 8" in note
-                           for note in shipped), shipped
+    assert len(shipped) == 6 and all(
+        "first_notice." in note and ("“Doesn't say what has been done” on 2 of 8" in note
+                                     or "“No dice qué se ha hecho” on 2 of 8" in note) for note in shipped), shipped
+
+
+def test_check_renders_every_language_s_templates(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "first_notice.sms.es.j2").write_text("Hola {{ customer.nombre }}")
+    config = AmendsConfig.model_validate({"cases": {"channel": "C0123ABCD"}, "drafting": {"templates": team}})
+    result = next(r for r in run_checks(Settings(), config) if r.label.startswith("message templates"))
+    assert "languages en, es" in result.label and "25 in" in result.label  # 13 English, 12 Spanish (the team's replaces one)
+    assert result.problems == [f"{team / 'first_notice.sms.es.j2'}:1: customer has no attribute 'nombre' "
+                               "(with the sample case “new date, alternatives, gift and compensation”)"]

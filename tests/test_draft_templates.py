@@ -46,19 +46,21 @@ def render(drafting: Drafting, name: str, channel: Channel, sample: Sample, conf
 
 
 def test_the_issue_s_templates_are_all_shipped() -> None:
-    keys = {ref.key for ref in SHIPPED.refs()}
+    keys = {ref.key for ref in SHIPPED.all_refs()}
     for name in ("first_notice", "status_update", "delivered", "cancellation"):
         assert {f"{name}.{c}" for c in CUSTOMER_CHANNELS} <= keys
+        assert {f"{name}.{c}.es" for c in CUSTOMER_CHANNELS} <= keys  # every customer template in Spanish
+    assert SHIPPED.languages() == ["en", "es"] and "manager_summary.slack.es" not in keys  # internal: English
     assert "manager_summary.slack" in keys
     assert SHIPPED.problems == []
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.label for s in SAMPLES])
-@pytest.mark.parametrize("ref", SHIPPED.refs(), ids=[r.key for r in SHIPPED.refs()])
+@pytest.mark.parametrize("ref", SHIPPED.all_refs(), ids=[r.key for r in SHIPPED.all_refs()])
 def test_every_template_renders_for_every_sample_case(drafting: Drafting, team_config: AmendsConfig, ref,
                                                       sample: Sample) -> None:
     for target in Target:
-        composed = drafting.compose(ref, sample.context(team_config), target)
+        composed = drafting.compose(ref, sample.context(team_config, language=ref.language), target)
         text = composed.rendered.text
         assert text.strip()
         assert "None" not in text and "  " not in text.replace("\n  ", "\n")
@@ -75,9 +77,9 @@ def test_shipped_customer_notices_earn_no_tone_hints(drafting: Drafting, team_co
     """...except "say what has been done" on a first notice when the case's log records nothing done:
     the draft then claims nothing, and the hint asks the associate to record or say what they did."""
     nothing_done = not sample.facts.done and sample.facts.manager_alerted_at is None
-    for ref in drafting.library.refs():
+    for ref in drafting.library.all_refs():  # every language, each with its own tone rules
         if ref.channel.customer_facing:
-            composed = drafting.compose(ref, sample.context(team_config))
+            composed = drafting.compose(ref, sample.context(team_config, language=ref.language))
             expected = ["nothing-done"] if nothing_done and ref.name == "first_notice" else []
             assert [h.rule for h in composed.hints] == expected, (ref.key, composed.rendered.text)
 
@@ -427,3 +429,36 @@ def test_an_sms_too_long_even_for_two_texts_is_left_whole_and_flagged(drafting: 
     text = "One sentence that goes on " + "and on " * 100 + "without a stop."
     assert sms.fit(text) == text
     assert [h.rule for h in drafting.check(text, channel=Channel.SMS, template="first_notice")].count("length") == 1
+
+
+# ---------------------------------------------------------------------- the customer's language
+
+
+ENGLISH = re.compile(r"\b(?:the|your|you|order|we|and|with|thank|sorry|delivery|will)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.label for s in SAMPLES])
+def test_spanish_drafts_are_wholly_spanish_with_spanish_dates(drafting: Drafting, team_config: AmendsConfig,
+                                                              sample: Sample) -> None:
+    for ref in drafting.library.all_refs():
+        if ref.language == "es":
+            text = drafting.compose(ref, sample.context(team_config, language="es")).rendered.text
+            words = {w.lower() for w in ENGLISH.findall(text.replace(sample.case.customer_name, ""))}
+            assert not words, (ref.key, words, text)
+    first = render_es(drafting, Channel.PHONE, SAMPLES[0], team_config)
+    assert "no llegará el martes 24 de noviembre a las 14:00 como le prometimos" in first
+    assert "le llegará el viernes 27 de noviembre a las 14:00" in first
+    assert "Ya he revisado nuestras otras tiendas y pedido a nuestro proveedor un envío urgente" in first
+
+
+def render_es(drafting: Drafting, channel: Channel, sample: Sample, config: AmendsConfig) -> str:
+    ref = drafting.library.in_language(drafting.library.find("first_notice", channel), "es")
+    return drafting.compose(ref, sample.context(config, language="es")).rendered.text
+
+
+def test_spanish_tone_rules_read_spanish(drafting: Drafting) -> None:
+    text = "Le garantizo que llegará el viernes. Lo siento. Usted decide: esperar o cancelar. Ya he avisado a mi responsable."
+    rules = {h.rule for h in drafting.check(text, channel=Channel.EMAIL, template="first_notice", language="es")}
+    assert rules == {"overpromise", "apology-first"}
+    assert "overpromise" not in {h.rule for h in drafting.check(text, channel=Channel.EMAIL,
+                                                                 template="first_notice")}  # English rules

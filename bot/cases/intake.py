@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ class CaseIntake(BaseModel):
     customer_name: str
     customer_contact: str | None = None
     customer_timezone: str | None = None  # an IANA name; typed as a city or a zone (see timezones.py)
+    customer_language: str | None = None  # a language code ("es"); None: the workspace's
     order_ref: str
     promise: str
     promised_at: datetime
@@ -60,6 +62,16 @@ class CaseIntake(BaseModel):
     @classmethod
     def _no_detail(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("customer_language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        language = str(value).strip().lower()
+        if not re.fullmatch(r"[a-z]{2,3}", language):
+            raise ValueError("Please pick a language from the list.")
+        return language
 
     @field_validator("customer_timezone", mode="before")
     @classmethod

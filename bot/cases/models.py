@@ -58,6 +58,8 @@ class Case(Base):
     customer_tier: Mapped[str | None] = mapped_column(String(40))
     # IANA zone the customer lives in, when it isn't the workspace's: dates in customer messages use it.
     customer_timezone: Mapped[str | None] = mapped_column(String(64))
+    # The language customer messages are drafted in ("es"), when it isn't the workspace's.
+    customer_language: Mapped[str | None] = mapped_column(String(16))
     order_ref: Mapped[str] = mapped_column(Text)
     promise: Mapped[str] = mapped_column(Text)
     promised_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -55,6 +55,7 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
         customer_name=intake.customer_name,
         customer_contact=intake.customer_contact,
         customer_timezone=intake.customer_timezone,
+        customer_language=intake.customer_language,
         customer_tier=intake.customer_tier,
         order_ref=intake.order_ref,
         promise=intake.promise,

@@ -11,7 +11,7 @@ from bot.datafile import read_yaml
 from bot.drafting.composer import Drafting, template_folders
 from bot.drafting.environment import Target
 from bot.drafting.samples import samples
-from bot.drafting.templates import TemplateLibrary, TemplateProblem
+from bot.drafting.templates import BASE_LANGUAGE, TemplateLibrary, TemplateProblem
 from bot.drafting.tone import ToneRules, load_rules
 from bot.errors import ConfigError
 from bot.settings import AmendsConfig, Settings
@@ -27,24 +27,28 @@ def _config_problem(settings: Settings, loc: tuple[str, ...], message: str) -> s
 def drafting_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     folders = template_folders(config)
     library = TemplateLibrary(folders)
-    result = CheckResult(f"message templates ({len(library.refs())} in {', '.join(str(f) for f in folders)}) "
-                         "and tone rules")
+    result = CheckResult(f"message templates ({len(library.all_refs())} in {', '.join(str(f) for f in folders)}; "
+                         f"languages {', '.join(library.languages())}) and tone rules")
     result.problems += library.problems
     team = config.drafting.templates
     if team is not None and not team.is_dir():
         result.problems.append(_config_problem(settings, ("drafting", "templates"),
                                                f"{str(team)!r} is not a folder (relative to amends.yaml)"))
-    try:
-        rules = load_rules(folders, case_prefix=config.cases.id_prefix)
-    except ConfigError as exc:
-        result.problems += exc.problems
-        rules = ToneRules([])
-    drafting = Drafting(library, rules)
-    contexts = [(sample.label, sample.context(config)) for sample in samples()]
-    for ref in library.refs():
+    rules: dict[str, ToneRules] = {}
+    for language in library.languages():
+        try:
+            rules[language] = load_rules(folders, case_prefix=config.cases.id_prefix, language=language)
+        except ConfigError as exc:
+            result.problems += exc.problems
+            rules[language] = ToneRules([])
+    drafting = Drafting(library, rules[BASE_LANGUAGE], rules)
+    # Every language's templates against every sample, dates written in that language.
+    contexts = {language: [(sample.label, sample.context(config, language=language)) for sample in samples()]
+                for language in library.languages()}
+    for ref in library.all_refs():
         hinted: dict[str, list[str]] = {}
         try:
-            for label, context in contexts:
+            for label, context in contexts[ref.language]:
                 for target in Target:
                     composed = drafting.compose(ref, context, target)
                     for hint in composed.hints if target is Target.PLAIN else []:
@@ -53,6 +57,6 @@ def drafting_check(settings: Settings, config: AmendsConfig) -> CheckResult:
             result.problems.append(exc.line if exc.syntax else f"{exc.line} (with the sample case “{label}”)")
             continue
         for rule_label, labels in hinted.items():
-            result.notes.append(f"{ref.path}: tone hint “{rule_label}” on {len(labels)} of {len(contexts)} "
+            result.notes.append(f"{ref.path}: tone hint “{rule_label}” on {len(labels)} of {len(samples())} "
                                 f"sample cases (e.g. “{labels[0]}”)")
     return result

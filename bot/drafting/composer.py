@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
 
 from bot.drafting import sms
 from bot.drafting.context import DraftContext
 from bot.drafting.environment import Target
-from bot.drafting.templates import Channel, Rendered, TemplateLibrary, TemplateRef
+from bot.drafting.templates import BASE_LANGUAGE, Channel, Rendered, TemplateLibrary, TemplateRef
 from bot.drafting.tone import ToneHint, ToneRules, load_rules
 from bot.errors import NotFound
 from bot.paths import SHIPPED_TEMPLATES
@@ -22,6 +25,7 @@ class Composed:
     ref: TemplateRef
     rendered: Rendered
     hints: list[ToneHint]
+    note: str | None = None  # said to the associate, e.g. that the customer's language had no template
 
     @property
     def fingerprint(self) -> str:
@@ -42,34 +46,59 @@ def template_folders(config: AmendsConfig) -> list[Path]:
 
 
 class Drafting:
-    def __init__(self, library: TemplateLibrary, rules: ToneRules) -> None:
+    def __init__(self, library: TemplateLibrary, rules: ToneRules,
+                 language_rules: Mapping[str, ToneRules] | None = None) -> None:
         self.library = library
-        self.rules = rules
+        self.rules = rules  # the base language's
+        self.language_rules = dict(language_rules or {})
 
     @classmethod
     def load(cls, config: AmendsConfig) -> Drafting:
         """Templates and tone rules for `config`; raises ConfigError when the rules files have problems."""
         folders = template_folders(config)
-        return cls(TemplateLibrary(folders), load_rules(folders, case_prefix=config.cases.id_prefix))
+        library = TemplateLibrary(folders)
+        prefix = config.cases.id_prefix
+        return cls(library, load_rules(folders, case_prefix=prefix),
+                   {language: load_rules(folders, case_prefix=prefix, language=language)
+                    for language in library.languages() if language != BASE_LANGUAGE})
 
-    def choose(self, name: str | None, channel: Channel) -> TemplateRef:
-        """The template `name` for `channel`, else the channel's first template (names differ by channel)."""
+    def rules_for(self, language: str) -> ToneRules:
+        return self.language_rules.get(language, self.rules)
+
+    def choose(self, name: str | None, channel: Channel, language: str = BASE_LANGUAGE) -> TemplateRef:
+        """The template `name` for `channel` (else the channel's first: names differ by channel), in
+        `language` when it has that template, else in the base language (`ref.language` tells which)."""
         refs = self.library.refs(channel)
         if not refs:
             raise NotFound(f"There are no {channel.label.lower()} templates. Ask your Amends admin to add one "
                            f"to the message templates folder.")
-        return next((r for r in refs if r.name == name), refs[0])
+        ref = next((r for r in refs if r.name == name), refs[0])
+        return self.library.in_language(ref, language) or ref
 
     def compose(self, ref: TemplateRef, context: DraftContext, target: Target = Target.PLAIN) -> Composed:
         rendered = self.library.render(ref, context.as_mapping(), target)
+        rules = self.rules_for(ref.language)
         if ref.channel is Channel.SMS:
-            rendered = Rendered(None, sms.fit(rendered.body, self.rules.max_chars(Channel.SMS) or sms.SMS_LIMIT))
-        hints = self.check(rendered.text, channel=ref.channel, template=ref.name) \
+            rendered = Rendered(None, sms.fit(rendered.body, rules.max_chars(Channel.SMS) or sms.SMS_LIMIT))
+        hints = self.check(rendered.text, channel=ref.channel, template=ref.name, language=ref.language) \
             if ref.channel.customer_facing else []
         return Composed(ref, rendered, hints)
 
-    def check(self, text: str, *, channel: Channel, template: str | None) -> list[ToneHint]:
-        return self.rules.check(text, channel=channel, template=template)
+    def check(self, text: str, *, channel: Channel, template: str | None,
+              language: str = BASE_LANGUAGE) -> list[ToneHint]:
+        return self.rules_for(language).check(text, channel=channel, template=template)
+
+
+def workspace_language(config: AmendsConfig) -> str:
+    return Locale.parse(config.workspace.locale).language
+
+
+def language_name(language: str) -> str:
+    """"es" -> "Spanish", for the associate."""
+    try:
+        return Locale.parse(language).english_name or language
+    except (UnknownLocaleError, ValueError):
+        return language
 
 
 @functools.lru_cache(maxsize=8)

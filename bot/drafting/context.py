@@ -3,6 +3,7 @@
 Everything a template sees is built here, in one place, from plain values. The variables:
 
     customer.name, customer.contact (or None), customer.timezone          - as typed at intake
+    customer.language ("en", "es": the language of the draft; dates are written in it)
     order.ref, order.promise, order.value (Amount or None)
     order.promised (When), order.new_date (When or None), order.overdue (true/false),
     order.kind ("goods", "service" or "visit": what was promised; the wording follows it)
@@ -124,6 +125,7 @@ class CustomerView:
     name: str
     contact: str | None
     timezone: str
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -251,14 +253,15 @@ def done_view(facts: RecordedFacts, contacted_at: datetime | None) -> DoneView:
 
 
 def build_context(case: Case, *, config: AmendsConfig, associate: Associate, offers: OfferFacts | None = None,
-                  facts: RecordedFacts | None = None, personal_care: bool = False,
+                  facts: RecordedFacts | None = None, personal_care: bool = False, language: str = "en",
                   now: datetime) -> DraftContext:
+    """What a template sees; `language` is the draft's (its dates are written in it)."""
     offers = offers or OfferFacts()
     zone = customer_zone(case, config)
     currency = config.workspace.currency
 
     def when(instant: datetime | None) -> When | None:
-        return When.of(instant, zone, now=now) if instant is not None else None
+        return When.of(instant, zone, now=now, language=language) if instant is not None else None
 
     def money(value: Decimal | None) -> Amount | None:
         return Amount(value, currency, config.workspace.locale) if value is not None else None
@@ -270,7 +273,8 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
     cause = Cause(case.cause)
     return DraftContext(
         customer=CustomerView(name=inline(case.customer_name, SHORT) or "there",
-                              contact=inline(case.customer_contact, SHORT), timezone=zone.key),
+                              contact=inline(case.customer_contact, SHORT), timezone=zone.key,
+                              language=language),
         order=OrderView(
             ref=inline(case.order_ref, SHORT) or "",
             promise=mid_sentence(inline(case.promise, MEDIUM) or ""),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.models import Case
 from bot.drafting.context import DoneFact, RecordedFacts
+from bot.drafting.templates import BASE_LANGUAGE
 from bot.playbooks import service as playbooks
 from bot.playbooks.models import CheckOutcome
 
@@ -16,10 +17,12 @@ from bot.playbooks.models import CheckOutcome
 DONE_OUTCOMES = {CheckOutcome.TRIED, CheckOutcome.WORKED}
 
 
-def facts_for(session: Session, case: Case) -> RecordedFacts:
-    return RecordedFacts(
-        done=tuple(DoneFact(check.say, check.recorded_at, worked=check.outcome is CheckOutcome.WORKED)
-                   for check in playbooks.recorded_checks(session, case.id)
-                   if check.say and check.outcome in DONE_OUTCOMES),
-        manager_alerted_at=playbooks.escalated_at(session, case.id),
-    )
+def facts_for(session: Session, case: Case, language: str = BASE_LANGUAGE) -> RecordedFacts:
+    """What the log records as done, worded in `language` (a check with no words in it is not said)."""
+    done = []
+    for check in playbooks.recorded_checks(session, case.id):
+        said = check.say.get(language) if isinstance(check.say, dict) else \
+            (check.say if language == BASE_LANGUAGE else None)
+        if said and check.outcome in DONE_OUTCOMES:
+            done.append(DoneFact(said, check.recorded_at, worked=check.outcome is CheckOutcome.WORKED))
+    return RecordedFacts(done=tuple(done), manager_alerted_at=playbooks.escalated_at(session, case.id))

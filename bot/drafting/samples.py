@@ -8,7 +8,7 @@ or nothing recorded at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -40,9 +40,25 @@ class Sample:
     facts: RecordedFacts = RecordedFacts()
     personal_care: bool = False
 
-    def context(self, config: AmendsConfig, *, now: datetime = NOW) -> DraftContext:
-        return build_context(self.case, config=config, associate=self.associate, offers=self.offers,
-                             facts=self.facts, personal_care=self.personal_care, now=now)
+    def context(self, config: AmendsConfig, *, now: datetime = NOW, language: str = "en") -> DraftContext:
+        """The sample as a case in `language` would be drafted: its typed words in that language too (in a
+        real case the playbooks' and the team's own words are)."""
+        words = SAMPLE_WORDS.get(language, {})
+
+        def say(text: str | None) -> str | None:
+            return words.get(text, text) if text else text
+
+        case, offers, facts = self.case, self.offers, self.facts
+        if words:
+            case = sample_case(**{c.key: getattr(case, c.key) for c in Case.__table__.columns
+                                  if c.key not in {"promise"}}, promise=say(case.promise))
+            offers = replace(offers, alternatives=tuple(replace(a, title=say(a.title) or a.title,
+                                                                description=say(a.description))
+                                                        for a in offers.alternatives),
+                             incentive=say(offers.incentive), gift=say(offers.gift))
+            facts = replace(facts, done=tuple(replace(f, say=say(f.say) or f.say) for f in facts.done))
+        return build_context(case, config=config, associate=self.associate, offers=offers, facts=facts,
+                             personal_care=self.personal_care, language=language, now=now)
 
 
 def sample_case(**overrides: object) -> Case:
@@ -69,6 +85,31 @@ FULL_OFFERS = OfferFacts(alternatives=(GRAPHITE, PRO), incentive="a free set of 
 OTHER_STORES = DoneFact("checked our other stores", NOW - timedelta(hours=2))
 EXPRESS = DoneFact("asked our supplier for an express shipment", NOW - timedelta(hours=1))
 CHECKED = RecordedFacts(done=(OTHER_STORES, EXPRESS), manager_alerted_at=NOW - timedelta(minutes=30))
+
+
+# The samples' own words in the languages templates are shipped in, so `amends check` shows a whole
+# message in that language.
+SAMPLE_WORDS = {"es": {
+    "12 office chairs for the Leeds site": "12 sillas de oficina para la sede de Leeds",
+    "Paid telephone training for your support team": "formación telefónica de pago para su equipo de soporte",
+    "Repair of the copier in the print room": "reparación de la fotocopiadora de la sala de impresión",
+    "the same chair in graphite": "la misma silla en grafito", "the Pro model": "el modelo Pro",
+    "with adjustable arms": "con brazos regulables", "a free set of castors": "un juego de ruedas gratis",
+    "free delivery on your next order": "el envío gratis en su próximo pedido",
+    "10% off your next order": "un 10 % de descuento en su próximo pedido",
+    "checked our other stores": "revisado nuestras otras tiendas",
+    "asked our supplier for an express shipment": "pedido a nuestro proveedor un envío urgente",
+    "asked our other trainers whether one of them could lead it":
+        "preguntado a nuestros otros formadores si alguno podía impartirla",
+    "asked for the part to be sent by express courier": "pedido que la pieza se envíe por mensajería urgente",
+    "a new session at a time you choose": "una nueva sesión a la hora que usted elija",
+    "a recording of the full session, with a live call for your questions":
+        "la grabación de la sesión completa, con una llamada en directo para sus preguntas",
+    "a credit on your next session with us": "un crédito para su próxima sesión con nosotros",
+    "a loan machine, free of charge, until yours is repaired":
+        "una máquina de préstamo, sin coste, hasta que la suya esté reparada",
+    "a free call-out on this repair": "el desplazamiento gratis en esta reparación",
+}}
 
 
 def samples() -> list[Sample]:
@@ -104,7 +145,7 @@ def samples() -> list[Sample]:
                sample_case(promise="Repair of the copier in the print room", order_ref="SR-7702",
                            cause="supplier-delay", cause_detail="from-abroad", promise_kind="visit"),
                OfferFacts(alternatives=(Alternative("a loan machine, free of charge, until yours is repaired"),),
-                          gift="no call-out fee on this repair"),
+                          gift="a free call-out on this repair"),
                facts=RecordedFacts(done=(DoneFact("asked for the part to be sent by express courier",
                                                   NOW - timedelta(hours=1)),))),
         Sample("customer cancelled", sample_case(status=CaseStatus.RESOLVED, outcome=Outcome.CANCELLED,

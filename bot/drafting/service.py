@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.cases import service as cases
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, Outcome
-from bot.drafting.composer import Composed, Drafting, drafting_for
+from bot.drafting.composer import Composed, Drafting, drafting_for, language_name, workspace_language
 from bot.drafting.context import Associate, build_context
 from bot.drafting.environment import Target
 from bot.drafting.facts import facts_for
@@ -57,10 +57,17 @@ def compose_for_case(session: Session, drafting: Drafting, case_id: int, *, conf
     the case's log records as done. `personal_care`: the associate offers to look after the next order."""
     case = cases.get_case(session, case_id)
     channel = channel or suggested_channel(session, case_id)
-    ref = drafting.choose(template or suggested_template(case), channel)
+    wanted = case.customer_language or workspace_language(config)
+    ref = drafting.choose(template or suggested_template(case), channel, wanted)
     context = build_context(case, config=config, associate=associate, offers=offers_for(session, case),
-                            facts=facts_for(session, case), personal_care=personal_care, now=now)
-    return case, drafting.compose(ref, context)
+                            facts=facts_for(session, case, ref.language), personal_care=personal_care,
+                            language=ref.language,
+                            now=now)
+    composed = drafting.compose(ref, context)
+    if ref.language != wanted:
+        composed = replace(composed, note=f"There is no {language_name(wanted)} {ref.channel.label.lower()} "
+                                          f"“{ref.label}” yet, so this draft is in {language_name(ref.language)}.")
+    return case, composed
 
 
 def manager_summary(session: Session, case_id: int, *, config: AmendsConfig, now: datetime,

@@ -1,6 +1,8 @@
 """Message templates: found in folders, rendered for a channel, problems located by file and line.
 
-A template is a file `<name>.<channel>.j2`, e.g. `first_notice.email.j2`. The shipped ones live in
+A template is a file `<name>.<channel>.j2`, e.g. `first_notice.email.j2`, written in English (the base
+language); `<name>.<channel>.<language>.j2` (`first_notice.phone.es.j2`) is the same template in another
+language, used for customers who speak it (a language without its own file falls back to the base). The shipped ones live in
 `message_templates/`; a team adds its own folder (amends.yaml `drafting.templates`), where a new name adds
 a template and an existing name replaces the shipped one. Files starting with `_` are shared pieces
 (`{% include %}` / `{% import %}`) and are looked up in the team folder first too, so a team can reword
@@ -22,7 +24,8 @@ from jinja2 import FileSystemLoader, Template, TemplateSyntaxError
 from bot.drafting.environment import DraftEnvironment, Target, make_environment, render_capped
 from bot.errors import AmendsError
 
-TEMPLATE_FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]{0,40})\.(?P<channel>[a-z]+)\.j2$")
+TEMPLATE_FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]{0,40})\.(?P<channel>[a-z]+)(?:\.(?P<language>[a-z]{2,3}))?\.j2$")
+BASE_LANGUAGE = "en"  # the language of templates without a language in their name
 SUBJECT = re.compile(r"^Subject:[ \t]*(?P<subject>.*)$")
 # The recovery sequence first, then anything a team adds, alphabetically.
 SHIPPED_ORDER = ("first_notice", "status_update", "delivered", "cancellation", "manager_summary")
@@ -51,6 +54,7 @@ class TemplateRef:
     name: str
     channel: Channel
     path: Path
+    language: str = BASE_LANGUAGE
 
     @property
     def filename(self) -> str:
@@ -62,7 +66,8 @@ class TemplateRef:
 
     @property
     def key(self) -> str:
-        return f"{self.name}.{self.channel.value}"
+        suffix = "" if self.language == BASE_LANGUAGE else f".{self.language}"
+        return f"{self.name}.{self.channel.value}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,9 @@ def or_list(items: Iterable[Any], last: str = "or") -> str:
     return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
-def and_list(items: Iterable[Any]) -> str:
-    return or_list(items, "and")
+def and_list(items: Iterable[Any], word: str = "and") -> str:
+    """`and_list("y")` for another language's "and"."""
+    return or_list(items, word)
 
 
 FILTERS = {"or_list": or_list, "and_list": and_list}
@@ -125,7 +131,7 @@ class TemplateLibrary:
     def __init__(self, folders: Sequence[Path]) -> None:
         self.folders = [Path(f) for f in folders]
         self.problems: list[str] = []  # files whose names don't follow the rules
-        found: dict[tuple[str, Channel], TemplateRef] = {}
+        found: dict[tuple[str, Channel, str], TemplateRef] = {}
         for folder in self.folders:
             for path in sorted(folder.glob("*.j2")):
                 if path.name.startswith("_"):
@@ -134,11 +140,14 @@ class TemplateLibrary:
                 channel = match and next((c for c in Channel if c.value == match["channel"]), None)
                 if not match or channel is None:
                     self.problems.append(
-                        f"{path}: a template's name is <name>.<channel>.j2 with a lower-case name and a "
-                        f"channel among {', '.join(c.value for c in Channel)} (shared pieces start with _)")
+                        f"{path}: a template's name is <name>.<channel>.j2 (or <name>.<channel>.<language>.j2, "
+                        f"like first_notice.phone.es.j2) with a lower-case name and a channel among "
+                        f"{', '.join(c.value for c in Channel)} (shared pieces start with _)")
                     continue
-                found[(match["name"], channel)] = TemplateRef(match["name"], channel, path)
-        self._refs = sorted(found.values(), key=_order)
+                language = match["language"] or BASE_LANGUAGE
+                found[(match["name"], channel, language)] = TemplateRef(match["name"], channel, path, language)
+        self._all = sorted(found.values(), key=_order)
+        self._refs = [r for r in self._all if r.language == BASE_LANGUAGE]
         # Jinja looks in the team folder first, so a team's shared piece also replaces the shipped one.
         loader = FileSystemLoader([str(f) for f in reversed(self.folders)])
         self._envs: dict[Target, DraftEnvironment] = {
@@ -146,7 +155,23 @@ class TemplateLibrary:
         }
 
     def refs(self, channel: Channel | None = None) -> list[TemplateRef]:
+        """The templates to pick from (one per name and channel, in the base language)."""
         return [r for r in self._refs if channel is None or r.channel == channel]
+
+    def all_refs(self) -> list[TemplateRef]:
+        """Every file, each language's included (what `amends check` renders)."""
+        return list(self._all)
+
+    def languages(self) -> list[str]:
+        """The languages customers can be written to: the base one and every one with a template."""
+        return [BASE_LANGUAGE, *sorted({r.language for r in self._all} - {BASE_LANGUAGE})]
+
+    def in_language(self, ref: TemplateRef, language: str) -> TemplateRef | None:
+        """`ref` in `language`, or None when that language has no file for it."""
+        if language == ref.language:
+            return ref
+        return next((r for r in self._all if (r.name, r.channel, r.language) == (ref.name, ref.channel, language)),
+                    None)
 
     def names(self, channel: Channel) -> list[str]:
         return [r.name for r in self.refs(channel)]
@@ -183,9 +208,9 @@ class TemplateLibrary:
         return self._envs[target].get_template(ref.filename)
 
 
-def _order(ref: TemplateRef) -> tuple[int, str, int]:
+def _order(ref: TemplateRef) -> tuple[int, str, int, bool, str]:
     rank = SHIPPED_ORDER.index(ref.name) if ref.name in SHIPPED_ORDER else len(SHIPPED_ORDER)
-    return rank, ref.name, list(Channel).index(ref.channel)
+    return rank, ref.name, list(Channel).index(ref.channel), ref.language != BASE_LANGUAGE, ref.language
 
 
 def _where(exc: BaseException, ref: TemplateRef) -> str:

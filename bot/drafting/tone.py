@@ -1,6 +1,8 @@
 """The tone check: hints on a draft, never a block (domain code, no Slack).
 
-Rules are data (`tone_rules.yaml` in each template folder: the shipped one in message_templates/, and
+Rules are data, one file per language (`tone_rules.yaml` for the base language, English;
+`tone_rules.es.yaml` for Spanish messages, and so on; each language's file stands alone, as its phrases
+do), in each template folder: the shipped one in message_templates/, and
 optionally the team's, whose rules add to the shipped ones, replace one with the same id, or switch one
 off with `disable: [id, ...]`). Four kinds of rule:
 
@@ -38,7 +40,7 @@ from pydantic import (
 
 from bot.datafile import read_yaml, validation_problems
 from bot.drafting import sms
-from bot.drafting.templates import CUSTOMER_CHANNELS, Channel
+from bot.drafting.templates import BASE_LANGUAGE, CUSTOMER_CHANNELS, Channel
 from bot.errors import ConfigError
 
 RULES_FILE = "tone_rules.yaml"
@@ -201,15 +203,19 @@ def _apply(compiled: _Compiled, text: str, channel: Channel) -> ToneHint | None:
 # ---------------------------------------------------------------------- loading
 
 
-def load_rules(folders: Sequence[Path], *, case_prefix: str = "AM") -> ToneRules:
-    """Rules from each folder's tone_rules.yaml (later folders add, replace by id, or disable).
+def rules_file(language: str = BASE_LANGUAGE) -> str:
+    return RULES_FILE if language == BASE_LANGUAGE else f"tone_rules.{language}.yaml"
+
+
+def load_rules(folders: Sequence[Path], *, case_prefix: str = "AM", language: str = BASE_LANGUAGE) -> ToneRules:
+    """Rules from each folder's tone rules file for `language` (later folders add, replace by id, or disable).
 
     Raises ConfigError listing every problem with its file and line.
     """
     merged: dict[str, ToneRule] = {}
     problems: list[str] = []
     for folder in folders:
-        path = Path(folder) / RULES_FILE
+        path = Path(folder) / rules_file(language)
         if not path.exists():
             continue
         try:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 MAX_STEPS = 15       # on either path: the steps a case can follow, start to finish
 MAX_CHECKS = 10
@@ -143,9 +143,12 @@ class Check(_Strict):
 
     id: Id
     title: Annotated[str, _one_line(CHECK_TITLE_LENGTH)]
-    # How a message to the customer says this was done once it was tried ("checked our other stores");
-    # a check without it is never mentioned to the customer.
-    say: Annotated[str, _one_line(CHECK_SAY_LENGTH)] | None = None
+    # How a message to the customer says this was done once it was tried ("checked our other stores"), in
+    # the base language, or by language ({en: checked our other stores, es: he revisado otras tiendas});
+    # a check without it (in the draft's language) is never mentioned to the customer.
+    say: (Annotated[str, _one_line(CHECK_SAY_LENGTH)]
+          | dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")], Annotated[str, _one_line(CHECK_SAY_LENGTH)]]
+          | None) = None
 
 
 class Step(_Strict):

@@ -410,7 +410,7 @@ class RecordedCheck:
 
     check_id: str
     title: str
-    say: str | None        # how a customer message says it was done (None: not said to customers)
+    say: str | dict[str, str] | None  # how a customer message says it was done (by language, or base)
     outcome: CheckOutcome
     recorded_at: datetime
 

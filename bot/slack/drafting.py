@@ -84,7 +84,8 @@ def register(wiring: Wiring) -> None:
         subject, text = _typed(view, meta)
         drafting = drafting_for(deps.config)
         case = _load_case(wiring, meta.case_id)
-        hints = drafting.check(Rendered(subject, text).text, channel=meta.channel, template=meta.template)
+        hints = drafting.check(Rendered(subject, text).text, channel=meta.channel, template=meta.template,
+                               language=meta.language)
         screen = _screen(drafting, case, meta, subject, text, hints)
         _update(client, view, blocks.draft_modal(screen, deps.config))
 
@@ -97,7 +98,8 @@ def register(wiring: Wiring) -> None:
         meta = DraftModalMeta.decode(view.get("private_metadata"))
         subject, text = _typed(view, meta)
         drafting = drafting_for(deps.config)
-        hints = drafting.check(Rendered(subject, text).text, channel=meta.channel, template=meta.template)
+        hints = drafting.check(Rendered(subject, text).text, channel=meta.channel, template=meta.template,
+                               language=meta.language)
         edited = meta.edited or fingerprint(subject, text) != meta.fingerprint
         try:
             with deps.db.transaction() as session:
@@ -210,16 +212,17 @@ def _compose(wiring: Wiring, drafting: Drafting, case_id: int, associate: Associ
             return _screen(drafting, case, meta, None, "", [], problem=exc.user_message)
     rendered = composed.rendered
     meta = DraftModalMeta(case_id=case_id, template=composed.ref.name, channel=composed.ref.channel,
-                          revision=revision, fingerprint=composed.fingerprint, personal=personal)
-    return _screen(drafting, case, meta, rendered.subject, rendered.body, composed.hints)
+                          revision=revision, fingerprint=composed.fingerprint, personal=personal,
+                          language=composed.ref.language)
+    return _screen(drafting, case, meta, rendered.subject, rendered.body, composed.hints, note=composed.note)
 
 
 def _screen(drafting: Drafting, case: Any, meta: DraftModalMeta, subject: str | None, body: str,
-            hints: Any, problem: str | None = None) -> DraftScreen:
+            hints: Any, problem: str | None = None, note: str | None = None) -> DraftScreen:
     channels = [c for c in CUSTOMER_CHANNELS if drafting.library.refs(c)]
     templates: list[TemplateRef] = drafting.library.refs(meta.channel)
     return DraftScreen(case=case, channels=channels, templates=templates, meta=meta, subject=subject, body=body,
-                       hints=list(hints), problem=problem)
+                       hints=list(hints), problem=problem, note=note)
 
 
 def _redraft(client: WebClient, wiring: Wiring, body: dict[str, Any], meta: DraftModalMeta) -> None:

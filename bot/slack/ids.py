@@ -40,6 +40,7 @@ class IntakeField(StrEnum):
     CUSTOMER_NAME = "customer_name"
     CUSTOMER_CONTACT = "customer_contact"
     CUSTOMER_TIMEZONE = "customer_timezone"
+    CUSTOMER_LANGUAGE = "customer_language"
     ORDER_REF = "order_ref"
     PROMISE = "promise"
     PROMISE_KIND = "promise_kind"

@@ -20,6 +20,7 @@ from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
 from bot.cases.severity import Severity
+from bot.drafting.composer import drafting_for, language_name, workspace_language
 from bot.money import format_amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
@@ -73,6 +74,7 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
                     placeholder="e.g. New York, or America/New_York",
                     hint=f"Only if it isn't {config.workspace.timezone}: the nearest big city. Messages to the "
                          "customer give dates in their time."),
+        _language_input(config),
         _text_input(IntakeField.ORDER_REF, "Order or reference", placeholder="e.g. SO-18342"),
         _text_input(IntakeField.PROMISE, "What was promised", multiline=True,
                     placeholder="e.g. 12 office chairs delivered to the Leeds site"),
@@ -108,6 +110,18 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
                     placeholder="Anything else: what the customer said, what you've tried"),
     ]
     return base.modal(title=INTAKE_TITLE, blocks=blocks, callback_id=Callback.CASE_INTAKE, submit="Save case")
+
+
+def _language_input(config: AmendsConfig) -> InputBlock:
+    """The languages there are templates in; left empty, the workspace's."""
+    drafting = drafting_for(config)
+    options = [base.option(language_name(code), code) for code in drafting.library.languages()][:100]
+    return InputBlock(block_id=IntakeField.CUSTOMER_LANGUAGE, label=base.plain("Customer's language"), optional=True,
+                      element=StaticSelectElement(action_id=IntakeField.CUSTOMER_LANGUAGE,
+                                                  placeholder=base.plain(language_name(workspace_language(config))),
+                                                  options=options),
+                      hint=base.plain("Messages to the customer are drafted in it; if empty, "
+                                      f"{language_name(workspace_language(config))}."))
 
 
 def intake_errors(fields: dict[str, str]) -> dict[str, str]:

@@ -45,6 +45,7 @@ class DraftModalMeta(Metadata):
     fingerprint: str = ""   # of the text as rendered, to tell whether the associate changed it
     edited: bool = False    # reopened from a draft the associate had already changed
     personal: bool = False  # the associate offers to look after the customer's next order personally
+    language: str = "en"    # the draft's language, whose tone rules read the edits
 
 
 class DraftRef(Metadata):
@@ -63,6 +64,7 @@ class DraftScreen:
     body: str
     hints: Sequence[ToneHint]
     problem: str | None = None  # why the template could not be drafted, said to the associate
+    note: str | None = None     # e.g. the customer's language has no such template yet
 
 
 # ---------------------------------------------------------------------- the modal
@@ -95,6 +97,8 @@ def draft_modal(screen: DraftScreen, config: AmendsConfig) -> dict[str, Any]:
     blocks.append(ActionsBlock(block_id="draft_pick", elements=pick))
     if screen.problem:
         blocks.append(base.section(f":warning: {screen.problem}"))
+    if screen.note:
+        blocks.append(base.context(f":globe_with_meridians: {escape_mrkdwn(screen.note)}"))
     if current is Channel.EMAIL:
         blocks.append(_text_input(DraftField.SUBJECT.at(meta.revision), "Subject", screen.subject or "",
                                   max_length=MAX_SUBJECT, multiline=False))
