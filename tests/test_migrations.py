@@ -49,3 +49,23 @@ def test_0009_counts_the_filter_words_of_entries_indexed_before_it(empty_url: st
             assert conn.execute(text("SELECT count(*) FROM knowledge_entries")).scalar() == 3
     finally:
         engine.dispose()
+
+
+def test_0014_keeps_customer_apart_from_customs_in_entries_indexed_before_it(empty_url: str) -> None:
+    command.upgrade(alembic_config(empty_url), "0010_home_digest")
+    engine = create_engine(normalize_url(empty_url))
+    index = text("UPDATE knowledge_entries SET index_body = :body WHERE source_key = :key")
+    try:
+        with engine.begin() as conn:
+            for n, body in enumerate(["customer customers waited", "held at customs", "the customer"]):
+                conn.execute(ENTRY, {"key": f"slack:C1:{n}", "ts": f"{n}.0", "cause": None, "facets": ""})
+                conn.execute(index, {"body": body, "key": f"slack:C1:{n}"})
+            conn.execute(text("INSERT INTO knowledge_terms (term, entries) VALUES ('customer', 2), ('customs', 1)"))
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            bodies = conn.execute(text("SELECT index_body FROM knowledge_entries ORDER BY id")).scalars().all()
+            assert bodies == ["customerz customerz waited", "held at customs", "the customerz"]
+            terms = dict(conn.execute(text("SELECT term, entries FROM knowledge_terms")).all())
+            assert terms == {"customerz": 2, "customs": 1}
+    finally:
+        engine.dispose()

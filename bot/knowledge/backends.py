@@ -4,8 +4,8 @@ Both answer the same question: at most `limit` live entries (`Candidate`: the id
 reads) matching a boolean query over word groups (every group, or any), within the filters, each saying
 which of some narrower queries it also matches. Each group is a set of alternatives - the word as
 typed, its corrections and its synonyms - and an alternative of several words is a phrase. Words are
-normalised (`text.normalize`: lowercase ASCII letters and digits) before they get here, so they can be
-quoted into either query language safely.
+normalised (`text.normalize`: lowercase letters and digits of any script) before they get here, so they
+can be quoted into either query language safely.
 
 The matches come newest first (highest id), `limit` of them, never ordered by the engines' relevance:
 ordering by bm25 or ts_rank scores every match before the LIMIT applies - FTS5's bm25 even counts each

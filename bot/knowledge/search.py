@@ -47,7 +47,7 @@ from bot.knowledge.backends import (
 from bot.knowledge.models import Entry
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.synonyms import Synonyms
-from bot.knowledge.text import MIN_TERM, STOPWORDS, counted_facet, fold, lexeme, stem
+from bot.knowledge.text import MIN_TERM, PINNED, STOPWORDS, counted_facet, display_word, fold, lexeme, stem
 from bot.knowledge.vocabulary import Speller, corrections
 
 log = logging.getLogger(__name__)
@@ -278,7 +278,8 @@ class SearchEngine:
         entries = {e.id: e for e in session.scalars(statement, {"ids": ids})} if ids else {}
         hits = [Hit(entries[s.entry_id], scorer.matched(entries[s.entry_id]), s.exact)
                 for s in shown if s.entry_id in entries]
-        return SearchPage(hits, len(ranked), offset, filters.upto_id, corrected)
+        shown_corrections = {old: display_word(new) for old, new in corrected.items()}
+        return SearchPage(hits, len(ranked), offset, filters.upto_id, shown_corrections)
 
 
 @functools.cache
@@ -360,7 +361,9 @@ def _has(alt: _Alt, text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _word_form(word: str) -> re.Pattern[str]:
     """The word or another form of it (same light stem, a short ending): deliver, delivery, deliveries."""
-    return re.compile(r"(?<![a-z0-9])" + re.escape(stem(word)) + r"[a-z]{0,5}(?![a-z0-9])")
+    if word.isascii():  # the common case, and the cheaper pattern (normalised words are space-separated)
+        return re.compile(r"(?<![a-z0-9])" + re.escape(stem(word)) + r"[a-z]{0,5}(?![a-z0-9])")
+    return re.compile(r"(?<![^\W_])" + re.escape(stem(word)) + r"[^\W\d_]{0,5}(?![^\W_])")
 
 
 _WORD = re.compile(r"\w+")
@@ -368,7 +371,8 @@ _WORD = re.compile(r"\w+")
 
 def snippet(body: str, matched: frozenset[str], *, width: int = 220) -> list[tuple[str, bool]]:
     """A window of `body` around the first matched word, as (text, is_match) pieces, for highlighting."""
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(body) if stem(fold(m.group())) in matched]
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(body)
+             if stem(PINNED.get(fold(m.group()), fold(m.group()))) in matched]
     start = 0
     if spans and spans[0][0] > width // 3:
         start = body.rfind(" ", 0, spans[0][0] - width // 4) + 1

@@ -1,7 +1,12 @@
-"""Text as the index sees it: folded to lowercase ASCII words, the same way for entries and queries.
+"""Text as the index sees it: folded to lowercase words without accents, in any script, the same way for
+entries and queries.
 
 Both full-text engines get this normalised text, so SQLite and PostgreSQL tokenise the same words, and
-the rerank compares like with like. `stem` is a light English suffix stripper used only for ranking
+the rerank compares like with like. Every script is kept: "Задержка доставки" and "καθυστέρηση" are
+words (accents go, so "καθυστερηση" and "cafe" find "καθυστέρηση" and "café"); Chinese and Japanese, which
+have no spaces between words, are indexed as overlapping pairs of characters ("配送の遅延" -> 配送 送の の遅
+遅延), so any exact run of two or more of their characters finds the entry. A few words an English
+stemmer would merge with a different word keep their own form ("customer" is not "customs", see PINNED). `stem` is a light English suffix stripper used only for ranking
 ("deliveries" and "delivered" count as a match for "delivery"); the engines stem with their own
 Porter/Snowball stemmers when they match.
 """
@@ -15,8 +20,17 @@ from collections.abc import Iterable
 
 import snowballstemmer
 
-_WORD = re.compile(r"[a-z0-9]+")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")         # letters and digits of any script
+_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+# Scripts written without spaces between words: Han, Hiragana, Katakana (and their half-width forms).
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+
+# Words Porter/Snowball English (FTS5's porter tokenizer, PostgreSQL's english configuration) would stem to
+# another word's stem: "customer" and "customers" become "custom", as "customs" does. Indexed and queried
+# in a form the stemmers leave alone; `display_word` turns it back.
+PINNED = {"customer": "customerz", "customers": "customerz"}
+_UNPINNED = {pinned: word for word, pinned in PINNED.items() if word == pinned[:-1]}
 
 # Words too common to narrow a search. Dropped from queries (never from the index, so phrases still match).
 STOPWORDS = frozenset("""
@@ -32,18 +46,40 @@ MIN_TERM, MAX_TERM = 3, 32
 
 
 def fold(text: str) -> str:
-    """Lowercase ASCII: accents removed (café -> cafe), everything else kept."""
+    """Lowercase, accents removed (café -> cafe, καθυστέρηση -> καθυστερηση), every script kept."""
+    if text.isascii():  # most text: nothing to decompose (3x faster than the general path)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _pairs(run: str) -> str:
+    """A run of unspaced script as overlapping pairs of characters: an exact run of 2+ finds it."""
+    if len(run) < 2:
+        return run
+    return " ".join(run[i:i + 2] for i in range(len(run) - 1))
 
 
 def normalize(text: str) -> str:
     """Words separated by single spaces: what is indexed and what the rerank compares."""
-    return _NOT_WORD.sub(" ", fold(text)).strip()
+    folded = fold(text)
+    if folded.isascii():
+        normalized = _NOT_ASCII_WORD.sub(" ", folded).strip()
+    else:
+        spaced = _UNSPACED.sub(lambda m: f" {_pairs(m.group())} ", folded)
+        normalized = _NOT_WORD.sub(" ", spaced).strip()
+    if "customer" in normalized:  # the only PINNED words' common start: the join is skipped otherwise
+        normalized = " ".join(PINNED.get(w, w) for w in normalized.split())
+    return normalized
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    return normalize(text).split()
+
+
+def display_word(word: str) -> str:
+    """A normalised word as a person reads it ("customerz" -> "customer")."""
+    return _UNPINNED.get(word, word)
 
 
 def vocabulary_terms(normalized: str) -> set[str]:
@@ -57,7 +93,7 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er"
 def facet(name: str, value: str) -> str:
     """A filter value as one word of the full-text index: facet("cause", "stock-out") == "causestockout".
     The migration 0008_knowledge_facets builds the same words in SQL."""
-    return name + _NOT_WORD.sub("", value.lower())
+    return name + _NOT_ASCII_WORD.sub("", value.lower())
 
 
 def entry_facets(kind: str, cause: str | None, channel_id: str | None, author_id: str | None) -> str:
