@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.cases import service as cases
 from bot.sandbox.fake_slack import ViewRecord
 from tests.support import ASSOCIATE, Harness, all_text
-from tests.test_draft_slack import body_label, body_of, open_draft
+from tests.test_draft_slack import body_label, body_of, open_draft, posted_drafts
 from tests.test_playbooks import Checklist
 
 DRAFT = "draft_message"
@@ -120,9 +119,11 @@ def test_an_update_says_what_was_done_since_the_customer_was_told(harness: Harne
     case = harness.open_case(**TV)
     checklist = Checklist(harness, case.id)
     checklist.check("other-location", "tried")
-    with harness.amends.db.transaction() as session:
-        cases.record_customer_contacted(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
-                                        channel="phone", hooks=harness.hooks_without_guards())
+    view = open_draft(harness, case)  # the first notice, sent and marked so
+    harness.driver.submit(view.id)
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    harness.driver.click(ASSOCIATE, "draft_mark_sent", message=posted)
+    harness.fake.wait_for(lambda: harness.case(case.id).customer_contacted_at)
     harness.clock.advance(timedelta(hours=2))
     view = open_draft(harness, case)
     assert "before you have to ask" in body_of(view) and "Since we last spoke" not in body_of(view)
