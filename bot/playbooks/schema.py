@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_serializer
 
 MAX_STEPS = 15       # on either path: the steps a case can follow, start to finish
 MAX_CHECKS = 10
@@ -146,9 +146,18 @@ class Check(_Strict):
     # How a message to the customer says this was done once it was tried ("checked our other stores"), in
     # the base language, or by language ({en: checked our other stores, es: he revisado otras tiendas});
     # a check without it (in the draft's language) is never mentioned to the customer.
-    say: (Annotated[str, _one_line(CHECK_SAY_LENGTH)]
-          | dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")], Annotated[str, _one_line(CHECK_SAY_LENGTH)]]
-          | None) = None
+    # Kept as (language, words) pairs, so the frozen model stays hashable; written out as a mapping.
+    say: Annotated[
+        Annotated[str, _one_line(CHECK_SAY_LENGTH)]
+        | tuple[tuple[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")],
+                      Annotated[str, _one_line(CHECK_SAY_LENGTH)]], ...]
+        | None,
+        BeforeValidator(lambda v: tuple(v.items()) if isinstance(v, dict) else v),
+    ] = None
+
+    @field_serializer("say")
+    def _say_as_mapping(self, say: str | tuple[tuple[str, str], ...] | None) -> str | dict[str, str] | None:
+        return dict(say) if isinstance(say, tuple) else say
 
 
 class Step(_Strict):

@@ -39,7 +39,7 @@ def test_resolve_with_cost_lesson_and_action_item_then_reopen(ui: SandboxPage) -
     due = datetime.now(ZoneInfo("Europe/London")) + timedelta(days=7)
     ui.field("item_0_due").locator("input").fill(due.strftime("%Y-%m-%d"))
     ui.modal.get_by_role("button", name="Resolve").click()
-    expect(ui.field("final_cost")).to_contain_text("Please enter an amount in GBP like 120 or 120.50.")
+    expect(ui.field("final_cost")).to_contain_text("“about 50” isn't an amount; write it like £1,250.50.")
     ui.shot("resolve-field-error")
 
     ui.modal.get_by_label("Final cost (GBP)").fill("120")
