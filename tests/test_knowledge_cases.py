@@ -114,3 +114,23 @@ def test_the_button_says_so_when_no_resolved_case_is_alike(harness: Harness) -> 
     case = harness.open_case(promise="A <b>bespoke</b> & unusual order")
     shown = similar_on_click(harness, case)
     assert f"No resolved case like {case.ref} yet" in shown
+
+
+def test_re_indexing_a_case_counts_its_words_once_in_the_vocabulary(harness: Harness) -> None:
+    """Typo correction and search plans read how many entries hold each word: re-indexing a resolved case
+    (its satisfaction recorded later) must not count its words again (it did on PostgreSQL)."""
+    from sqlalchemy import select
+
+    from bot.knowledge.cases import index_case
+    from bot.knowledge.index import claim_event
+    from bot.knowledge.models import Term
+
+    case = harness.open_case(promise="A walnut bookcase for the library", cause="stock-out")
+    resolve(harness, case)
+    with harness.amends.db.transaction() as session:
+        index_case(session, service.get_case(session, case.id), harness.clock.now())
+    with harness.amends.db.transaction() as session:
+        assert session.scalar(select(Term.entries).where(Term.term == "walnut")) == 1
+        # The same "insert unless there" decides whether an Events API delivery is new or Slack's retry.
+        assert claim_event(session, "Ev0RETRY", harness.clock.now()) is True
+        assert claim_event(session, "Ev0RETRY", harness.clock.now()) is False

@@ -106,9 +106,12 @@ def _insert(session: Session) -> Any:
 
 
 def insert_ignore(session: Session, model: type[Any], values: dict[str, Any], key: str) -> bool:
-    """INSERT ... ON CONFLICT (key) DO NOTHING; whether this call inserted the row."""
-    statement = _insert(session)(model).values(**values).on_conflict_do_nothing(index_elements=[key])
-    return bool(session.execute(statement).rowcount)
+    """INSERT ... ON CONFLICT (key) DO NOTHING; whether this call inserted the row. Told by RETURNING, not
+    rowcount: psycopg reports -1 (unknown, truthy) for this statement, so on PostgreSQL every re-index of an
+    existing entry counted its words in the vocabulary again."""
+    statement = (_insert(session)(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+                 .returning(getattr(model, key)))
+    return session.execute(statement).first() is not None
 
 
 def apply_term_counts(session: Session, deltas: Counter[str]) -> None:
