@@ -192,6 +192,52 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.privacy import jobs
+
+    config = load_config(settings.config_path)
+    if args.privacy_command == "retention" and config.privacy.retain_customer_data_for is None:
+        return _fail([f"{settings.config_path}: privacy.retain_customer_data_for is not set, so nothing is "
+                      "erased on schedule (e.g. retain_customer_data_for: 365d)"])
+    if _schema_out_of_date(settings):
+        return _fail([SCHEMA_OUT_OF_DATE])
+    db, now = Database(settings.database_url), SystemClock().now()
+    try:
+        if args.privacy_command == "export":
+            exported = jobs.export_customer(db, args.customer, now=now)
+            text = json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
+            if args.out:
+                Path(args.out).write_text(text, encoding="utf-8")
+                Path(args.out).chmod(0o600)  # it is the customer's personal data
+                print(f"{len(exported['cases'])} cases written to {args.out}")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.privacy_command == "erase":
+            done = jobs.erase_customer(db, args.customer, now=now, actor=getpass.getuser())
+            for erasure in done:
+                tables = ", ".join(f"{table} {n}" for table, n in sorted(erasure.records.items()))
+                print(f"erased {erasure.ref}: {erasure.total} records ({tables})")
+            print(f"{len(done)} cases erased" if done else "no case has that customer name or contact")
+            return 0
+        retain_for = config.privacy.retain_customer_data_for
+        assert retain_for is not None
+        if args.dry_run:
+            due = jobs.cases_past_retention(db, now=now, retain_for=retain_for)
+            for ref, resolved_at in due:
+                print(f"would erase {ref} (resolved {resolved_at:%Y-%m-%d})")
+            print(f"{len(due)} cases past the retention period")
+            return 0
+        print(f"{jobs.retention_sweep(db, config.privacy, now)} cases erased")
+        return 0
+    finally:
+        db.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amends", description="Amends: recover broken promises to customers, in Slack.")
     parser.add_argument("--version", action="version", version=f"amends {__version__}")
@@ -245,6 +291,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["table", "csv", "json"], default="table",
                         help="table (for a terminal; the default), csv (one row per case) or json (everything)")
     report.set_defaults(handler=cmd_report)
+
+    privacy = sub.add_parser("privacy", help="customers' personal data: export, erase, retention")
+    privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True, metavar="ACTION")
+    export = privacy_sub.add_parser("export", help="every record about a customer, as JSON")
+    export.add_argument("--customer", required=True, help="the customer's name or contact, as on the case")
+    export.add_argument("--out", help="write to this file (mode 0600) instead of standard output")
+    erase = privacy_sub.add_parser("erase", help="erase a customer's personal data now, keeping the figures")
+    erase.add_argument("--customer", required=True, help="the customer's name or contact, as on the case")
+    retention = privacy_sub.add_parser("retention", help="erase what is past privacy.retain_customer_data_for")
+    retention.add_argument("--dry-run", action="store_true", help="list what would be erased, change nothing")
+    for action in (export, erase, retention):
+        action.set_defaults(handler=cmd_privacy)
 
     check = sub.add_parser("check", help="validate amends.yaml and the other data files")
     check.set_defaults(handler=cmd_check)

@@ -32,6 +32,7 @@ from bot.home.config import HomeConfig
 from bot.money import valid_locale
 from bot.offers.config import BudgetConfig
 from bot.playbooks.config import PlaybooksConfig
+from bot.privacy.config import PrivacyConfig
 from bot.reminders.config import Duration, RemindersConfig
 from bot.tracking.config import TrackingConfig
 
@@ -199,6 +200,7 @@ class AmendsConfig(_Strict):
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     home: HomeConfig = Field(default_factory=HomeConfig)
     offers: OffersConfig = Field(default_factory=OffersConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
     @field_validator("customer_tiers")
     @classmethod

@@ -87,6 +87,8 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the customer's personal data was erased (retention or a request): bot/privacy.
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic locking: an UPDATE from a stale copy fails instead of overwriting a newer change.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -101,6 +103,8 @@ class Case(Base):
         Index("ix_cases_status_severity", "status", "severity", "promised_at"),
         Index("ix_cases_status_contacted_promised", "status", "customer_contacted_at", "promised_at"),
         Index("ix_cases_created_cause", "created_at", "cause"),
+        # Retention: resolved cases past the period whose personal data is still there.
+        Index("ix_cases_status_resolved_erased", "status", "resolved_at", "personal_data_erased_at"),
     )
 
     @property
