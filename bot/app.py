@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.db import Database, upgrade
 from bot.knowledge.search import SharedEngine
 from bot.knowledge.synonyms import load_synonyms
+from bot.privacy.jobs import retention_sweep
 from bot.scheduling import Ticker
 from bot.settings import AmendsConfig, Settings, load_config
 from bot.slack.bolt import build_bolt_app
@@ -69,6 +71,9 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_web_client(token, settings.slack_api_url)
     ticker = Ticker(clock)
+    if config.privacy.retain_customer_data_for is not None:
+        # Customer data past the retention period is erased; Slack shows it through the case follow-ups.
+        ticker.every(config.privacy.sweep_every, "privacy-retention")(partial(retention_sweep, db, config.privacy))
     deps = slack_deps(config, db, clock, ticker)
     signing_secret = None if settings.socket_mode else (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "")

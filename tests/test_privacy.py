@@ -13,25 +13,33 @@ from typing import Any
 import pytest
 from sqlalchemy import JSON, String, Text, select
 
+from bot.cases import service as cases
 from bot.cases.models import Case, CaseEvent, Outcome
 from bot.db import Base, Database
 from bot.drafting import service as drafting
 from bot.drafting.templates import Channel
+from bot.knowledge.models import Entry
 from bot.privacy import jobs, service
 from bot.privacy.config import PrivacyConfig
 from bot.privacy.personal import COLUMNS
+from bot.settings import AmendsConfig
 from bot.tracking import service as tracking
 from bot.tracking.figures import figures
 from bot.tracking.report import render_json
 from bot.tracking.service import ActionItemInput, ItemSchedule, ResolutionInput
 from tests import test_knowledge as shared
-from tests.support import ASSOCIATE, Harness
+from tests.support import ASSOCIATE, Harness, all_text, configured
 
-config = shared.config
-harness = shared.harness
+harness = shared.harness  # the knowledge tests' workspace: best-practices channels created
 results = shared.results
 
 NAME, CONTACT = "Grace Hopper Consulting", "grace.hopper@example.org"
+
+
+@pytest.fixture
+def config() -> AmendsConfig:
+    return configured(knowledge={"channels": [shared.BEST, shared.PRIVATE_BEST]},
+                      privacy={"retain_customer_data_for": "365d"})
 
 
 def test_every_text_column_of_a_case_is_classified_as_personal_or_not() -> None:
@@ -119,10 +127,21 @@ def test_export_finds_a_customers_data_in_every_table(harness: Harness) -> None:
     assert [r["case"]["customer_name"] for r in phone] == ["Someone Else Ltd"]
 
 
+def test_the_index_holds_the_lesson_never_who_the_customer_was(harness: Harness) -> None:
+    resolved_case(harness)
+    assert "Server rack" in results(harness, "server rack")
+    for who in ("grace hopper", "grace.hopper@example.org", "SO-18342"):
+        assert "Nothing found" in results(harness, who)
+    with harness.amends.db.reading() as session:
+        [entry] = session.scalars(select(Entry)).all()
+    assert "the customer" in entry.body and traces(harness.amends.db, "grace", "hopper")  # the case still has them
+    assert not [t for t in traces(harness.amends.db, "grace", "hopper", "SO-18342") if t[0].startswith("knowledge")]
+
+
 def test_erasure_leaves_no_trace_of_the_customer_and_keeps_the_figures(harness: Harness) -> None:
     case = resolved_case(harness)
     other = resolved_case(harness, customer_name="Northwind Traders", contact="+44 20 7946 0000")
-    assert "Grace" in results(harness, "grace hopper")
+    assert "Server rack" in results(harness, "server rack")
     before = report(harness)
     assert traces(harness.amends.db, "grace", "hopper", CONTACT)
 
@@ -192,3 +211,31 @@ def test_two_replicas_erase_each_case_once(harness: Harness, db_url: str, replic
     with harness.amends.db.reading() as session:
         erased_events = session.scalars(select(CaseEvent.case_id).where(CaseEvent.kind == "personal_data_erased")).all()
     assert sorted(erased_events) == sorted(set(erased_events)) and len(erased_events) == 6
+
+
+
+def test_retention_runs_on_the_ticker_and_slack_shows_the_data_erased(harness: Harness) -> None:
+    from tests.test_draft_slack import body_of, open_draft, posted_drafts
+
+    case = harness.open_case(customer_name=NAME, customer_contact=CONTACT)
+    view = open_draft(harness, case)
+    assert NAME in body_of(view)
+    harness.driver.submit(view.id)
+    [posted] = harness.fake.wait_for(lambda: posted_drafts(harness, case))
+    assert NAME in all_text(posted.blocks, posted.text)
+    harness.fake.close_view(view.id)
+    harness.waive_required_steps(case.id)
+    with harness.amends.db.transaction() as session:
+        cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
+                           outcome=Outcome.CUSTOMER_WAITED, lifecycle=harness.amends.lifecycle)
+    harness.settle()
+
+    harness.tick(advance=timedelta(days=364))
+    assert harness.case(case.id).personal_data_erased_at is None
+    harness.tick(advance=timedelta(days=2))
+    message = harness.fake.wait_for(lambda: "personal data was erased" in all_text(harness.case_message(case).blocks)
+                                    and harness.case_message(case))
+    assert NAME not in all_text(message.blocks, message.text) and "_erased_" in all_text(message.blocks)
+    draft = harness.fake.wait_for(lambda: [m for m in harness.thread(case) if m.ts == posted.ts
+                                           and "erased with the customer's personal data" in m.text])[0]
+    assert NAME not in all_text(draft.blocks, draft.text)

@@ -29,6 +29,7 @@ class CaseEventKind(StrEnum):
     PROMISE_KIND_CHANGED = "promise_kind_changed"  # corrected: a service or a visit, not a delivery
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    PERSONAL_DATA_ERASED = "personal_data_erased"  # the customer's data erased (bot/privacy)
 
 
 class Outcome(StrEnum):

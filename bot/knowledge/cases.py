@@ -24,6 +24,7 @@ from bot.knowledge.models import Entry, EntryKind
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.search import SearchEngine
 from bot.knowledge.text import STOPWORDS, normalize
+from bot.privacy.scrub import Scrubber
 from bot.text import one_line
 
 # Lifecycle events that say nothing about what was tried (playbook bookkeeping included).
@@ -44,7 +45,9 @@ def _describe(event: CaseEvent) -> str:
 
 
 def case_text(case: Case, events: Iterable[CaseEvent]) -> tuple[str, str]:
-    """(title, body) of a resolved case's entry: the first body line is the promise, then what worked."""
+    """(title, body) of a resolved case's entry: the first body line is the promise, then what worked.
+    Everyone can search it, so it tells the lesson, never who the customer was: no name, contact or order."""
+    scrub = Scrubber.of(case)
     cause = Cause(case.cause).label if case.cause in Cause._value2member_map_ else case.cause
     title = f"{case.ref} · {cause}: {one_line(case.promise, 100)}"
     lines = [f"Promise: {case.promise}"]
@@ -58,8 +61,7 @@ def case_text(case: Case, events: Iterable[CaseEvent]) -> tuple[str, str]:
     lines += _resolution_lines(events)
     if case.notes:
         lines.append(f"Notes: {case.notes}")
-    lines.append(f"Customer: {case.customer_name} · order {case.order_ref}")
-    return title, "\n".join(lines)
+    return scrub.text(title), scrub.text("\n".join(lines))
 
 
 def _resolution_lines(events: list[CaseEvent]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,17 +19,16 @@ from sqlalchemy import JSON, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
-from bot.cases.models import Case, CaseStatus
+from bot.cases.models import Case, CaseEventKind, CaseStatus
 from bot.db import Base
 from bot.knowledge.cases import index_case
 from bot.knowledge.models import Entry, Term
-from bot.knowledge.text import STOPWORDS
 from bot.privacy.personal import COLUMNS, DERIVED_TABLES, ERASED, STRUCTURAL_KEYS, Rule
+from bot.privacy.scrub import Scrubber
 
 log = logging.getLogger(__name__)
 
-ERASED_EVENT = "personal_data_erased"
-THE_CUSTOMER = "the customer"
+ERASED_EVENT = CaseEventKind.PERSONAL_DATA_ERASED
 
 
 # ---------------------------------------------------------------------- the tables about a case
@@ -115,28 +114,6 @@ def export(session: Session, case_list: Iterable[Case]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------- erasure
-
-
-@dataclass
-class Scrubber:
-    """Replaces a customer's name, its words and their contact in the team's own text."""
-
-    patterns: list[re.Pattern[str]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, case: Case) -> Scrubber:
-        names = [case.customer_name or "", case.customer_contact or ""]
-        words = [w for w in re.findall(r"\w{3,}", case.customer_name or "") if w.lower() not in STOPWORDS]
-        literal = sorted({n.strip() for n in names + words if n and n.strip() and n != ERASED}, key=len,
-                         reverse=True)
-        return cls([re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE) for n in literal])
-
-    def __call__(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        for pattern in self.patterns:
-            text = pattern.sub(THE_CUSTOMER, text)
-        return text
 
 
 def _erase_json(value: Any, key: str | None = None) -> Any:

@@ -25,6 +25,7 @@ from bot.cases.models import CaseEventKind
 from bot.changes import Changes, RecordedEvent
 from bot.slack import errors
 from bot.slack.case_thread import post_case, refresh_case
+from bot.slack.drafting import refresh_posted_drafts
 from bot.slack.knowledge import post_similar_cases
 from bot.slack.notify import tell
 from bot.slack.playbooks import post_checklist
@@ -45,6 +46,8 @@ FOLLOW_UPS: Mapping[str, Sequence[FollowUp]] = {
     CaseEventKind.RESOLVED: [refresh_case, post_resolved_note, dm_action_items, post_checklist],
     CaseEventKind.REOPENED: [refresh_case, post_reopened_note, post_checklist],
     SATISFACTION_EVENT: [refresh_case, post_satisfaction_note],
+    # The customer's name, contact and drafts gone (bot/privacy): the case message and drafts say so.
+    CaseEventKind.PERSONAL_DATA_ERASED: [refresh_case, refresh_posted_drafts],
 }
 
 

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cases import service as cases
 from bot.cases.causes import PromiseKind
+from bot.changes import RecordedEvent
 from bot.drafting import service
 from bot.drafting.composer import Drafting, drafting_for, fingerprint
 from bot.drafting.context import Associate
@@ -188,8 +189,18 @@ def refresh_draft_message(client: WebClient, wiring: Wiring, draft_id: int) -> N
     """Show a posted draft as it now stands (e.g. marked as sent)."""
     draft, case, shown = _posted(wiring, draft_id)
     if draft.posted_channel and draft.posted_ts:
-        text, rendered = blocks.draft_message(shown, case, wiring.deps.config)
+        text, rendered = (blocks.erased_draft_message(shown) if case.personal_data_erased_at
+                          else blocks.draft_message(shown, case, wiring.deps.config))
         client.chat_update(channel=draft.posted_channel, ts=draft.posted_ts, text=text, blocks=rendered)
+
+
+def refresh_posted_drafts(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up: every draft posted in the thread shows what it now is (its text erased with the
+    customer's personal data)."""
+    with wiring.deps.db.transaction() as session:
+        posted = [d.id for d in service.drafts_for(session, event.case_id) if d.posted_ts]
+    for draft_id in posted:
+        refresh_draft_message(client, wiring, draft_id)
 
 
 # ---------------------------------------------------------------------- helpers

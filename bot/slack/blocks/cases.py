@@ -160,10 +160,11 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     zone = config.workspace.zone
     severity = Severity(case.severity)
     tier = config.tier(case.customer_tier)
+    erased = "_erased_" if case.personal_data_erased_at else None
     pairs: list[tuple[str, str]] = [
-        ("Customer", base.person_text(case.customer_name, 300)
+        ("Customer", erased or base.person_text(case.customer_name, 300)
          + (f" ({case.customer_timezone})" if case.customer_timezone else "")),
-        ("Order", base.person_text(case.order_ref, 300)),
+        ("Order", erased or base.person_text(case.order_ref, 300)),
         ("Promise", base.person_text(case.promise, 600)),
         ("Due", base.slack_date(case.promised_at, zone)),
         ("Cause", Cause(case.cause).label),
@@ -182,6 +183,10 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     ]
     if case.notes:
         blocks.append(base.section(f"*Notes*\n{base.person_text(case.notes, 2900)}"))
+    if case.personal_data_erased_at:
+        blocks.append(base.context(f":lock: The customer's personal data was erased "
+                                   f"{base.slack_date(case.personal_data_erased_at, zone)}: their name, contact, "
+                                   "order, notes and drafts. The figures and the lesson stay."))
     blocks += [base.section(text) for text in sections[:5]]
     status = case.status if case.is_open else f"resolved — {Outcome(case.outcome).label}" if case.outcome \
         else case.status

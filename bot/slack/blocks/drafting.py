@@ -225,6 +225,13 @@ def draft_message(draft: PostedDraft, case: Case, config: AmendsConfig) -> tuple
     return text, base.message(blocks)
 
 
+def erased_draft_message(draft: PostedDraft) -> tuple[str, list[dict[str, Any]]]:
+    """A posted draft once the customer's personal data is erased: what it was, not what it said."""
+    kind = BODY_LABELS.get(draft.channel, draft.channel.label)
+    text = f"{kind} · {draft.template_label}: erased with the customer's personal data"
+    return text, base.message([base.context(f":lock: {escape_mrkdwn(text)}.")])
+
+
 def code_blocks(text: str, limit: int = base.SECTION_TEXT_LIMIT) -> list[str]:
     """`text` escaped and fenced as code (copied exactly as written), split at line ends to fit sections."""
     # A fence inside the text would end the code block early; a zero-width space keeps it literal.
