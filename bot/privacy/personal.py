@@ -32,10 +32,12 @@ E, S, J, D, K = Rule.ERASE, Rule.SCRUB, Rule.JSON_TEXT, Rule.DERIVED, Rule.KEEP
 
 COLUMNS: dict[str, dict[str, Rule]] = {
     "cases": {
-        "customer_name": E, "customer_contact": E, "customer_timezone": E, "order_ref": E, "notes": E,
+        "customer_name": E, "customer_contact": E, "customer_timezone": E, "customer_language": E, "order_ref": E,
+        "notes": E,
         "promise": S,
         "ref": K, "status": K, "severity": K, "customer_tier": K, "cause": K, "currency": K, "owner_id": K,
-        "reporter_id": K, "channel_id": K, "message_ts": K, "permalink": K, "outcome": K,
+        "reporter_id": K, "channel_id": K, "message_ts": K, "permalink": K, "outcome": K, "cause_detail": K,
+        "promise_kind": K,
     },
     "case_events": {"data": J, "actor_id": K, "kind": K},
     "drafts": {

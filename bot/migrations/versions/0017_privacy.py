@@ -1,7 +1,7 @@
 """cases.personal_data_erased_at: when retention or a request erased the customer's personal data
 
 Revision ID: 0017_privacy
-Revises: 0010_home_digest
+Revises: 0014_drafts
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_privacy'
-down_revision = '0010_home_digest'
+down_revision = '0014_drafts'
 branch_labels = None
 depends_on = None
 
