@@ -59,6 +59,9 @@ class Offer(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Every Slack message showing the request ([{"channel": ..., "ts": ...}]), updated once it is decided.
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The note in the case thread saying what was offered, so a newer offer can mark it replaced.
+    note_channel: Mapped[str | None] = mapped_column(String(32))
+    note_ts: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (Index("ix_offers_made_at", "made_at"),)
 
@@ -77,6 +80,28 @@ class Offer(Base):
     def allowed(self) -> Decimal:
         """What may be spent on it: the approved amount when an approver set one, else its exposure."""
         return self.approved_amount if self.approved_amount is not None else self.exposure
+
+    @property
+    def offered_alternatives(self) -> list[OfferItem]:
+        """The alternatives the customer may take: those that, with the incentive, fit in what was allowed.
+        An approver who allowed less than was asked leaves the dearer ones out."""
+        return [i for i in self.alternatives if fits(i, self.incentive, self.allowed)]
+
+    @property
+    def left_out(self) -> list[OfferItem]:
+        """Alternatives asked for but over the approved amount: never offered, never drafted."""
+        return [i for i in self.alternatives if not fits(i, self.incentive, self.allowed)]
+
+    @property
+    def offered_cost(self) -> Decimal:
+        """What the offer may cost as allowed: the dearest alternative still offered, plus the incentive."""
+        extra = self.incentive.cost if self.incentive else Decimal("0.00")
+        return max((i.cost for i in self.offered_alternatives), default=Decimal("0.00")) + extra
+
+
+def fits(item: OfferItem, incentive: OfferItem | None, allowed: Decimal) -> bool:
+    """Whether taking `item` (with the incentive, which goes with any choice) stays within `allowed`."""
+    return item.cost + (incentive.cost if incentive else Decimal("0.00")) <= allowed
 
 
 class OfferItem(Base):

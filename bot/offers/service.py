@@ -30,7 +30,7 @@ from bot.drafting.values import Amount
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.offers.budget import Budget, budget_for
 from bot.offers.catalog import Catalog, Kind, Priced, Role, ranked
-from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState
+from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState, fits
 from bot.offers.money import parse_amount
 from bot.playbooks import service as playbooks
 from bot.playbooks.schema import StepAction
@@ -50,6 +50,7 @@ class OfferEvent:
     APPROVAL_DECIDED = "approval_decided"
     APPROVAL_ESCALATED = "approval_escalated"
     CHOICE_RECORDED = "choice_recorded"
+    REPLACED = "offer_replaced"
 
 
 class Field:
@@ -203,6 +204,9 @@ def make_offer(session: Session, case_id: int, *, alternatives: Sequence[str], i
     session.flush()
     summary = {"offer_id": offer.id, "alternatives": [p.entry.id for p in chosen], "incentive": extra.entry.id,
                "exposure": str(total), "budget": str(budget.amount), "currency": offer.currency}
+    if live is not None:  # the earlier offer stays in the history, marked as replaced by this one
+        summary["replaces"] = live.id
+        cases.record_event(session, case, OfferEvent.REPLACED, actor_id, now, offer_id=live.id, replaced_by=offer.id)
     if reasons:
         cases.record_event(session, case, OfferEvent.APPROVAL_REQUESTED, actor_id, now, reasons=reasons,
                            approvers=list(approvers), **summary)
@@ -230,8 +234,11 @@ def record_messages(session: Session, offer_id: int, posted: Sequence[tuple[str,
 
 
 def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str, now: datetime,
-           amount: object = None, note: str | None = None) -> Offer:
-    """One approver's decision. Raises AlreadyDecided if another decision (or a newer offer) came first."""
+           show: Callable[[Decimal], str], amount: object = None, note: str | None = None) -> Offer:
+    """One approver's decision. Raises AlreadyDecided if another decision (or a newer offer) came first.
+
+    An amount below what was asked offers only the alternatives that fit in it with the incentive (the
+    others are left out, in the thread, the case message and drafts); an amount that fits none is refused."""
     approved_amount = None
     if decision is Decision.APPROVED_DIFFERENT:
         try:
@@ -242,6 +249,8 @@ def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str
     note = (note or "").replace("\x00", "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         raise InvalidInput("Please shorten the note.", {Field.NOTE: f"Please keep it under {NOTE_LIMIT} characters."})
+    if approved_amount is not None:
+        _check_covers_an_alternative(session, offer_id, approved_amount, show)
     state = OfferState.DENIED if decision is Decision.DENIED else OfferState.OFFERED
     claimed = session.execute(
         update(Offer).where(Offer.id == offer_id, Offer.state == OfferState.AWAITING_APPROVAL)
@@ -254,14 +263,32 @@ def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str
     if claimed is None:
         raise AlreadyDecided(offer)
     case = cases.get_case(session, offer.case_id, for_update=True)
+    offered = state == OfferState.OFFERED
     cases.record_event(session, case, OfferEvent.APPROVAL_DECIDED, actor_id, now, offer_id=offer.id,
                        decision=decision.value, requested=str(offer.exposure),
-                       approved=str(offer.allowed) if state == OfferState.OFFERED else None, note=note)
+                       approved=str(offer.allowed) if offered else None, note=note,
+                       offered=[i.catalog_id for i in offer.offered_alternatives] if offered else [],
+                       left_out=[i.catalog_id for i in offer.left_out] if offered else [])
     reminders.cancel_key(session, approval_key(offer.id), reason="decided")
     changes.note(session, users=offer.approvers)  # it leaves every approver's App Home
     if state == OfferState.OFFERED:
         playbooks.action_performed(session, case.id, StepAction.OFFER_ALTERNATIVES, actor_id=offer.made_by, now=now)
     return offer
+
+
+def _check_covers_an_alternative(session: Session, offer_id: int, amount: Decimal,
+                                 show: Callable[[Decimal], str]) -> None:
+    """An approved amount must leave the customer something to take; checked while the request still waits
+    (once decided, the claim below says so instead)."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.state != OfferState.AWAITING_APPROVAL or not offer.alternatives:
+        return
+    if any(fits(i, offer.incentive, amount) for i in offer.alternatives):
+        return
+    least = min(i.cost for i in offer.alternatives) + (offer.incentive.cost if offer.incentive else Decimal("0.00"))
+    message = (f"{show(amount)} covers none of the alternatives with the incentive (the cheapest needs "
+               f"{show(least)}). Approve at least that, or deny the offer.")
+    raise InvalidInput(message, {Field.AMOUNT: message})
 
 
 def record_escalated(session: Session, offer_id: int, *, now: datetime) -> None:
@@ -294,7 +321,7 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
             fields[Field.CHOICE] = ("No alternative has been offered on this case yet: offer one first, or record "
                                     "that they waited or cancelled.")
         else:
-            item = next((i for i in offer.alternatives if str(i.id) == str(item_id)), None)
+            item = next((i for i in offer.offered_alternatives if str(i.id) == str(item_id)), None)
             if item is None:
                 fields[Field.ALTERNATIVE] = "Pick the alternative they took."
     gesture = (gesture or "").replace("\x00", "").strip() or None
@@ -306,10 +333,15 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
     note = (note or "").replace("\x00", "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         fields[Field.NOTE] = f"Please keep it under {NOTE_LIMIT} characters."
-    try:
-        cost = parse_amount(final_cost)
-    except ValueError as exc:
-        fields[Field.FINAL_COST] = str(exc)[:1].upper() + str(exc)[1:] + "."
+    cost = Decimal("0.00")
+    known = offer_cost(offer, picked, item) if offer is not None else None
+    if not str(final_cost or "").strip() and known is not None:
+        cost = known  # left empty: what the offer says it costs
+    else:
+        try:
+            cost = parse_amount(final_cost)
+        except ValueError as exc:
+            fields[Field.FINAL_COST] = str(exc)[:1].upper() + str(exc)[1:] + "."
     if fields:
         raise InvalidInput("The choice needs another look.", fields)
     if not case.is_open:
@@ -327,6 +359,37 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
                        budget=str(budget), currency=row.currency)
     playbooks.action_performed(session, case.id, StepAction.RECORD_CHOICE, actor_id=actor_id, now=now)
     return row
+
+
+def offer_cost(offer: Offer, choice: Choice | None, item: OfferItem | None) -> Decimal | None:
+    """What a choice costs by the offer: the alternative they took plus the incentive; the incentive alone
+    when they wait; None when the offer can't say (a cancellation, or no alternative picked yet)."""
+    incentive = offer.incentive.cost if offer.incentive else Decimal("0.00")
+    if choice is Choice.ALTERNATIVE and item is not None:
+        return item.cost + incentive
+    if choice is Choice.WAIT:
+        return incentive
+    return None
+
+
+def record_note(session: Session, offer_id: int, *, channel: str, ts: str) -> Offer | None:
+    """Remember the case-thread note of an offer; returns the offer it replaced, whose note now says so."""
+    offer = get_offer(session, offer_id, for_update=True)
+    offer.note_channel, offer.note_ts = channel, ts
+    return replaced_by(session, offer)
+
+
+def count_replaced(session: Session, offer: Offer) -> int:
+    """How many earlier offers on its case `offer` came after (each replaced by the next)."""
+    return session.scalar(select(func.count()).select_from(Offer).where(
+        Offer.case_id == offer.case_id, Offer.id < offer.id, Offer.state == OfferState.SUPERSEDED)) or 0
+
+
+def replaced_by(session: Session, offer: Offer) -> Offer | None:
+    """The offer `offer` replaced on its case, if any (with its items loaded)."""
+    return session.scalar(select(Offer).where(Offer.case_id == offer.case_id, Offer.id < offer.id,
+                                              Offer.state == OfferState.SUPERSEDED)
+                          .options(selectinload(Offer.items)).order_by(Offer.id.desc()).limit(1))
 
 
 # ---------------------------------------------------------------------- lifecycle guard (bot/bootstrap.py)
@@ -360,8 +423,9 @@ def current_offer(session: Session, case_id: int) -> Offer | None:
 
 
 def latest_offered(session: Session, case_id: int) -> Offer | None:
+    """The offer the customer has now (approved, if it needed approval), with its items."""
     return session.scalar(select(Offer).where(Offer.case_id == case_id, Offer.state == OfferState.OFFERED)
-                          .order_by(Offer.id.desc()).limit(1))
+                          .options(selectinload(Offer.items)).order_by(Offer.id.desc()).limit(1))
 
 
 def customer_choice(session: Session, case_id: int) -> CustomerChoice | None:
