@@ -29,7 +29,7 @@ from bot.drafting.context import Choice
 from bot.drafting.values import Amount
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.offers.budget import Budget, budget_for
-from bot.offers.catalog import Catalog, Kind, Priced, Role, ranked
+from bot.offers.catalog import Catalog, Entry, Kind, Priced, Role, ranked
 from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState, fits
 from bot.offers.money import parse_amount
 from bot.playbooks import service as playbooks
@@ -112,13 +112,21 @@ class Choices:
 def choices_for(session: Session, case_id: int, *, catalog: Catalog, role: Role, config: AmendsConfig,
                 now: datetime) -> Choices:
     case = cases.get_case(session, case_id)
-    alternatives, unpriced_alternatives = ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role)
-    incentives, unpriced_incentives = ranked(catalog.incentives, Kind.INCENTIVE, case, role)
+    (alternatives, unpriced_alternatives), (incentives, unpriced_incentives) = rank_for(session, catalog, case, role)
     live = current_offer(session, case_id)
     return Choices(case=case, role=role, budget=budget_for(case, config, now), alternatives=alternatives,
                    incentives=incentives, unpriced=len(unpriced_alternatives) + len(unpriced_incentives),
                    awaiting=live if live and live.state == OfferState.AWAITING_APPROVAL else None,
                    current=live if live and live.state == OfferState.OFFERED else None)
+
+
+def rank_for(session: Session, catalog: Catalog, case: Case, role: Role
+             ) -> tuple[tuple[list[Priced], list[Entry]], tuple[list[Priced], list[Entry]]]:
+    """The catalog's alternatives and incentives ranked for a case, as the offer modal shows them: what the
+    checklist ruled out goes last."""
+    ruled_out = playbooks.ruled_out_checks(session, case.id)
+    return (ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role, ruled_out=ruled_out),
+            ranked(catalog.incentives, Kind.INCENTIVE, case, role, ruled_out=ruled_out))
 
 
 def exposure(alternatives: Sequence[Priced], incentive: Priced | None) -> Decimal:
@@ -170,8 +178,7 @@ def make_offer(session: Session, case_id: int, *, alternatives: Sequence[str], i
     if live is not None and live.state == OfferState.AWAITING_APPROVAL:
         raise Conflict(f"An offer on {case.ref} is already waiting for an approver's decision; you'll hear as soon "
                        "as it is decided.")
-    priced_alternatives, _ = ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role)
-    priced_incentives, _ = ranked(catalog.incentives, Kind.INCENTIVE, case, role)
+    (priced_alternatives, _), (priced_incentives, _) = rank_for(session, catalog, case, role)
     by_id = {p.entry.id: p for p in priced_alternatives}
     chosen = [by_id[i] for i in picked_ids if i in by_id]
     extra = next((p for p in priced_incentives if p.entry.id == incentive), None)

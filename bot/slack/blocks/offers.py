@@ -107,8 +107,19 @@ def _price_line(p: Priced, money: Money) -> str:
     return f"Costs {money(p.cost)} · worth {money(p.value)} to them · {approval}"
 
 
+RULED_OUT = ":no_entry_sign:"
+
+
 def _options(entries: Sequence[Priced], money: Money) -> list[Any]:
-    return [base.option(p.entry.title, p.entry.id, _price_line(p, money)) for p in entries[:10]]
+    return [base.option(f"{RULED_OUT} {p.entry.title}" if p.ruled_out else p.entry.title, p.entry.id,
+                        _price_line(p, money)) for p in entries[:10]]
+
+
+def why_ranked(entries: Sequence[Priced]) -> str | None:
+    """Why the alternatives are in this order, where there is more to say than their price."""
+    lines = [f"{RULED_OUT} *{escape_mrkdwn(p.entry.title)}* is last: the checklist says "
+             f"{escape_mrkdwn('; '.join(p.ruled_out))}." for p in entries[:10] if p.ruled_out]
+    return "\n".join(lines) or None
 
 
 def items_text(offer: Offer, money: Money, *, chosen_item: int | None = None) -> str:
@@ -153,6 +164,9 @@ def offer_modal(choices: Choices, money: Money, approvers: Sequence[str]) -> dic
         block_id=OfferField.ALTERNATIVES, label=base.plain(f"Alternatives to offer (1 to {MAX_ALTERNATIVES}), best first"),
         element=CheckboxesElement(action_id=OfferField.ALTERNATIVES, options=_options(choices.alternatives, money)),
         hint=base.plain("Equal or better value than what they ordered; the customer picks one.")))
+    why = why_ranked(choices.alternatives)
+    if why:
+        blocks.append(base.context(why))
     if choices.incentives:
         blocks.append(InputBlock(
             block_id=OfferField.INCENTIVE, label=base.plain("Incentive"),
