@@ -28,7 +28,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,24 @@ class Need(StrEnum):
     """What an order must be for an entry to make sense."""
 
     SEVERAL_ITEMS = "several-items"  # a partial shipment of a single item is no shipment
+
+
+class Standing(IntEnum):
+    """Where resolved cases put an entry (bot/offers/learning.py), best first: it sorts as it reads."""
+
+    UP = 0       # customers in similar cases take it more than the rest, and are as happy
+    NEUTRAL = 1  # no clear signal, or too few cases
+    DOWN = 2     # customers in similar cases take it less than the rest
+
+
+@dataclass(frozen=True)
+class Verdict:
+    standing: Standing
+    score: float          # the take rate's lower bound times satisfaction out of 5: orders entries ranked up
+    reason: str | None    # for the associate: "taken by 7 of 9 similar customers, satisfaction 4.6"
+
+
+NO_VERDICT = Verdict(Standing.NEUTRAL, 0.0, None)
 
 
 class Role(StrEnum):
@@ -270,6 +288,7 @@ class Priced:
     for_this_cause: bool       # listed for the case's cause, not only `any`
     limit: Decimal | None      # the offering person's limit for it (None: no limit)
     ruled_out: tuple[str, ...] = ()  # what the checklist recorded against it ("Stock at another location: tried, no luck")
+    verdict: Verdict = NO_VERDICT    # what resolved cases say about it
 
     @property
     def within_limit(self) -> bool:
@@ -277,15 +296,17 @@ class Priced:
 
 
 def ranked(entries: Sequence[Entry], kind: Kind, case: Case, role: Role, *,
-           ruled_out: Mapping[str, str] | None = None) -> tuple[list[Priced], list[Entry]]:
+           ruled_out: Mapping[str, str] | None = None,
+           learned: Mapping[str, Verdict] | None = None) -> tuple[list[Priced], list[Entry]]:
     """(the entries that fit the case, best first; those that would fit but need the order value).
 
     `ruled_out` maps keep-the-promise check ids recorded as tried or not possible to what was recorded;
     an entry tied to one goes last, marked. An entry that makes no sense for the order is left out.
-    Otherwise best first: made for this cause before `any`, within the person's limit before needing
-    approval, then the most value to the customer for each unit of cost (a free upgrade beats a refund),
-    then the catalog's own order."""
-    ruled_out = ruled_out or {}
+    Otherwise best first: made for this cause before `any`; then what customers in similar cases took
+    and liked (`learned`, by entry id: ranked up, the best evidence first; ranked down last); within the
+    person's limit before needing approval; the most value to the customer for each unit of cost (a free
+    upgrade beats a refund); the catalog's own order."""
+    ruled_out, learned = ruled_out or {}, learned or {}
     fitting: list[tuple[tuple[Any, ...], Priced]] = []
     unpriced: list[Entry] = []
     for position, entry in enumerate(entries):
@@ -296,10 +317,13 @@ def ranked(entries: Sequence[Entry], kind: Kind, case: Case, role: Role, *,
             unpriced.append(entry)
             continue
         against = tuple(ruled_out[c] for c in entry.ruled_out_by if c in ruled_out)
-        priced = Priced(entry, kind, cost, value, case.cause in entry.causes, entry.grant.limit(role), against)
+        verdict = learned.get(entry.id, NO_VERDICT)
+        priced = Priced(entry, kind, cost, value, case.cause in entry.causes, entry.grant.limit(role), against,
+                        verdict)
         ratio = value / cost if cost else Decimal("Infinity")
-        fitting.append(((bool(against), not priced.for_this_cause, not priced.within_limit, -ratio, position),
-                        priced))
+        evidence = -verdict.score if verdict.standing is Standing.UP else 0.0
+        fitting.append(((bool(against), not priced.for_this_cause, verdict.standing, evidence,
+                         not priced.within_limit, -ratio, position), priced))
     return [p for _, p in sorted(fitting, key=lambda pair: pair[0])], unpriced
 
 

@@ -14,7 +14,7 @@ Queries for other areas (tracking, App Home, the weekly digest): `pending_approv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -28,8 +28,9 @@ from bot.cases.models import Case
 from bot.drafting.context import Choice
 from bot.drafting.values import Amount
 from bot.errors import Conflict, InvalidInput, NotFound
+from bot.offers import learning
 from bot.offers.budget import Budget, budget_for
-from bot.offers.catalog import Catalog, Entry, Kind, Priced, Role, ranked
+from bot.offers.catalog import Catalog, Entry, Kind, Priced, Role, Verdict, ranked
 from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState, fits
 from bot.offers.money import parse_amount
 from bot.playbooks import service as playbooks
@@ -110,9 +111,13 @@ class Choices:
 
 
 def choices_for(session: Session, case_id: int, *, catalog: Catalog, role: Role, config: AmendsConfig,
-                now: datetime) -> Choices:
+                now: datetime, similar_ids: Collection[int] = ()) -> Choices:
+    """What the offer modal shows, ranked with what resolved cases say (`similar_ids`: the cases the
+    best-practices search finds similar, which count more)."""
     case = cases.get_case(session, case_id)
-    (alternatives, unpriced_alternatives), (incentives, unpriced_incentives) = rank_for(session, catalog, case, role)
+    verdicts = learning.learned(session, case, similar_ids)
+    (alternatives, unpriced_alternatives), (incentives, unpriced_incentives) = rank_for(
+        session, catalog, case, role, verdicts)
     live = current_offer(session, case_id)
     return Choices(case=case, role=role, budget=budget_for(case, config, now), alternatives=alternatives,
                    incentives=incentives, unpriced=len(unpriced_alternatives) + len(unpriced_incentives),
@@ -120,13 +125,17 @@ def choices_for(session: Session, case_id: int, *, catalog: Catalog, role: Role,
                    current=live if live and live.state == OfferState.OFFERED else None)
 
 
-def rank_for(session: Session, catalog: Catalog, case: Case, role: Role
+def rank_for(session: Session, catalog: Catalog, case: Case, role: Role,
+             verdicts: Mapping[Kind, Mapping[str, Verdict]] | None = None
              ) -> tuple[tuple[list[Priced], list[Entry]], tuple[list[Priced], list[Entry]]]:
-    """The catalog's alternatives and incentives ranked for a case, as the offer modal shows them: what the
-    checklist ruled out goes last."""
+    """The catalog's alternatives and incentives priced and ranked for a case: what the checklist ruled out
+    goes last; `verdicts` (bot/offers/learning.py) put first what similar customers took and liked."""
     ruled_out = playbooks.ruled_out_checks(session, case.id)
-    return (ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role, ruled_out=ruled_out),
-            ranked(catalog.incentives, Kind.INCENTIVE, case, role, ruled_out=ruled_out))
+    verdicts = verdicts or {}
+    return (ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role, ruled_out=ruled_out,
+                   learned=verdicts.get(Kind.ALTERNATIVE)),
+            ranked(catalog.incentives, Kind.INCENTIVE, case, role, ruled_out=ruled_out,
+                   learned=verdicts.get(Kind.INCENTIVE)))
 
 
 def exposure(alternatives: Sequence[Priced], incentive: Priced | None) -> Decimal:

@@ -24,6 +24,7 @@ from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.errors import AmendsError, InvalidInput, NotAllowed, StorageUnavailable
 from bot.home import service as home
+from bot.knowledge.cases import similar_cases
 from bot.offers import service
 from bot.offers.budget import budget_for
 from bot.offers.catalog import Catalog, Role, load_catalog
@@ -46,6 +47,7 @@ from bot.slack.wiring import Wiring
 log = logging.getLogger(__name__)
 
 HOME_APPROVALS = 4  # requests on a page of an approver's App Home
+SIMILAR_CASES = 10  # past cases the best-practices search finds similar count more in the ranking
 GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_archived"}
 
 
@@ -119,8 +121,11 @@ class OffersArea:
     def open_offer(self, call: CaseActionCall) -> None:
         role = self.role(call.client, call.user_id)
         with self.deps.db.transaction() as session:
+            case = cases.get_case(session, call.case_id)
+            similar = [e.case_id for e in similar_cases(session, self.deps.search(), case, limit=SIMILAR_CASES)
+                       if e.case_id is not None]
             choices = service.choices_for(session, call.case_id, catalog=self.catalog, role=role, config=self.config,
-                                          now=self.deps.clock.now())
+                                          now=self.deps.clock.now(), similar_ids=similar)
         if not choices.case.is_open:
             call.reply(f":information_source: {choices.case.ref} is resolved; reopen it to offer anything.")
             return

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.cases.models import Case
 from bot.cases.severity import Severity
 from bot.drafting.context import Choice
-from bot.offers.catalog import Priced, Role
+from bot.offers.catalog import Priced, Role, Standing
 from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState
 from bot.offers.service import MAX_ALTERNATIVES, NOTE_LIMIT, Choices, Field, PendingApproval
 from bot.slack.blocks import base
@@ -115,10 +115,21 @@ def _options(entries: Sequence[Priced], money: Money) -> list[Any]:
                         _price_line(p, money)) for p in entries[:10]]
 
 
+STANDING = {Standing.UP: (":chart_with_upwards_trend:", "ranked up"),
+            Standing.DOWN: (":chart_with_downwards_trend:", "ranked down"), Standing.NEUTRAL: (":bar_chart:", "")}
+
+
 def why_ranked(entries: Sequence[Priced]) -> str | None:
-    """Why the alternatives are in this order, where there is more to say than their price."""
-    lines = [f"{RULED_OUT} *{escape_mrkdwn(p.entry.title)}* is last: the checklist says "
-             f"{escape_mrkdwn('; '.join(p.ruled_out))}." for p in entries[:10] if p.ruled_out]
+    """Why the entries are in this order, where there is more to say than their price: what the checklist
+    ruled out, and what customers in similar cases chose."""
+    lines = []
+    for p in entries[:10]:
+        title = f"*{escape_mrkdwn(p.entry.title)}*"
+        if p.ruled_out:
+            lines.append(f"{RULED_OUT} {title} is last: the checklist says {escape_mrkdwn('; '.join(p.ruled_out))}.")
+        elif p.verdict.reason:
+            icon, moved = STANDING[p.verdict.standing]
+            lines.append(f"{icon} {title}: {p.verdict.reason}" + (f" ({moved})" if moved else ""))
     return "\n".join(lines) or None
 
 
@@ -166,12 +177,15 @@ def offer_modal(choices: Choices, money: Money, approvers: Sequence[str]) -> dic
         hint=base.plain("Equal or better value than what they ordered; the customer picks one.")))
     why = why_ranked(choices.alternatives)
     if why:
-        blocks.append(base.context(why))
+        blocks.append(base.section(f"*Why this order*\n{why}"))
     if choices.incentives:
         blocks.append(InputBlock(
             block_id=OfferField.INCENTIVE, label=base.plain("Incentive"),
             element=RadioButtonsElement(action_id=OfferField.INCENTIVE, options=_options(choices.incentives, money)),
             hint=base.plain("What makes taking an alternative, or staying, worth it.")))
+        why = why_ranked(choices.incentives)
+        if why:
+            blocks.append(base.context(why))
     blocks.append(InputBlock(
         block_id=OfferField.NOTE, label=base.plain("Note for the approver"), optional=True,
         element=PlainTextInputElement(action_id=OfferField.NOTE, multiline=True, max_length=NOTE_LIMIT),
