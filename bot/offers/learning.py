@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import Session, aliased
 
 from bot.cases.models import Case, CaseStatus
-from bot.offers.catalog import Kind, Standing, Verdict
+from bot.offers.catalog import Catalog, Kind, Standing, Verdict
 from bot.offers.models import CustomerChoice, Offer, OfferItem, OfferState
 from bot.tracking.models import Resolution
 
@@ -200,3 +200,68 @@ def learned(session: Session, case: Case, similar_ids: Collection[int] = ()) -> 
         if kind in by_kind:
             by_kind[Kind(kind)][entry_id] = e
     return {kind: judge(found) for kind, found in by_kind.items()}
+
+
+# ---------------------------------------------------------------------- for the report and the digest
+
+REVIEW_AFTER = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class EntryFigures:
+    """One catalog entry over the cases resolved in a period."""
+
+    kind: str
+    catalog_id: str
+    title: str
+    offered: int
+    taken: int
+    satisfaction_average: float | None   # of the customers who took it
+    satisfaction_count: int
+    cost_per_taken: Decimal | None       # the final cost of the cases where it was taken, per case
+
+    @property
+    def take_rate(self) -> float:
+        return self.taken / self.offered if self.offered else 0.0
+
+
+@dataclass(frozen=True)
+class CatalogFigures:
+    entries: list[EntryFigures]           # offered in the period, most offered first
+    not_taken: list[tuple[str, str]]      # (kind, title) of catalog entries nobody took in the REVIEW_AFTER before the end
+    reviewed_since: datetime
+
+
+def catalog_figures(session: Session, catalog: Catalog | None, *, start: datetime, end: datetime) -> CatalogFigures:
+    """Offered, taken, satisfaction and cost per taken for each entry over the cases resolved in [start, end);
+    and the entries of `catalog` nobody took in the REVIEW_AFTER up to `end` (none flagged when no case with
+    an offer was resolved then: no evidence is not a verdict)."""
+    rows = case_entries(since=start, until=end).subquery()
+    period = session.execute(
+        select(rows.c.kind, rows.c.catalog_id, func.count(), func.sum(rows.c.taken), func.sum(rows.c.satisfaction),
+               func.count(rows.c.satisfaction), func.sum(rows.c.final_cost))
+        .group_by(rows.c.kind, rows.c.catalog_id)).all()
+    titles = {(k.value, e.id): e.title for k, entries in ((Kind.ALTERNATIVE, catalog.alternatives),
+                                                          (Kind.INCENTIVE, catalog.incentives))
+              for e in entries} if catalog else {}
+    retired = [entry_id for kind, entry_id, *_ in period if (kind, entry_id) not in titles]
+    if retired:  # entries since retired keep the title they were offered with
+        titles.update({(kind, entry_id): title for kind, entry_id, title in session.execute(
+            select(OfferItem.kind, OfferItem.catalog_id, func.max(OfferItem.title))
+            .where(OfferItem.catalog_id.in_(retired)).group_by(OfferItem.kind, OfferItem.catalog_id))})
+    entries = [EntryFigures(kind=kind, catalog_id=entry_id, title=titles.get((kind, entry_id), entry_id),
+                            offered=int(offered), taken=int(taken or 0),
+                            satisfaction_average=round(int(sat) / scored, 2) if scored else None,
+                            satisfaction_count=int(scored),
+                            cost_per_taken=(_money(cost) / int(taken)).quantize(Decimal("0.01")) if taken else None)
+               for kind, entry_id, offered, taken, sat, scored, cost in period]
+    entries.sort(key=lambda e: (e.kind != Kind.ALTERNATIVE.value, -e.offered, -e.taken, e.title))
+    since = end - REVIEW_AFTER
+    window = case_entries(since=since, until=end).subquery()
+    recent = session.execute(select(window.c.kind, window.c.catalog_id, func.sum(window.c.taken))
+                             .group_by(window.c.kind, window.c.catalog_id)).all()
+    taken_ids = {(kind, entry_id) for kind, entry_id, taken in recent if taken}
+    not_taken = [(kind, title) for (kind, entry_id), title in titles.items()
+                 if (kind, entry_id) not in taken_ids and (catalog is None or catalog.entry(Kind(kind), entry_id))
+                 ] if recent else []
+    return CatalogFigures(entries, not_taken, since)
