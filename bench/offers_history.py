@@ -1,7 +1,8 @@
 """Resolved cases with an offer, the customer's choice and their satisfaction, written in bulk (SQL
 inserts in batches, not the Slack flow): the history the offers' ranking learns from, for
 bench/offers_rank.py and the tests of the ranking. Each row is what the flow leaves behind: a resolved
-case, an offer as the catalog priced it, the customer's choice with its final cost, the resolution."""
+case, an offer as the catalog priced it, the customer's choice with its final cost, the resolution, and
+the outcome rows and tallies the case hooks keep (tests/test_offers_learning.py checks they agree)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.cases.models import Case, CaseStatus
 from bot.offers.catalog import Catalog, Kind
-from bot.offers.models import CustomerChoice, Offer, OfferItem, OfferState
+from bot.offers.learning import rebuild_tallies
+from bot.offers.models import CustomerChoice, Offer, OfferItem, OfferOutcome, OfferState
 from bot.tracking.models import Resolution
 
 ORDER_VALUE = Decimal("2400.00")
@@ -50,7 +52,7 @@ def seed(session: Session, catalog: Catalog, rows: Iterable[PastCase], *, ref_pr
     choice_id, resolution_id = next_id(CustomerChoice.id), next_id(Resolution.id)
     count = 0
     for batch in _batches(rows):
-        case_rows, offer_rows, item_rows, choice_rows, resolution_rows = [], [], [], [], []
+        case_rows, offer_rows, item_rows, choice_rows, resolution_rows, outcome_rows = [], [], [], [], [], []
         for past in batch:
             opened = past.resolved_at - timedelta(days=3)
             case_rows.append(dict(
@@ -99,16 +101,26 @@ def seed(session: Session, catalog: Catalog, rows: Iterable[PastCase], *, ref_pr
                 outcome=case_rows[-1]["outcome"], final_cost=choice_rows[-1]["final_cost"] if past.took else
                 Decimal("0.00"), currency="GBP", lesson_cause="Seeded", satisfaction=past.satisfaction,
                 satisfaction_at=past.resolved_at if past.satisfaction else None))
+            # What bot.offers.learning.record_outcomes keeps for the case (one offer, all of it offered).
+            stayed = past.took not in (None, "cancel")
+            for kind, entry in items:
+                taken = entry.id == past.took if kind is Kind.ALTERNATIVE else stayed
+                outcome_rows.append(dict(
+                    case_id=case_id, kind=kind.value, catalog_id=entry.id, cause=past.cause, tier=past.tier or "",
+                    taken=taken, satisfaction=past.satisfaction if taken else None,
+                    final_cost=choice_rows[-1]["final_cost"] if taken else None, resolved_at=past.resolved_at))
             resolution_id += 1
             offer_id += 1
             case_id += 1
             count += 1
         for model, values in ((Case, case_rows), (Offer, offer_rows), (OfferItem, item_rows),
-                              (CustomerChoice, choice_rows), (Resolution, resolution_rows)):
+                              (CustomerChoice, choice_rows), (Resolution, resolution_rows),
+                              (OfferOutcome, outcome_rows)):
             if values:
                 session.execute(insert(model), values)
     if count and session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences past them
         for model in (Case, Offer, OfferItem, CustomerChoice, Resolution):
             session.execute(select(func.setval(func.pg_get_serial_sequence(model.__tablename__, "id"),
                                                select(func.max(model.id)).scalar_subquery())))
+    rebuild_tallies(session)
     return count

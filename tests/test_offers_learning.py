@@ -4,16 +4,28 @@ nothing. The estimator itself: a Beta prior and Wilson bounds, similar cases wei
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from alembic import command
+from sqlalchemy import select
 
 from bench.offers_history import PastCase, seed
-from bot.offers.catalog import Kind, Standing, load_catalog
-from bot.offers.learning import Evidence, judge, weight, wilson
+from bot.cases import service as cases
+from bot.cases.intake import CaseIntake
+from bot.cases.models import Outcome
+from bot.clock import FrozenClock
+from bot.db import Database, alembic_config, upgrade
+from bot.offers import service
+from bot.offers.catalog import Kind, Role, Standing, load_catalog
+from bot.offers.learning import Evidence, judge, rebuild_tallies, weight, wilson
+from bot.offers.models import Decision, OfferOutcome, OfferTally
 from bot.sandbox.fake_slack import ViewRecord
 from bot.settings import AmendsConfig
-from tests.support import APPROVER, MANAGER, Harness, all_text, configured
+from bot.tracking import service as tracking
+from bot.tracking.service import ItemSchedule, ResolutionInput
+from tests.support import APPROVER, MANAGER, Harness, all_text, configured, lifecycle_for, waive_required_steps
 from tests.test_offers import open_offer
 
 
@@ -89,3 +101,83 @@ def test_the_estimator() -> None:
     assert (verdicts["a"].standing, verdicts["b"].standing) == (Standing.UP, Standing.DOWN)
     assert judge({"a": record(18, 20, 2), "b": record(3, 20, 5)})["a"].standing is Standing.NEUTRAL
     assert Kind.ALTERNATIVE.value == "alternative"
+
+
+def tallies(session) -> dict:  # noqa: ANN001
+    return {(t.kind, t.catalog_id, t.cause, t.tier): (t.offered, t.taken, t.satisfaction_sum, t.scored, t.cost_sum)
+            for t in session.scalars(select(OfferTally)) if t.offered}
+
+
+def resolve_with_an_approved_smaller_offer(db: Database, config: AmendsConfig, now: datetime) -> int:
+    """A case through the services and the bot's lifecycle (bot/bootstrap.py): the upgrade or the loaner
+    asked, approved up to £100 (the upgrade left out), the customer takes the loaner, the case is
+    resolved; then scored 4 at the follow-up."""
+    catalog = load_catalog(config.playbooks)
+    lifecycle = lifecycle_for(config)
+    intake = CaseIntake(customer_name="Northwind", order_ref="SO-1", promise="12 office chairs",
+                        promised_at=now + timedelta(days=1), cause="supplier-delay", order_value=Decimal("2400"),
+                        customer_tier="preferred")
+    with db.transaction() as session:
+        case_id = cases.open_case(session, intake, reporter_id="U0ASSOC01", config=config, now=now,
+                                  lifecycle=lifecycle).id
+        waive_required_steps(session, case_id, now)
+        offer = service.make_offer(session, case_id, alternatives=["upgrade-same-price", "loaner-unit"],
+                                   incentive="store-credit", note=None, actor_id="U0ASSOC01", role=Role.ASSOCIATE,
+                                   catalog=catalog, config=config, approvers=[APPROVER], now=now)
+        service.decide(session, offer.id, Decision.APPROVED_DIFFERENT, actor_id=APPROVER, now=now,
+                       show=service.money(config), amount="100")
+        loaner = next(i for i in offer.items if i.catalog_id == "loaner-unit")
+        service.record_choice(session, case_id, choice="alternative", item_id=loaner.id, gesture=None,
+                              final_cost="", note=None, actor_id="U0ASSOC01", config=config, now=now)
+        tracking.resolve(session, case_id, ResolutionInput(Outcome.TOOK_ALTERNATIVE, Decimal("90"), "Fabric"),
+                         actor_id="U0ASSOC01", now=now, lifecycle=lifecycle,
+                         schedule=ItemSchedule(config.workspace.zone))
+    with db.transaction() as session:
+        tracking.record_satisfaction(session, case_id, score=4, comment=None, actor_id="U0ASSOC01", now=now,
+                                     lifecycle=lifecycle)
+    return case_id
+
+
+def test_the_record_follows_the_case_as_it_is_resolved_scored_and_reopened(db_url: str, config: AmendsConfig,
+                                                                           clock: FrozenClock) -> None:
+    db, now = Database(db_url), clock.now()
+    try:
+        case_id = resolve_with_an_approved_smaller_offer(db, config, now)
+        with db.transaction() as session:
+            rows = {(o.kind, o.catalog_id): (o.taken, o.satisfaction, o.final_cost)
+                    for o in session.scalars(select(OfferOutcome).where(OfferOutcome.case_id == case_id))}
+            # The upgrade was left out by the approver: never offered, so not counted against it.
+            assert rows == {("alternative", "loaner-unit"): (True, 4, Decimal("90.00")),
+                            ("incentive", "store-credit"): (True, 4, Decimal("90.00"))}
+            kept = tallies(session)
+            assert kept[("alternative", "loaner-unit", "supplier-delay", "preferred")] == (1, 1, 4, 1, Decimal("90.00"))
+            rebuild_tallies(session)
+            assert tallies(session) == kept  # the increments agree with the sums afresh
+        with db.transaction() as session:
+            cases.reopen_case(session, case_id, actor_id="U0ASSOC01", now=now, reason="Wrong chairs",
+                              lifecycle=lifecycle_for(config))
+        with db.transaction() as session:
+            assert session.scalars(select(OfferOutcome)).all() == [] and tallies(session) == {}
+    finally:
+        db.dispose()
+
+
+def test_the_upgrade_fills_the_record_from_cases_resolved_before_it(db_url: str, config: AmendsConfig,
+                                                                    clock: FrozenClock) -> None:
+    db = Database(db_url)
+    try:
+        resolve_with_an_approved_smaller_offer(db, config, clock.now())
+        with db.transaction() as session:
+            kept = tallies(session)
+            outcomes = sorted((o.case_id, o.kind, o.catalog_id, o.taken, o.satisfaction, o.final_cost)
+                              for o in session.scalars(select(OfferOutcome)))
+        db.dispose()
+        command.downgrade(alembic_config(db_url), "0010_home_digest")
+        upgrade(db_url)
+        db = Database(db_url)
+        with db.transaction() as session:
+            assert tallies(session) == kept
+            assert sorted((o.case_id, o.kind, o.catalog_id, o.taken, o.satisfaction, o.final_cost)
+                          for o in session.scalars(select(OfferOutcome))) == outcomes
+    finally:
+        db.dispose()

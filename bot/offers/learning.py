@@ -1,11 +1,12 @@
 """What resolved cases say about each catalog entry: how often it was offered, how often the customer took
 it, how satisfied they were afterwards and what it finally cost; and what that means for the ranking.
 
-Evidence (`evidence`) is read in SQL, one row per (case, entry): an entry counts as offered on a case when
-an offer that reached the customer held it (an approver's smaller amount leaves dearer alternatives
-out: bot.offers.models.fits, said again in SQL below), as taken when the customer's latest recorded
-choice was it (for an incentive: they took an alternative or waited, keeping the order), with the
-live resolution's satisfaction and the choice's final cost.
+The record is kept as cases change (`on_case_changed`, a lifecycle reaction on resolve, reopen and a later
+satisfaction score, declared in bot/bootstrap.py): one OfferOutcome row per resolved case and entry that reached the customer (an
+approver's smaller amount leaves dearer alternatives out), taken when the customer's latest recorded
+choice was it (for an incentive: they took an alternative or waited, keeping the order), with the live
+resolution's satisfaction and the choice's final cost; and their sums by entry, cause and tier
+(OfferTally), so the modal reads a few hundred rows however many cases were resolved.
 
 Similar cases count more (`weight`): the same cause most, then the same customer tier, then the cases
 the best-practices search finds similar; every other resolved case a little. Weights never pass 1, so a
@@ -20,19 +21,21 @@ bound falls short. Two lucky cases never move an entry; twenty clear ones do.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, type_coerce
 from sqlalchemy import case as when
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
 
+from bot.cases.lifecycle import LifecycleEvent
 from bot.cases.models import Case, CaseStatus
 from bot.offers.catalog import Catalog, Kind, Standing, Verdict
-from bot.offers.models import CustomerChoice, Offer, OfferItem, OfferState
+from bot.offers.models import CustomerChoice, Offer, OfferItem, OfferOutcome, OfferState, OfferTally
 from bot.tracking.models import Resolution
 
 # Weights of a resolved case, by how like the case at hand it is (they add up to at most 1).
@@ -58,46 +61,98 @@ class Evidence:
     cost_sum: Decimal = field(default_factory=lambda: Decimal("0.00"))
 
 
+# ---------------------------------------------------------------------- keeping the record
+
+
+def outcomes_of(session: Session, case: Case) -> list[dict[str, Any]]:
+    """One row per catalog entry that reached the customer of a resolved case (none while it is open)."""
+    if case.status != CaseStatus.RESOLVED:
+        return []
+    resolution = session.scalar(select(Resolution).where(Resolution.case_id == case.id,
+                                                         Resolution.reopened_at.is_(None))
+                                .order_by(Resolution.id.desc()).limit(1))
+    if resolution is None:
+        return []
+    choice = session.scalar(select(CustomerChoice).where(CustomerChoice.case_id == case.id)
+                            .order_by(CustomerChoice.id.desc()).limit(1))
+    offers = session.scalars(select(Offer).where(Offer.case_id == case.id, Offer.state.in_(
+        [OfferState.OFFERED, OfferState.SUPERSEDED])).options(selectinload(Offer.items))).all()
+    found: dict[tuple[str, str], bool] = {}
+    for offer in offers:
+        reached = [*offer.offered_alternatives, *([offer.incentive] if offer.incentive else [])]
+        for item in reached:
+            if item.kind == Kind.ALTERNATIVE.value:
+                taken = choice is not None and choice.item_id == item.id
+            else:
+                taken = choice is not None and choice.offer_id == offer.id and choice.choice in STAYED
+            key = (item.kind, item.catalog_id)
+            found[key] = found.get(key, False) or taken
+    return [dict(case_id=case.id, kind=kind, catalog_id=entry_id, cause=case.cause, tier=case.customer_tier or "",
+                 taken=taken, satisfaction=resolution.satisfaction if taken else None,
+                 final_cost=choice.final_cost if taken and choice is not None else None,
+                 resolved_at=resolution.resolved_at)
+            for (kind, entry_id), taken in sorted(found.items())]
+
+
+def on_case_changed(session: Session, event: LifecycleEvent) -> None:
+    """A lifecycle reaction (bot/bootstrap.py: resolved, reopened, its resolution changed)."""
+    record_outcomes(session, event.case)
+
+
+def record_outcomes(session: Session, case: Case) -> None:
+    """The case's outcome rows follow it (none while open), and the tallies take the difference."""
+    old = [dict(case_id=o.case_id, kind=o.kind, catalog_id=o.catalog_id, cause=o.cause, tier=o.tier, taken=o.taken,
+                satisfaction=o.satisfaction, final_cost=o.final_cost, resolved_at=o.resolved_at)
+           for o in session.scalars(select(OfferOutcome).where(OfferOutcome.case_id == case.id))]
+    new = outcomes_of(session, case)
+    if old == new:
+        return
+    deltas: dict[tuple[str, str, str, str], list[Any]] = {}
+    for rows, sign in ((old, -1), (new, 1)):
+        for row in rows:
+            d = deltas.setdefault((row["kind"], row["catalog_id"], row["cause"], row["tier"]),
+                                  [0, 0, 0, 0, Decimal("0.00")])
+            d[0] += sign
+            d[1] += sign * row["taken"]
+            d[2] += sign * (row["satisfaction"] or 0)
+            d[3] += sign * (row["satisfaction"] is not None)
+            d[4] += sign * (row["final_cost"] or Decimal("0.00"))
+    session.execute(delete(OfferOutcome).where(OfferOutcome.case_id == case.id))
+    if new:
+        session.execute(insert(OfferOutcome), new)
+    add_to_tallies(session, deltas)
+
+
+def add_to_tallies(session: Session, deltas: Mapping[tuple[str, str, str, str], Sequence[Any]]) -> None:
+    """Add (offered, taken, satisfaction sum, scored, cost sum) to each tally. Sorted, so concurrent writers
+    lock rows in one order (no deadlock)."""
+    rows = [dict(kind=k[0], catalog_id=k[1], cause=k[2], tier=k[3], offered=d[0], taken=d[1],
+                 satisfaction_sum=d[2], scored=d[3], cost_sum=d[4])
+            for k, d in sorted(deltas.items()) if any(d)]
+    if not rows:
+        return
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(OfferTally)
+    keys = [OfferTally.kind, OfferTally.catalog_id, OfferTally.cause, OfferTally.tier]
+    statement = statement.on_conflict_do_update(index_elements=keys, set_={
+        name: getattr(OfferTally, name) + getattr(statement.excluded, name)
+        for name in ("offered", "taken", "satisfaction_sum", "scored", "cost_sum")})
+    session.execute(statement, rows)
+
+
+def rebuild_tallies(session: Session) -> None:
+    """The tallies summed afresh from every outcome row (after a bulk load; hooks keep them since)."""
+    o = OfferOutcome
+    session.execute(delete(OfferTally))
+    session.execute(insert(OfferTally).from_select(
+        ["kind", "catalog_id", "cause", "tier", "offered", "taken", "satisfaction_sum", "scored", "cost_sum"],
+        select(o.kind, o.catalog_id, o.cause, o.tier, func.count(), func.sum(when((o.taken, 1), else_=0)),
+               func.coalesce(func.sum(o.satisfaction), 0), func.count(o.satisfaction),
+               func.coalesce(func.sum(o.final_cost), Decimal("0.00")))
+        .group_by(o.kind, o.catalog_id, o.cause, o.tier)))
+
+
 # ---------------------------------------------------------------------- reading the evidence
-
-
-def case_entries(*, since: datetime | None = None, until: datetime | None = None) -> Select[Any]:
-    """One row per resolved case and catalog entry offered on it: case_id, cause, tier, kind, catalog_id,
-    taken (0/1), satisfaction (when taken and scored), final_cost (when taken), resolved_at."""
-    incentive = aliased(OfferItem)
-    nothing = type_coerce(literal_column("0"), OfferItem.cost.type)  # cents; a literal, not a bound Decimal
-    latest = (select(func.max(CustomerChoice.id)).where(CustomerChoice.case_id == Case.id)
-              .correlate(Case).scalar_subquery())
-    taken = when(
-        (and_(OfferItem.kind == Kind.ALTERNATIVE.value, CustomerChoice.item_id == OfferItem.id), 1),
-        (and_(OfferItem.kind == Kind.INCENTIVE.value, CustomerChoice.offer_id == Offer.id,
-              CustomerChoice.choice.in_(STAYED)), 1),
-        else_=0)
-    # bot.offers.models.fits: an alternative is offered when, with the incentive, it fits what was allowed.
-    reached = or_(OfferItem.kind == Kind.INCENTIVE.value,
-                  OfferItem.cost + func.coalesce(incentive.cost, nothing)
-                  <= func.coalesce(Offer.approved_amount, Offer.exposure))
-    query = (
-        select(Case.id.label("case_id"), Case.cause.label("cause"), Case.customer_tier.label("tier"),
-               OfferItem.kind.label("kind"), OfferItem.catalog_id.label("catalog_id"),
-               func.max(taken).label("taken"),
-               func.max(when((taken == 1, Resolution.satisfaction))).label("satisfaction"),
-               func.max(when((taken == 1, CustomerChoice.final_cost))).label("final_cost"),
-               func.max(Resolution.resolved_at).label("resolved_at"))
-        .select_from(Case)
-        .join(Offer, Offer.case_id == Case.id)
-        .join(OfferItem, OfferItem.offer_id == Offer.id)
-        .outerjoin(incentive, and_(incentive.offer_id == Offer.id, incentive.kind == Kind.INCENTIVE.value))
-        .outerjoin(CustomerChoice, CustomerChoice.id == latest)
-        .join(Resolution, and_(Resolution.case_id == Case.id, Resolution.reopened_at.is_(None)))
-        .where(Case.status == CaseStatus.RESOLVED, Offer.state.in_([OfferState.OFFERED, OfferState.SUPERSEDED]),
-               reached)
-        .group_by(Case.id, Case.cause, Case.customer_tier, OfferItem.kind, OfferItem.catalog_id))
-    if since is not None:
-        query = query.where(Resolution.resolved_at >= since)
-    if until is not None:
-        query = query.where(Resolution.resolved_at < until)
-    return query
 
 
 def weight(same_cause: bool, same_tier: bool, similar: bool) -> float:
@@ -106,39 +161,34 @@ def weight(same_cause: bool, same_tier: bool, similar: bool) -> float:
 
 def evidence(session: Session, case: Case, similar_ids: Collection[int] = ()
              ) -> dict[tuple[str, str], Evidence]:
-    """Every entry's record over the resolved cases, weighted by how like `case` each one is."""
-    rows = case_entries().subquery()
-    same_cause = rows.c.cause == case.cause
-    same_tier = rows.c.tier == case.customer_tier if case.customer_tier else literal(False)
-    similar = rows.c.case_id.in_(list(similar_ids)) if similar_ids else literal(False)
-    # The flags are columns of their own, so the grouping names them (PostgreSQL would not match a CASE
-    # with parameters in SELECT to the same CASE in GROUP BY).
-    flagged = select(rows, when((same_cause, 1), else_=0).label("c"), when((same_tier, 1), else_=0).label("t"),
-                     when((similar, 1), else_=0).label("s")).where(rows.c.case_id != case.id).subquery()
-    f = flagged.c
-    grouped = (select(f.kind, f.catalog_id, f.c, f.t, f.s, func.count().label("offered"), func.sum(f.taken),
-                      func.sum(f.satisfaction), func.count(f.satisfaction), func.sum(f.final_cost))
-               .group_by(f.kind, f.catalog_id, f.c, f.t, f.s))
+    """Every entry's record over the resolved cases, weighted by how like `case` each one is: the tallies by
+    cause and tier, and the similar cases' own rows once more for what being similar adds."""
     found: dict[tuple[str, str], Evidence] = {}
-    for kind, catalog_id, c, t, s, offered, taken, sat, scored, cost in session.execute(grouped):
-        w = weight(bool(c), bool(t), bool(s))
-        e = found.setdefault((kind, catalog_id), Evidence())
-        taken, sat = int(taken or 0), int(sat or 0)
-        e.offered_w += w * offered
-        e.taken_w += w * taken
-        e.satisfaction_w += w * sat
-        e.scored_w += w * scored
-        if c:
-            e.offered += offered
-            e.taken += taken
-            e.satisfaction_sum += sat
-            e.scored += scored
-            e.cost_sum += _money(cost)
+    tier = case.customer_tier or ""
+    for t in session.scalars(select(OfferTally).where(OfferTally.offered > 0)):
+        same_cause = t.cause == case.cause
+        add(found.setdefault((t.kind, t.catalog_id), Evidence()), weight(same_cause, t.tier == tier, False),
+            t.offered, t.taken, t.satisfaction_sum, t.scored, t.cost_sum, plain=same_cause)
+    if similar_ids:
+        for o in session.scalars(select(OfferOutcome).where(OfferOutcome.case_id.in_(
+                [i for i in similar_ids if i != case.id]))):
+            add(found.setdefault((o.kind, o.catalog_id), Evidence()), SIMILAR, 1, int(o.taken),
+                o.satisfaction or 0, int(o.satisfaction is not None), Decimal("0.00"), plain=False)
     return found
 
 
-def _money(value: Decimal | None) -> Decimal:
-    return value if value is not None else Decimal("0.00")
+def add(e: Evidence, w: float, offered: int, taken: int, satisfaction: int, scored: int, cost: Decimal, *,
+        plain: bool) -> None:
+    e.offered_w += w * offered
+    e.taken_w += w * taken
+    e.satisfaction_w += w * satisfaction
+    e.scored_w += w * scored
+    if plain:
+        e.offered += offered
+        e.taken += taken
+        e.satisfaction_sum += satisfaction
+        e.scored += scored
+        e.cost_sum += cost
 
 
 # ---------------------------------------------------------------------- what it means
@@ -236,11 +286,11 @@ def catalog_figures(session: Session, catalog: Catalog | None, *, start: datetim
     """Offered, taken, satisfaction and cost per taken for each entry over the cases resolved in [start, end);
     and the entries of `catalog` nobody took in the REVIEW_AFTER up to `end` (none flagged when no case with
     an offer was resolved then: no evidence is not a verdict)."""
-    rows = case_entries(since=start, until=end).subquery()
+    o = OfferOutcome
     period = session.execute(
-        select(rows.c.kind, rows.c.catalog_id, func.count(), func.sum(rows.c.taken), func.sum(rows.c.satisfaction),
-               func.count(rows.c.satisfaction), func.sum(rows.c.final_cost))
-        .group_by(rows.c.kind, rows.c.catalog_id)).all()
+        select(o.kind, o.catalog_id, func.count(), func.sum(when((o.taken, 1), else_=0)), func.sum(o.satisfaction),
+               func.count(o.satisfaction), func.sum(o.final_cost))
+        .where(o.resolved_at >= start, o.resolved_at < end).group_by(o.kind, o.catalog_id)).all()
     titles = {(k.value, e.id): e.title for k, entries in ((Kind.ALTERNATIVE, catalog.alternatives),
                                                           (Kind.INCENTIVE, catalog.incentives))
               for e in entries} if catalog else {}
@@ -253,13 +303,13 @@ def catalog_figures(session: Session, catalog: Catalog | None, *, start: datetim
                             offered=int(offered), taken=int(taken or 0),
                             satisfaction_average=round(int(sat) / scored, 2) if scored else None,
                             satisfaction_count=int(scored),
-                            cost_per_taken=(_money(cost) / int(taken)).quantize(Decimal("0.01")) if taken else None)
+                            cost_per_taken=(cost / int(taken)).quantize(Decimal("0.01")) if taken and cost else None)
                for kind, entry_id, offered, taken, sat, scored, cost in period]
     entries.sort(key=lambda e: (e.kind != Kind.ALTERNATIVE.value, -e.offered, -e.taken, e.title))
     since = end - REVIEW_AFTER
-    window = case_entries(since=since, until=end).subquery()
-    recent = session.execute(select(window.c.kind, window.c.catalog_id, func.sum(window.c.taken))
-                             .group_by(window.c.kind, window.c.catalog_id)).all()
+    recent = session.execute(select(o.kind, o.catalog_id, func.max(when((o.taken, 1), else_=0)))
+                             .where(o.resolved_at >= since, o.resolved_at < end)
+                             .group_by(o.kind, o.catalog_id)).all()
     taken_ids = {(kind, entry_id) for kind, entry_id, taken in recent if taken}
     not_taken = [(kind, title) for (kind, entry_id), title in titles.items()
                  if (kind, entry_id) not in taken_ids and (catalog is None or catalog.entry(Kind(kind), entry_id))

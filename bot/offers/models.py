@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, Money, UTCDateTime
@@ -141,3 +141,39 @@ class CustomerChoice(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_customer_choices_recorded_at", "recorded_at"),)
+
+
+class OfferOutcome(Base):
+    """How one catalog entry did on one resolved case: offered (a row), taken, the satisfaction and final cost
+    that followed. Kept by bot/offers/learning.py as cases are resolved, reopened or scored; the ranking
+    reads their sums (OfferTally), the report reads the rows of a period."""
+
+    __tablename__ = "offer_outcomes"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    catalog_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str] = mapped_column(String(40))       # "" when the case had none
+    taken: Mapped[bool] = mapped_column(Boolean)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)  # when taken and scored
+    final_cost: Mapped[Decimal | None] = mapped_column(Money)  # when taken
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OfferTally(Base):
+    """The sums of OfferOutcome by entry, cause and tier: what the offer modal's ranking reads (a few hundred
+    rows however many cases were resolved). Changed only by adding deltas, so concurrent writers never
+    overwrite each other."""
+
+    __tablename__ = "offer_tallies"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    catalog_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(40), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction_sum: Mapped[int] = mapped_column(Integer, default=0)
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    cost_sum: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
