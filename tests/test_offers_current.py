@@ -70,8 +70,11 @@ def test_a_smaller_approved_amount_is_what_is_offered_shown_and_drafted(harness:
                                      and all_text(harness.case_message(case).blocks))
     assert "A loaner or demo unit until theirs arrives + Store credit" in on_offer
     assert "Upgrade" not in on_offer and "up to £100" in on_offer
-    # The draft: only the approved option.
-    body = draft_body(open_draft(harness, case))
+    # The draft: only the approved option, and the modal says which offer, approved up to what.
+    draft = open_draft(harness, case)
+    assert (f"(Approved by <@{APPROVER}> up to £100 (asked £242)): A loaner or demo unit until theirs arrives."
+            in all_text(draft.view["blocks"]))
+    body = draft_body(draft)
     assert "a loan unit to use, free of charge, until yours arrives" in body
     assert "the next model up" not in body
     # Nor can the left-out upgrade be recorded as taken.

@@ -223,6 +223,8 @@ def approved_by(offer: Offer, money: Money) -> str:
                 f"(asked {money(offer.exposure)})")
     if offer.decision == Decision.APPROVED:
         return f"Approved by {base.user_mention(offer.decided_by or '')}"
+    if offer.role == Role.APPROVER:
+        return f"Made by an approver, {base.user_mention(offer.made_by)}"
     return "Within their limits, no approval needed"
 
 
