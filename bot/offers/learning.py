@@ -165,15 +165,19 @@ def evidence(session: Session, case: Case, similar_ids: Collection[int] = ()
     cause and tier, and the similar cases' own rows once more for what being similar adds."""
     found: dict[tuple[str, str], Evidence] = {}
     tier = case.customer_tier or ""
-    for t in session.scalars(select(OfferTally).where(OfferTally.offered > 0)):
-        same_cause = t.cause == case.cause
-        add(found.setdefault((t.kind, t.catalog_id), Evidence()), weight(same_cause, t.tier == tier, False),
-            t.offered, t.taken, t.satisfaction_sum, t.scored, t.cost_sum, plain=same_cause)
+    t = OfferTally  # plain rows, not ORM objects: the modal reads every tally
+    for kind, entry_id, cause, t_tier, offered, taken, satisfaction, scored, cost in session.execute(
+            select(t.kind, t.catalog_id, t.cause, t.tier, t.offered, t.taken, t.satisfaction_sum, t.scored,
+                   t.cost_sum).where(t.offered > 0)):
+        same_cause = cause == case.cause
+        add(found.setdefault((kind, entry_id), Evidence()), weight(same_cause, t_tier == tier, False),
+            offered, taken, satisfaction, scored, cost, plain=same_cause)
     if similar_ids:
-        for o in session.scalars(select(OfferOutcome).where(OfferOutcome.case_id.in_(
-                [i for i in similar_ids if i != case.id]))):
-            add(found.setdefault((o.kind, o.catalog_id), Evidence()), SIMILAR, 1, int(o.taken),
-                o.satisfaction or 0, int(o.satisfaction is not None), Decimal("0.00"), plain=False)
+        o = OfferOutcome
+        for kind, entry_id, taken, satisfaction in session.execute(
+                select(o.kind, o.catalog_id, o.taken, o.satisfaction).where(o.case_id.in_(list(similar_ids)))):
+            add(found.setdefault((kind, entry_id), Evidence()), SIMILAR, 1, int(taken), satisfaction or 0,
+                int(satisfaction is not None), Decimal("0.00"), plain=False)
     return found
 
 
