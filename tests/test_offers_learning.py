@@ -14,12 +14,12 @@ from sqlalchemy import select
 from bench.offers_history import PastCase, seed
 from bot.cases import service as cases
 from bot.cases.intake import CaseIntake
-from bot.cases.models import Outcome
+from bot.cases.models import Case, Outcome
 from bot.clock import FrozenClock
 from bot.db import Database, alembic_config, upgrade
 from bot.offers import service
 from bot.offers.catalog import Kind, Role, Standing, load_catalog
-from bot.offers.learning import Evidence, judge, rebuild_tallies, weight, wilson
+from bot.offers.learning import Evidence, judge, rebuild_tallies, record_outcomes, weight, wilson
 from bot.offers.models import Decision, OfferOutcome, OfferTally
 from bot.sandbox.fake_slack import ViewRecord
 from bot.settings import AmendsConfig
@@ -179,5 +179,29 @@ def test_the_upgrade_fills_the_record_from_cases_resolved_before_it(db_url: str,
             assert tallies(session) == kept
             assert sorted((o.case_id, o.kind, o.catalog_id, o.taken, o.satisfaction, o.final_cost)
                           for o in session.scalars(select(OfferOutcome))) == outcomes
+    finally:
+        db.dispose()
+
+
+def test_the_seeded_history_is_what_the_lifecycle_would_have_kept(db_url: str, config: AmendsConfig,
+                                                                  clock: FrozenClock) -> None:
+    """bench/offers_history.py writes outcome rows and tallies itself (100,000 cases one by one would take
+    minutes); recomputing each case as the lifecycle does changes nothing."""
+    when = clock.now() - timedelta(days=3)
+    rows = [PastCase("supplier-delay", "key", ("loaner-unit", "upgrade-same-price"), "store-credit", took, score, when)
+            for took, score in [("loaner-unit", 5), ("upgrade-same-price", None), ("wait", 3), ("cancel", 1),
+                                (None, None)]]
+    db = Database(db_url)
+    try:
+        with db.transaction() as session:
+            seed(session, load_catalog(config.playbooks), rows)
+        with db.transaction() as session:
+            before = tallies(session), sorted((o.case_id, o.kind, o.catalog_id, o.taken, o.satisfaction, o.final_cost)
+                                              for o in session.scalars(select(OfferOutcome)))
+            for case in session.scalars(select(Case)):
+                record_outcomes(session, case)
+            after = tallies(session), sorted((o.case_id, o.kind, o.catalog_id, o.taken, o.satisfaction, o.final_cost)
+                                             for o in session.scalars(select(OfferOutcome)))
+        assert after == before and len(before[1]) == 15
     finally:
         db.dispose()
