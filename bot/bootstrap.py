@@ -12,6 +12,7 @@ from functools import partial
 
 from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle, ResolutionChanged
 from bot.knowledge import cases as knowledge
+from bot.offers import learning
 from bot.offers import service as offers
 from bot.playbooks import service as playbooks
 from bot.playbooks.loader import Library, load_library
@@ -38,15 +39,18 @@ def lifecycle(config: AmendsConfig, *, library: Library | None = None) -> Lifecy
                 partial(reminders.on_resolved, policy=policy),  # stops reminders, schedules the follow-up
                 knowledge.on_resolved,  # a past fix /recover search and "Similar past cases" find
                 playbooks.close_with_case,  # the closing step is done
+                learning.on_case_changed,  # what each alternative did, for the offers' ranking and the report
             ],
             ResolutionChanged: [
                 knowledge.on_resolution_changed,
+                learning.on_case_changed,  # the satisfaction that followed
             ],
             CaseReopened: [
                 partial(reminders.on_reopened, policy=policy),  # reminders again, no follow-up
                 knowledge.on_reopened,  # not a past fix any more
                 tracking.on_reopened,  # the resolution stays as history
                 playbooks.reopen_with_case,  # the closing step is open again
+                learning.on_case_changed,  # not an outcome any more
             ],
         },
         # Why a case can't be resolved yet: any reason blocks it.

@@ -70,8 +70,11 @@ def knowledge_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
 
 def offers_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     from bot.offers.catalog import check_catalog
+    from bot.playbooks.loader import check_library
 
-    catalog, problems = check_catalog(config.playbooks)
+    library, _, _ = check_library(config.playbooks, config_path=settings.config_path)
+    known_checks = {c.id for playbook in library.playbooks.values() for step in playbook.steps for c in step.checks}
+    catalog, problems = check_catalog(config.playbooks, known_checks)
     result = CheckResult(f"alternatives ({len(catalog.sources)} file{'s' if len(catalog.sources) != 1 else ''})",
                          problems)
     known = {tier.id for tier in config.customer_tiers}

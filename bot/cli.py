@@ -167,6 +167,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import SystemClock
     from bot.db import Database
+    from bot.offers.catalog import load_catalog
     from bot.tracking import report
     from bot.tracking.figures import figures
 
@@ -185,7 +186,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with db.transaction() as session:
             found = figures(session, start=start, end=end, currency=config.workspace.currency,
-                            best=config.tracking.best_lessons)
+                            best=config.tracking.best_lessons, catalog=load_catalog(config.playbooks))
     finally:
         db.dispose()
     sys.stdout.write(report.render(found, args.format, config.workspace.zone))

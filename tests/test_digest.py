@@ -201,3 +201,33 @@ def test_the_week_a_digest_covers(harness: Harness) -> None:
     assert (week.start, week.end, week.label) == (DUE - timedelta(days=14), DUE - timedelta(days=7), "2026-W47")
     assert digest.latest_week(DUE, harness.amends.config.tracking.digest,
                               harness.amends.config.workspace.zone).label == "2026-W48"
+
+
+def test_the_digest_says_how_each_alternative_did_and_charts_it(harness: Harness) -> None:
+    from bench.offers_history import PastCase
+    from bench.offers_history import seed as seed_history
+    from bot.offers.catalog import load_catalog
+
+    def past(took: str, satisfaction: int, day: int) -> PastCase:
+        return PastCase("supplier-delay", "standard", ("loaner-unit", "upgrade-same-price"), "free-accessory",
+                        took, satisfaction, at(day, 12))
+
+    with harness.amends.db.transaction() as session:
+        seed_history(session, load_catalog(harness.amends.config.playbooks),
+                     [past("upgrade-same-price", 5, 24), past("upgrade-same-price", 4, 25), past("loaner-unit", 3, 26)])
+    harness.tick(DUE)
+    harness.tick()
+    [message] = digests(harness.fake)
+    shown = all_text(message.blocks)
+    assert "*Alternatives and incentives*" in shown
+    assert "• Upgrade to an equal or better model, same price: offered 3, taken 2 of 3, satisfaction 4.5, " \
+           "£198 per taken" in shown
+    assert "• A loaner or demo unit until theirs arrives: offered 3, taken 1 of 3, satisfaction 3.0, £46 per taken" \
+           in shown
+    assert "*Nobody took in 90 days, worth a review:*" in shown and "Store credit" in shown
+
+    [chart] = harness.fake.wait_for(lambda: charts(harness.fake))
+    png = harness.fake.uploaded(chart.files[0]["id"]).content
+    assert png.startswith(PNG_MAGIC) and int.from_bytes(png[16:20], "big") == 1200  # a third panel: alternatives
+    assert "alternatives taken of offered: Upgrade to an equal or better model, same price 2/3" in \
+        harness.fake.uploaded(chart.files[0]["id"]).alt_txt

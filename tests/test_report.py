@@ -124,3 +124,46 @@ def test_ticking_the_playbooks_contact_step_counts_as_the_customer_told(harness:
         found = figures(session, start=harness.clock.now() - timedelta(days=1), end=told + timedelta(hours=1),
                         currency="GBP")
     assert found.median_hours_to_contact == 3.0 and found.cases[0].customer_contacted_at == told
+
+
+def seed_alternatives(db: Database, config: AmendsConfig) -> None:
+    """November: the upgrade offered 4 times and taken 3 (satisfaction 5, 5, 4), the loaner offered 4 times
+    and taken once, one customer waited; in October (within 90 days of 1 Dec) the expedite was taken once."""
+    from bench.offers_history import PastCase
+    from bench.offers_history import seed as seed_history
+    from bot.offers.catalog import load_catalog
+    from tests.tracking_seed import at
+
+    def past(took: str | None, satisfaction: int | None, when: object, alternatives: tuple[str, ...] = (
+            "loaner-unit", "upgrade-same-price")) -> PastCase:
+        return PastCase("supplier-delay", "standard", alternatives, "free-accessory", took, satisfaction, when)
+
+    rows = [past("upgrade-same-price", 5, at(3)), past("upgrade-same-price", 5, at(4)),
+            past("upgrade-same-price", 4, at(5)), past("loaner-unit", 3, at(6)),
+            past("expedite-on-arrival", 4, at(20, month=10), ("expedite-on-arrival",))]
+    with db.transaction() as session:
+        seed_history(session, load_catalog(config.playbooks), rows)
+
+
+def test_the_report_says_how_each_alternative_did(seeded: Database, cli_env: None, config: AmendsConfig,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    seed_alternatives(seeded, config)
+    out = report(capsys)
+    lines = out.splitlines()
+    start = lines.index("Alternatives and incentives (cases resolved in the period)")
+    section = lines[start:lines.index("", start)]
+    upgrade = next(line for line in section if line.startswith("  Upgrade"))
+    assert re.search(r"alternative +4 +3 of 4 +4\.7 +£198$", upgrade), upgrade  # the upgrade £192 + accessory £6
+    loaner = next(line for line in section if line.startswith("  A loaner"))
+    assert re.search(r"alternative +4 +1 of 4 +3\.0 +£46$", loaner), loaner
+    accessory = next(line for line in section if line.startswith("  A free accessory"))
+    assert re.search(r"incentive +4 +4 of 4 +4\.2 +£160$", accessory), accessory  # every customer stayed
+    flagged = next(line for line in section if line.strip().startswith("Nobody took in 90 days"))
+    assert "Source it from another location or a competitor" in flagged and "Store credit" in flagged
+    assert "Express delivery" not in flagged and "Upgrade" not in flagged  # taken in October, and in November
+
+    data = json.loads(report(capsys, "--format", "json"))
+    upgrade_json = next(e for e in data["alternatives"] if e["catalog_id"] == "upgrade-same-price")
+    assert (upgrade_json["offered"], upgrade_json["taken"], upgrade_json["cost_per_taken"]) == (4, 3, "198.00")
+    assert {"kind": "alternative", "title": "Store credit"} not in data["not_taken_in_90_days"]
+    assert {"kind": "incentive", "title": "Store credit"} in data["not_taken_in_90_days"]

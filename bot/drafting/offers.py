@@ -3,14 +3,15 @@
 `offers_for(session, case)` returns the case's alternatives, incentive, gift, compensation and the
 customer's choice as plain values (`OfferFacts`, see context.py):
 
-* alternatives - the current offer's alternatives as a message to the customer says them; once the
-  customer took one, that one comes first (templates say "alternatives[0], as you chose");
+* alternatives - the current offer's alternatives as a message to the customer says them, only those
+  an approver allowed (a smaller approved amount leaves the dearer ones out); once the customer took
+  one, that one comes first (templates say "alternatives[0], as you chose");
 * incentive    - the offer's incentive;
 * gift         - the goodwill gesture when the customer cancelled;
 * choice       - wait, alternative or cancel, once recorded.
 
 An offer still waiting for an approver is not mentioned: nothing is promised to a customer before it
-is approved.
+is approved. An offer replaced by a newer one is not mentioned either: only the current offer is drafted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def offers_for(session: Session, case: Case) -> OfferFacts:
     chosen = service.customer_choice(session, case.id)
     if offer is None and chosen is None:
         return OfferFacts()
-    items = list(offer.alternatives) if offer else []
+    items = list(offer.offered_alternatives) if offer else []
     if chosen is not None and chosen.item_id is not None:
         items.sort(key=lambda item: item.id != chosen.item_id)
     incentive = offer.incentive if offer else None

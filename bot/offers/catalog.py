@@ -11,19 +11,25 @@ shipped one; `enabled: false` retires it).
         cost: 25                   # to the business: a fixed amount, or a share of the order like 10%
         value: 40                  # to the customer, the same way
         grant: {associate: 50, manager: 150}   # who may give it without approval, up to what cost
+        ruled_out_by: [special-order]   # keep-the-promise checks that, recorded as "tried, no luck" or
+                                        # "not possible", rule it out: ranked last and marked (`amends check`
+                                        # names a check no playbook has)
+        needs: several-items            # hidden when the promise is for a single item
     incentives:                    # what makes taking an alternative (or staying) worth it
       - ...
 
-`ranked(catalog, case, role)` lists the entries that fit a case, best first, priced for it.
+`ranked(entries, kind, case, role, ruled_out=...)` lists the entries that fit a case, best first, priced
+for it.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.cases.causes import Cause, PromiseKind
 from bot.cases.models import Case
-from bot.datafile import load_model
+from bot.datafile import load_model, read_yaml
 from bot.errors import ConfigError
 from bot.money import CENT
 from bot.money import parse as parse_amount
@@ -53,6 +59,30 @@ _PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})?)\s*%\s*$")
 class Kind(StrEnum):
     ALTERNATIVE = "alternative"
     INCENTIVE = "incentive"
+
+
+class Need(StrEnum):
+    """What an order must be for an entry to make sense."""
+
+    SEVERAL_ITEMS = "several-items"  # a partial shipment of a single item is no shipment
+
+
+class Standing(IntEnum):
+    """Where resolved cases put an entry (bot/offers/learning.py), best first: it sorts as it reads."""
+
+    UP = 0       # customers in similar cases take it more than the rest, and are as happy
+    NEUTRAL = 1  # no clear signal, or too few cases
+    DOWN = 2     # customers in similar cases take it less than the rest
+
+
+@dataclass(frozen=True)
+class Verdict:
+    standing: Standing
+    score: float          # the take rate's lower bound times satisfaction out of 5: orders entries ranked up
+    reason: str | None    # for the associate: "taken by 7 of 9 similar customers, satisfaction 4.6"
+
+
+NO_VERDICT = Verdict(Standing.NEUTRAL, 0.0, None)
 
 
 class Role(StrEnum):
@@ -139,6 +169,8 @@ class Entry(_Strict):
     value: Price
     grant: Grant = Field(default_factory=Grant)
     enabled: bool = True
+    ruled_out_by: tuple[str, ...] = ()   # keep-the-promise check ids (playbooks' `checks`)
+    needs: Need | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -164,6 +196,10 @@ class Entry(_Strict):
 
     def fits(self, cause: str) -> bool:
         return ANY in self.causes or cause in self.causes
+
+    def makes_sense_for(self, case: Case) -> bool:
+        """False when the order rules the entry out by its nature (a partial shipment of one item)."""
+        return not (self.needs is Need.SEVERAL_ITEMS and items_in(case.promise) == 1)
 
 
 class CatalogFile(_Strict):
@@ -200,8 +236,9 @@ def catalog_files(config: PlaybooksConfig) -> list[Path]:
     return [folder / CATALOG_FILE for folder in folders if (folder / CATALOG_FILE).is_file()]
 
 
-def check_catalog(config: PlaybooksConfig) -> tuple[Catalog, list[str]]:
-    """The merged catalog and every problem in every file (file:line: where: what)."""
+def check_catalog(config: PlaybooksConfig, known_checks: Collection[str] | None = None) -> tuple[Catalog, list[str]]:
+    """The merged catalog and every problem in every file (file:line: where: what). With `known_checks`
+    (every keep-the-promise check id in the playbooks), a `ruled_out_by` naming another is a problem."""
     alternatives: dict[str, Entry] = {}
     incentives: dict[str, Entry] = {}
     problems: list[str] = []
@@ -212,6 +249,8 @@ def check_catalog(config: PlaybooksConfig) -> tuple[Catalog, list[str]]:
         except ConfigError as exc:
             problems += exc.problems
             continue
+        if known_checks is not None:
+            problems += _unknown_checks(path, parsed, set(known_checks))
         for entry in parsed.alternatives:
             incentives.pop(entry.id, None)
             alternatives[entry.id] = entry
@@ -225,6 +264,22 @@ def check_catalog(config: PlaybooksConfig) -> tuple[Catalog, list[str]]:
     if not problems and not catalog.alternatives:
         problems.append(f"{files[-1]}: no alternatives are enabled; associates would have nothing to offer")
     return catalog, problems
+
+
+def _unknown_checks(path: Path, parsed: CatalogFile, known: set[str]) -> list[str]:
+    doc = None
+    problems = []
+    for section, entries in (("alternatives", parsed.alternatives), ("incentives", parsed.incentives)):
+        for index, entry in enumerate(entries):
+            for position, check in enumerate(entry.ruled_out_by):
+                if check in known:
+                    continue
+                doc = doc or read_yaml(path)
+                near = difflib.get_close_matches(check, known, n=1)
+                hint = f"did you mean {near[0]!r}?" if near else f"checks: {', '.join(sorted(known))}"
+                problems.append(doc.problem((section, index, "ruled_out_by", position),
+                                            f"no playbook has a check {check!r}; {hint}"))
+    return problems
 
 
 def load_catalog(config: PlaybooksConfig) -> Catalog:
@@ -247,28 +302,55 @@ class Priced:
     value: Decimal
     for_this_cause: bool       # listed for the case's cause, not only `any`
     limit: Decimal | None      # the offering person's limit for it (None: no limit)
+    ruled_out: tuple[str, ...] = ()  # what the checklist recorded against it ("Stock at another location: tried, no luck")
+    verdict: Verdict = NO_VERDICT    # what resolved cases say about it
 
     @property
     def within_limit(self) -> bool:
         return self.limit is None or self.cost <= self.limit
 
 
-def ranked(entries: Sequence[Entry], kind: Kind, case: Case, role: Role) -> tuple[list[Priced], list[Entry]]:
+def ranked(entries: Sequence[Entry], kind: Kind, case: Case, role: Role, *,
+           ruled_out: Mapping[str, str] | None = None,
+           learned: Mapping[str, Verdict] | None = None) -> tuple[list[Priced], list[Entry]]:
     """(the entries that fit the case, best first; those that would fit but need the order value).
 
-    Best first: made for this cause before `any`, within the person's limit before needing approval,
-    then the most value to the customer for each unit of cost (a free upgrade beats a refund), then the
-    catalog's own order."""
+    `ruled_out` maps keep-the-promise check ids recorded as tried or not possible to what was recorded;
+    an entry tied to one goes last, marked. An entry that makes no sense for the order is left out.
+    Otherwise best first: made for this cause before `any`; then what customers in similar cases took
+    and liked (`learned`, by entry id: ranked up, the best evidence first; ranked down last); within the
+    person's limit before needing approval; the most value to the customer for each unit of cost (a free
+    upgrade beats a refund); the catalog's own order."""
+    ruled_out, learned = ruled_out or {}, learned or {}
     fitting: list[tuple[tuple[Any, ...], Priced]] = []
     unpriced: list[Entry] = []
     for position, entry in enumerate(entries):
-        if not entry.enabled or not entry.fits(case.cause) or (case.promise_kind or PromiseKind.GOODS) not in entry.kinds:
+        if not entry.enabled or not entry.fits(case.cause) or (case.promise_kind or PromiseKind.GOODS) not in entry.kinds \
+                or not entry.makes_sense_for(case):
             continue
         cost, value = entry.cost.of(case.order_value), entry.value.of(case.order_value)
         if cost is None or value is None:
             unpriced.append(entry)
             continue
-        priced = Priced(entry, kind, cost, value, case.cause in entry.causes, entry.grant.limit(role))
+        against = tuple(ruled_out[c] for c in entry.ruled_out_by if c in ruled_out)
+        verdict = learned.get(entry.id, NO_VERDICT)
+        priced = Priced(entry, kind, cost, value, case.cause in entry.causes, entry.grant.limit(role), against,
+                        verdict)
         ratio = value / cost if cost else Decimal("Infinity")
-        fitting.append(((not priced.for_this_cause, not priced.within_limit, -ratio, position), priced))
+        evidence = -verdict.score if verdict.standing is Standing.UP else 0.0
+        fitting.append(((bool(against), not priced.for_this_cause, verdict.standing, evidence,
+                         not priced.within_limit, -ratio, position), priced))
     return [p for _, p in sorted(fitting, key=lambda pair: pair[0])], unpriced
+
+
+_COUNT = re.compile(r"^\s*(?:(\d{1,6})\b|(a|an|one|single|1)\s+(?!pair\b|set\b|pack\b|box\b|lot\b|batch\b|"
+                    r"dozen\b|couple\b|few\b|number\b)\w)", re.IGNORECASE)
+
+
+def items_in(promise: str | None) -> int | None:
+    """How many items a promise is for, when it says so plainly at its start ("12 office chairs" -> 12,
+    "a sofa" / "one sofa" -> 1); None when it doesn't ("the Leeds order", "a set of chairs")."""
+    match = _COUNT.match(promise or "")
+    if match is None:
+        return None
+    return int(match.group(1)) if match.group(1) else 1

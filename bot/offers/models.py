@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, Money, UTCDateTime
@@ -59,6 +59,9 @@ class Offer(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Every Slack message showing the request ([{"channel": ..., "ts": ...}]), updated once it is decided.
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The note in the case thread saying what was offered, so a newer offer can mark it replaced.
+    note_channel: Mapped[str | None] = mapped_column(String(32))
+    note_ts: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (Index("ix_offers_made_at", "made_at"),)
 
@@ -77,6 +80,28 @@ class Offer(Base):
     def allowed(self) -> Decimal:
         """What may be spent on it: the approved amount when an approver set one, else its exposure."""
         return self.approved_amount if self.approved_amount is not None else self.exposure
+
+    @property
+    def offered_alternatives(self) -> list[OfferItem]:
+        """The alternatives the customer may take: those that, with the incentive, fit in what was allowed.
+        An approver who allowed less than was asked leaves the dearer ones out."""
+        return [i for i in self.alternatives if fits(i, self.incentive, self.allowed)]
+
+    @property
+    def left_out(self) -> list[OfferItem]:
+        """Alternatives asked for but over the approved amount: never offered, never drafted."""
+        return [i for i in self.alternatives if not fits(i, self.incentive, self.allowed)]
+
+    @property
+    def offered_cost(self) -> Decimal:
+        """What the offer may cost as allowed: the dearest alternative still offered, plus the incentive."""
+        extra = self.incentive.cost if self.incentive else Decimal("0.00")
+        return max((i.cost for i in self.offered_alternatives), default=Decimal("0.00")) + extra
+
+
+def fits(item: OfferItem, incentive: OfferItem | None, allowed: Decimal) -> bool:
+    """Whether taking `item` (with the incentive, which goes with any choice) stays within `allowed`."""
+    return item.cost + (incentive.cost if incentive else Decimal("0.00")) <= allowed
 
 
 class OfferItem(Base):
@@ -116,3 +141,39 @@ class CustomerChoice(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_customer_choices_recorded_at", "recorded_at"),)
+
+
+class OfferOutcome(Base):
+    """How one catalog entry did on one resolved case: offered (a row), taken, the satisfaction and final cost
+    that followed. Kept by bot/offers/learning.py as cases are resolved, reopened or scored; the ranking
+    reads their sums (OfferTally), the report reads the rows of a period."""
+
+    __tablename__ = "offer_outcomes"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    catalog_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str] = mapped_column(String(40))       # "" when the case had none
+    taken: Mapped[bool] = mapped_column(Boolean)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)  # when taken and scored
+    final_cost: Mapped[Decimal | None] = mapped_column(Money)  # when taken
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OfferTally(Base):
+    """The sums of OfferOutcome by entry, cause and tier: what the offer modal's ranking reads (a few hundred
+    rows however many cases were resolved). Changed only by adding deltas, so concurrent writers never
+    overwrite each other."""
+
+    __tablename__ = "offer_tallies"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    catalog_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(40), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction_sum: Mapped[int] = mapped_column(Integer, default=0)
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    cost_sum: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))

@@ -14,7 +14,7 @@ Queries for other areas (tracking, App Home, the weekly digest): `pending_approv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -28,9 +28,10 @@ from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.drafting.context import Choice
 from bot.errors import Conflict, InvalidInput, NotFound
+from bot.offers import learning
 from bot.offers.budget import Budget, budget_for
-from bot.offers.catalog import Catalog, Kind, Priced, Role, ranked
-from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState
+from bot.offers.catalog import Catalog, Entry, Kind, Priced, Role, Verdict, ranked
+from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState, fits
 from bot.playbooks import service as playbooks
 from bot.playbooks.schema import StepAction
 from bot.reminders import service as reminders
@@ -51,6 +52,7 @@ class OfferEvent:
     APPROVAL_DECIDED = "approval_decided"
     APPROVAL_ESCALATED = "approval_escalated"
     CHOICE_RECORDED = "choice_recorded"
+    REPLACED = "offer_replaced"
 
 
 class Field:
@@ -110,15 +112,31 @@ class Choices:
 
 
 def choices_for(session: Session, case_id: int, *, catalog: Catalog, role: Role, config: AmendsConfig,
-                now: datetime) -> Choices:
+                now: datetime, similar_ids: Collection[int] = ()) -> Choices:
+    """What the offer modal shows, ranked with what resolved cases say (`similar_ids`: the cases the
+    best-practices search finds similar, which count more)."""
     case = cases.get_case(session, case_id)
-    alternatives, unpriced_alternatives = ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role)
-    incentives, unpriced_incentives = ranked(catalog.incentives, Kind.INCENTIVE, case, role)
+    verdicts = learning.learned(session, case, similar_ids)
+    (alternatives, unpriced_alternatives), (incentives, unpriced_incentives) = rank_for(
+        session, catalog, case, role, verdicts)
     live = current_offer(session, case_id)
     return Choices(case=case, role=role, budget=budget_for(case, config, now), alternatives=alternatives,
                    incentives=incentives, unpriced=len(unpriced_alternatives) + len(unpriced_incentives),
                    awaiting=live if live and live.state == OfferState.AWAITING_APPROVAL else None,
                    current=live if live and live.state == OfferState.OFFERED else None)
+
+
+def rank_for(session: Session, catalog: Catalog, case: Case, role: Role,
+             verdicts: Mapping[Kind, Mapping[str, Verdict]] | None = None
+             ) -> tuple[tuple[list[Priced], list[Entry]], tuple[list[Priced], list[Entry]]]:
+    """The catalog's alternatives and incentives priced and ranked for a case: what the checklist ruled out
+    goes last; `verdicts` (bot/offers/learning.py) put first what similar customers took and liked."""
+    ruled_out = playbooks.ruled_out_checks(session, case.id)
+    verdicts = verdicts or {}
+    return (ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role, ruled_out=ruled_out,
+                   learned=verdicts.get(Kind.ALTERNATIVE)),
+            ranked(catalog.incentives, Kind.INCENTIVE, case, role, ruled_out=ruled_out,
+                   learned=verdicts.get(Kind.INCENTIVE)))
 
 
 def exposure(alternatives: Sequence[Priced], incentive: Priced | None) -> Decimal:
@@ -170,8 +188,7 @@ def make_offer(session: Session, case_id: int, *, alternatives: Sequence[str], i
     if live is not None and live.state == OfferState.AWAITING_APPROVAL:
         raise Conflict(f"An offer on {case.ref} is already waiting for an approver's decision; you'll hear as soon "
                        "as it is decided.")
-    priced_alternatives, _ = ranked(catalog.alternatives, Kind.ALTERNATIVE, case, role)
-    priced_incentives, _ = ranked(catalog.incentives, Kind.INCENTIVE, case, role)
+    (priced_alternatives, _), (priced_incentives, _) = rank_for(session, catalog, case, role)
     by_id = {p.entry.id: p for p in priced_alternatives}
     chosen = [by_id[i] for i in picked_ids if i in by_id]
     extra = next((p for p in priced_incentives if p.entry.id == incentive), None)
@@ -204,6 +221,9 @@ def make_offer(session: Session, case_id: int, *, alternatives: Sequence[str], i
     session.flush()
     summary = {"offer_id": offer.id, "alternatives": [p.entry.id for p in chosen], "incentive": extra.entry.id,
                "exposure": str(total), "budget": str(budget.amount), "currency": offer.currency}
+    if live is not None:  # the earlier offer stays in the history, marked as replaced by this one
+        summary["replaces"] = live.id
+        cases.record_event(session, case, OfferEvent.REPLACED, actor_id, now, offer_id=live.id, replaced_by=offer.id)
     if reasons:
         cases.record_event(session, case, OfferEvent.APPROVAL_REQUESTED, actor_id, now, reasons=reasons,
                            approvers=list(approvers), **summary)
@@ -231,8 +251,12 @@ def record_messages(session: Session, offer_id: int, posted: Sequence[tuple[str,
 
 
 def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str, now: datetime,
-           amount: object = None, note: str | None = None, locale: str = amounts.DEFAULT_LOCALE) -> Offer:
-    """One approver's decision. Raises AlreadyDecided if another decision (or a newer offer) came first."""
+           show: Callable[[Decimal], str], amount: object = None, note: str | None = None,
+           locale: str = amounts.DEFAULT_LOCALE) -> Offer:
+    """One approver's decision. Raises AlreadyDecided if another decision (or a newer offer) came first.
+
+    An amount below what was asked offers only the alternatives that fit in it with the incentive (the
+    others are left out, in the thread, the case message and drafts); an amount that fits none is refused."""
     approved_amount = None
     if decision is Decision.APPROVED_DIFFERENT:
         try:
@@ -244,6 +268,8 @@ def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str
     note = (note or "").replace("\x00", "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         raise InvalidInput("Please shorten the note.", {Field.NOTE: f"Please keep it under {NOTE_LIMIT} characters."})
+    if approved_amount is not None:
+        _check_covers_an_alternative(session, offer_id, approved_amount, show)
     state = OfferState.DENIED if decision is Decision.DENIED else OfferState.OFFERED
     claimed = session.execute(
         update(Offer).where(Offer.id == offer_id, Offer.state == OfferState.AWAITING_APPROVAL)
@@ -256,14 +282,32 @@ def decide(session: Session, offer_id: int, decision: Decision, *, actor_id: str
     if claimed is None:
         raise AlreadyDecided(offer)
     case = cases.get_case(session, offer.case_id, for_update=True)
+    offered = state == OfferState.OFFERED
     cases.record_event(session, case, OfferEvent.APPROVAL_DECIDED, actor_id, now, offer_id=offer.id,
                        decision=decision.value, requested=str(offer.exposure),
-                       approved=str(offer.allowed) if state == OfferState.OFFERED else None, note=note)
+                       approved=str(offer.allowed) if offered else None, note=note,
+                       offered=[i.catalog_id for i in offer.offered_alternatives] if offered else [],
+                       left_out=[i.catalog_id for i in offer.left_out] if offered else [])
     reminders.cancel_key(session, approval_key(offer.id), reason="decided")
     changes.note(session, users=offer.approvers)  # it leaves every approver's App Home
     if state == OfferState.OFFERED:
         playbooks.action_performed(session, case.id, StepAction.OFFER_ALTERNATIVES, actor_id=offer.made_by, now=now)
     return offer
+
+
+def _check_covers_an_alternative(session: Session, offer_id: int, amount: Decimal,
+                                 show: Callable[[Decimal], str]) -> None:
+    """An approved amount must leave the customer something to take; checked while the request still waits
+    (once decided, the claim below says so instead)."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.state != OfferState.AWAITING_APPROVAL or not offer.alternatives:
+        return
+    if any(fits(i, offer.incentive, amount) for i in offer.alternatives):
+        return
+    least = min(i.cost for i in offer.alternatives) + (offer.incentive.cost if offer.incentive else Decimal("0.00"))
+    message = (f"{show(amount)} covers none of the alternatives with the incentive (the cheapest needs "
+               f"{show(least)}). Approve at least that, or deny the offer.")
+    raise InvalidInput(message, {Field.AMOUNT: message})
 
 
 def record_escalated(session: Session, offer_id: int, *, now: datetime) -> None:
@@ -296,7 +340,7 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
             fields[Field.CHOICE] = ("No alternative has been offered on this case yet: offer one first, or record "
                                     "that they waited or cancelled.")
         else:
-            item = next((i for i in offer.alternatives if str(i.id) == str(item_id)), None)
+            item = next((i for i in offer.offered_alternatives if str(i.id) == str(item_id)), None)
             if item is None:
                 fields[Field.ALTERNATIVE] = "Pick the alternative they took."
     gesture = (gesture or "").replace("\x00", "").strip() or None
@@ -308,11 +352,16 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
     note = (note or "").replace("\x00", "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         fields[Field.NOTE] = f"Please keep it under {NOTE_LIMIT} characters."
-    try:
-        cost = amounts.parse(final_cost, locale=config.workspace.locale, currency=config.workspace.currency,
-                             maximum=OFFER_MAX)
-    except ValueError as exc:
-        fields[Field.FINAL_COST] = str(exc)
+    cost = Decimal("0.00")
+    known = offer_cost(offer, picked, item) if offer is not None else None
+    if not str(final_cost or "").strip() and known is not None:
+        cost = known  # left empty: what the offer says it costs
+    else:
+        try:
+            cost = amounts.parse(final_cost, locale=config.workspace.locale, currency=config.workspace.currency,
+                                 maximum=OFFER_MAX)
+        except ValueError as exc:
+            fields[Field.FINAL_COST] = str(exc)
     if fields:
         raise InvalidInput("The choice needs another look.", fields)
     if not case.is_open:
@@ -330,6 +379,37 @@ def record_choice(session: Session, case_id: int, *, choice: str | None, item_id
                        budget=str(budget), currency=row.currency)
     playbooks.action_performed(session, case.id, StepAction.RECORD_CHOICE, actor_id=actor_id, now=now)
     return row
+
+
+def offer_cost(offer: Offer, choice: Choice | None, item: OfferItem | None) -> Decimal | None:
+    """What a choice costs by the offer: the alternative they took plus the incentive; the incentive alone
+    when they wait; None when the offer can't say (a cancellation, or no alternative picked yet)."""
+    incentive = offer.incentive.cost if offer.incentive else Decimal("0.00")
+    if choice is Choice.ALTERNATIVE and item is not None:
+        return item.cost + incentive
+    if choice is Choice.WAIT:
+        return incentive
+    return None
+
+
+def record_note(session: Session, offer_id: int, *, channel: str, ts: str) -> Offer | None:
+    """Remember the case-thread note of an offer; returns the offer it replaced, whose note now says so."""
+    offer = get_offer(session, offer_id, for_update=True)
+    offer.note_channel, offer.note_ts = channel, ts
+    return replaced_by(session, offer)
+
+
+def count_replaced(session: Session, offer: Offer) -> int:
+    """How many earlier offers on its case `offer` came after (each replaced by the next)."""
+    return session.scalar(select(func.count()).select_from(Offer).where(
+        Offer.case_id == offer.case_id, Offer.id < offer.id, Offer.state == OfferState.SUPERSEDED)) or 0
+
+
+def replaced_by(session: Session, offer: Offer) -> Offer | None:
+    """The offer `offer` replaced on its case, if any (with its items loaded)."""
+    return session.scalar(select(Offer).where(Offer.case_id == offer.case_id, Offer.id < offer.id,
+                                              Offer.state == OfferState.SUPERSEDED)
+                          .options(selectinload(Offer.items)).order_by(Offer.id.desc()).limit(1))
 
 
 # ---------------------------------------------------------------------- lifecycle guard (bot/bootstrap.py)
@@ -363,8 +443,9 @@ def current_offer(session: Session, case_id: int) -> Offer | None:
 
 
 def latest_offered(session: Session, case_id: int) -> Offer | None:
+    """The offer the customer has now (approved, if it needed approval), with its items."""
     return session.scalar(select(Offer).where(Offer.case_id == case_id, Offer.state == OfferState.OFFERED)
-                          .order_by(Offer.id.desc()).limit(1))
+                          .options(selectinload(Offer.items)).order_by(Offer.id.desc()).limit(1))
 
 
 def customer_choice(session: Session, case_id: int) -> CustomerChoice | None:

@@ -147,6 +147,16 @@ def checklist(session: Session, case_id: int, *, now: datetime) -> Checklist | N
     return engine.build(row, cases.get_case(session, case_id), now)
 
 
+def ruled_out_checks(session: Session, case_id: int) -> dict[str, str]:
+    """The case's keep-the-promise checks recorded as tried with no luck or not possible, by check id, with
+    what was recorded ("Stock at another location: tried, no luck")."""
+    row = session.get(CasePlaybook, case_id)
+    if row is None:
+        return {}
+    return {c.check_id: f"{_check_title(row, c.check_id)}: {CheckOutcome(c.outcome).label.lower()}"
+            for c in row.checks if c.outcome in (CheckOutcome.TRIED, CheckOutcome.NOT_POSSIBLE)}
+
+
 def record_posted(session: Session, case_id: int, *, channel_id: str, message_ts: str, now: datetime) -> None:
     case, row = _lock(session, case_id)
     row.channel_id, row.message_ts = channel_id, message_ts  # not a change to the checklist: no new revision

@@ -47,9 +47,10 @@ COLUMNS: dict[str, dict[str, Rule]] = {
     "offers": {
         "note": E, "decision_note": E,
         "state": K, "made_by": K, "role": K, "currency": K, "budget_reasons": K, "approval_reasons": K,
-        "approvers": K, "decision": K, "decided_by": K, "messages": K,
+        "approvers": K, "decision": K, "decided_by": K, "messages": K, "note_channel": K, "note_ts": K,
     },
     "offer_items": {"title": S, "say": S, "kind": K, "catalog_id": K},
+    "offer_outcomes": {"kind": K, "catalog_id": K, "cause": K, "tier": K},
     "customer_choices": {"gesture": S, "note": E, "choice": K, "currency": K, "recorded_by": K},
     "case_playbooks": {"playbook_id": K, "title": K, "definition": K, "path": K, "channel_id": K, "message_ts": K},
     "playbook_steps": {"reason": S, "step_id": K, "track": K, "title": K, "action": K, "status": K, "status_by": K},
@@ -84,5 +85,5 @@ STRUCTURAL_KEYS = frozenset({
     "final_cost", "amount", "approved_amount", "exposure", "budget", "cost", "value", "catalog_id",
     "alternative", "incentive", "kind", "state", "role", "due_on", "at", "promised_at", "new_date",
     "resolution_id", "action_item_id", "satisfaction", "approvers", "reasons", "ts", "id", "outside_working_hours",
-    "title", "checks", "steps", "items",
+    "title", "checks", "steps", "items", "requested", "approved", "offered", "left_out",
 })

@@ -23,8 +23,10 @@ from bot.drafting.context import Associate
 from bot.drafting.models import Draft
 from bot.drafting.templates import CUSTOMER_CHANNELS, Channel, Rendered, TemplateProblem, TemplateRef
 from bot.errors import InvalidInput, StorageUnavailable
+from bot.offers import service as offers
 from bot.slack import forms
 from bot.slack.blocks import drafting as blocks
+from bot.slack.blocks import offers as offer_blocks
 from bot.slack.blocks.drafting import DraftModalMeta, DraftRef, DraftScreen, PostedDraft
 from bot.slack.case_actions import CaseActionCall
 from bot.slack.ids import Action, Callback, DraftField
@@ -162,7 +164,8 @@ def open_draft_modal(client: WebClient, wiring: Wiring, case_id: int, trigger_id
         text = from_draft.body
         meta = screen.meta.model_copy(update={"fingerprint": fingerprint(from_draft.subject, text),
                                               "edited": from_draft.edited})
-        screen = _screen(drafting, screen.case, meta, from_draft.subject, text, service.stored_hints(from_draft))
+        screen = _screen(drafting, screen.case, meta, from_draft.subject, text, service.stored_hints(from_draft),
+                         offer_line=screen.offer_line)
     client.views_open(trigger_id=trigger_id, view=blocks.draft_modal(screen, deps.config))
 
 
@@ -221,19 +224,29 @@ def _compose(wiring: Wiring, drafting: Drafting, case_id: int, associate: Associ
             meta = DraftModalMeta(case_id=case_id, template=ref.name, channel=channel, revision=revision,
                                   personal=personal)
             return _screen(drafting, case, meta, None, "", [], problem=exc.user_message)
+        offer_line = _offer_line(session, deps.config, case_id)
     rendered = composed.rendered
     meta = DraftModalMeta(case_id=case_id, template=composed.ref.name, channel=composed.ref.channel,
                           revision=revision, fingerprint=composed.fingerprint, personal=personal,
                           language=composed.ref.language)
-    return _screen(drafting, case, meta, rendered.subject, rendered.body, composed.hints, note=composed.note)
+    return _screen(drafting, case, meta, rendered.subject, rendered.body, composed.hints, note=composed.note,
+                   offer_line=offer_line)
+
+
+def _offer_line(session: Any, config: Any, case_id: int) -> str | None:
+    """Which offer the draft speaks of: the current one, approved (earlier, replaced ones are left out)."""
+    offer = offers.latest_offered(session, case_id)
+    earlier = offers.count_replaced(session, offer) if offer is not None else 0
+    return offer_blocks.draft_offer_line(offer, offers.money(config), config.workspace.zone, earlier=earlier)
 
 
 def _screen(drafting: Drafting, case: Any, meta: DraftModalMeta, subject: str | None, body: str,
-            hints: Any, problem: str | None = None, note: str | None = None) -> DraftScreen:
+            hints: Any, problem: str | None = None, note: str | None = None,
+            offer_line: str | None = None) -> DraftScreen:
     channels = [c for c in CUSTOMER_CHANNELS if drafting.library.refs(c)]
     templates: list[TemplateRef] = drafting.library.refs(meta.channel)
     return DraftScreen(case=case, channels=channels, templates=templates, meta=meta, subject=subject, body=body,
-                       hints=list(hints), problem=problem, note=note)
+                       hints=list(hints), problem=problem, note=note, offer_line=offer_line)
 
 
 def _redraft(client: WebClient, wiring: Wiring, body: dict[str, Any], meta: DraftModalMeta) -> None:

@@ -24,6 +24,7 @@ from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.errors import AmendsError, InvalidInput, NotAllowed, StorageUnavailable
 from bot.home import service as home
+from bot.knowledge.cases import similar_cases
 from bot.offers import service
 from bot.offers.budget import budget_for
 from bot.offers.catalog import Catalog, Role, load_catalog
@@ -35,7 +36,7 @@ from bot.slack.blocks import home as home_blocks
 from bot.slack.blocks import offers as blocks
 from bot.slack.blocks.offers import CaseMeta, OfferAction, OfferCallback, OfferField, OfferRef
 from bot.slack.case_actions import CaseActionCall
-from bot.slack.case_thread import post_in_thread
+from bot.slack.case_thread import post_in_thread, refresh_case_message
 from bot.slack.home_sections import HomeContext
 from bot.slack.notify import Respond, dm, tell
 from bot.slack.people import in_role, is_manager, manager_mentions, usergroup_members
@@ -46,6 +47,7 @@ from bot.slack.wiring import Wiring
 log = logging.getLogger(__name__)
 
 HOME_APPROVALS = 4  # requests on a page of an approver's App Home
+SIMILAR_CASES = 10  # past cases the best-practices search finds similar count more in the ranking
 GONE = {"message_not_found", "channel_not_found", "cant_update_message", "is_archived"}
 
 
@@ -64,6 +66,7 @@ class OffersArea:
 
     def register(self) -> None:
         surface, actions = self.wiring.surface, self.wiring.case_actions
+        self.deps.case_message_sections.append(self.offer_section)
         actions.add("offer_alternatives", label="Offer alternatives", on_case_message=True, order=20)(self.open_offer)
         actions.add("record_choice", label="Record choice", on_case_message=True, order=40)(self.open_choice)
         surface.view_submission(OfferCallback.OFFER, then=self.after_offer)(self.submit_offer)
@@ -118,8 +121,11 @@ class OffersArea:
     def open_offer(self, call: CaseActionCall) -> None:
         role = self.role(call.client, call.user_id)
         with self.deps.db.transaction() as session:
+            case = cases.get_case(session, call.case_id)
+            similar = [e.case_id for e in similar_cases(session, self.deps.search(), case, limit=SIMILAR_CASES)
+                       if e.case_id is not None]
             choices = service.choices_for(session, call.case_id, catalog=self.catalog, role=role, config=self.config,
-                                          now=self.deps.clock.now())
+                                          now=self.deps.clock.now(), similar_ids=similar)
         if not choices.case.is_open:
             call.reply(f":information_source: {choices.case.ref} is resolved; reopen it to offer anything.")
             return
@@ -160,11 +166,36 @@ class OffersArea:
         self.note_offered(client, offer, case)
 
     def note_offered(self, client: WebClient, offer: Offer, case: Case) -> None:
+        """The thread shows the current offer (and marks the one it replaced), the case message says what is
+        on offer now."""
         if case.has_thread:
+            with self.deps.db.transaction() as session:
+                replaces = service.replaced_by(session, offer)
             button = self.wiring.case_actions.button("record_choice", case, source="offer")
-            text, rendered = blocks.offer_note(case, offer, self.money, button)
-            post_in_thread(client, case, text, blocks=rendered)
+            text, rendered = blocks.offer_note(case, offer, self.money, self.zone, button, replaces=replaces)
+            posted = post_in_thread(client, case, text, blocks=rendered)
+            with self.deps.db.transaction() as session:
+                service.record_note(session, offer.id, channel=posted["channel"], ts=posted["ts"])
+            if replaces is not None and replaces.note_channel and replaces.note_ts:
+                text, rendered = blocks.replaced_note(case, replaces, offer, self.money, self.zone)
+                try:
+                    client.chat_update(channel=replaces.note_channel, ts=replaces.note_ts, text=text, blocks=rendered)
+                except SlackApiError as exc:
+                    if exc.response.get("error") not in GONE:
+                        raise
+            refresh_case_message(client, self.wiring, case.id)
         publish_checklist(client, self.wiring, case.id)
+
+    def offer_section(self, case: Case) -> list[str]:
+        """The case message's line about the current offer (a case message section)."""
+        if not case.is_open:
+            return []
+        with self.deps.db.transaction() as session:
+            offer = service.latest_offered(session, case.id)
+            if offer is None:
+                return []
+            earlier = service.count_replaced(session, offer)
+            return [blocks.current_offer_section(offer, self.money, self.zone, earlier=earlier)]
 
     def send_request(self, client: WebClient, offer: Offer, case: Case) -> None:
         """Post the request where the approvers decide: the approvals channel, else each approver's DM."""
@@ -206,7 +237,8 @@ class OffersArea:
             raise self.refuse()
         try:
             with self.deps.db.transaction() as session:
-                service.decide(session, ref.offer_id, decision, actor_id=user_id, now=self.deps.clock.now())
+                service.decide(session, ref.offer_id, decision, actor_id=user_id, now=self.deps.clock.now(),
+                               show=self.money)
         except AlreadyDecided as exc:
             tell(client, user_id, f":information_source: {exc.user_message}",
                  respond=respond if body.get("response_url") else None)
@@ -237,7 +269,7 @@ class OffersArea:
 
         def save(session: Any) -> tuple[int, dict[str, Any]]:
             offer = service.decide(session, ref.offer_id, Decision.APPROVED_DIFFERENT, actor_id=user_id,
-                                   now=self.deps.clock.now(), amount=values.get(OfferField.AMOUNT),
+                                   now=self.deps.clock.now(), show=self.money, amount=values.get(OfferField.AMOUNT),
                                    note=values.get(OfferField.COUNTER_NOTE), locale=self.config.workspace.locale)
             return offer.id, blocks.message_modal("Decided", blocks.decision_line(offer, self.money, self.zone))
 
@@ -275,7 +307,10 @@ class OffersArea:
         """Every copy of the request shows the decision, the associate hears it, the thread records it."""
         self.refresh_requests(client, offer_id)
         offer, case = self.load(offer_id)
-        dm(client, offer.made_by, blocks.decision_notice(case, offer, self.money, self.zone))
+        notice = blocks.decision_notice(case, offer, self.money, self.zone)
+        again = (self.wiring.case_actions.button("offer_alternatives", case, source="decision")
+                 if offer.decision != Decision.APPROVED and case.is_open else None)
+        dm(client, offer.made_by, notice, blocks=blocks.notice_blocks(notice, again))
         if offer.state == OfferState.OFFERED:
             self.note_offered(client, offer, case)
         elif case.has_thread:

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Block
 from bot.cases import service as cases
 from bot.cases.models import Case
 from bot.home import service as home
+from bot.offers.catalog import load_catalog
 from bot.reminders.models import Reminder
 from bot.slack import people
 from bot.slack.blocks import home as home_blocks
@@ -30,7 +31,7 @@ from bot.slack.reminder_kinds import Rendered
 from bot.slack.wiring import Wiring
 from bot.tracking import digest
 from bot.tracking import service as tracking
-from bot.tracking.chart import chart_png
+from bot.tracking.chart import chart_alt_text, chart_png
 from bot.tracking.figures import Figures, figures
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,12 @@ def _register_digest(wiring: Wiring) -> None:
     zone = config.workspace.zone
     wiring.surface.uses_scopes("files:write", "im:history")
 
+    catalog = load_catalog(config.playbooks)
+
     def week_figures(week: digest.DigestWeek) -> Figures:
         with deps.db.transaction() as session:
             return figures(session, start=week.start, end=week.end, currency=config.workspace.currency,
-                           best=config.tracking.best_lessons)
+                           best=config.tracking.best_lessons, catalog=catalog)
 
     def schedule_due(now: datetime) -> None:
         """Schedule the latest week's digest for every manager who hasn't had it (cheap when all have)."""
@@ -130,8 +133,7 @@ def _register_digest(wiring: Wiring) -> None:
             return  # an empty chart says nothing the message doesn't
         title = f"Amends weekly digest · {blocks.period(found, zone)}"
         client.files_upload_v2(channel=channel, content=chart_png(found, title), filename=filename, title=title,
-                               alt_txt=f"Bar charts: {found.opened} cases opened by cause, {found.resolved} resolved "
-                                       "by outcome")
+                               alt_txt=chart_alt_text(found))
 
     wiring.reminder_kinds.add(digest.KIND, needs_open_case=False, after_post=upload_chart)(render)
     if deps.ticker is not None:

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from bot.cases.causes import Cause
 from bot.cases.models import Case, CaseEvent, Outcome
 from bot.offers import service as offers
+from bot.offers.catalog import Catalog
+from bot.offers.learning import CatalogFigures, catalog_figures
 from bot.playbooks.models import StepProgress
 from bot.tracking.models import ActionItem, Resolution
 
@@ -93,6 +95,8 @@ class Figures:
     overdue_action_items: int
     best_lessons: list[Lesson] = field(default_factory=list)
     cases: list[CaseRow] = field(default_factory=list)
+    # Each catalog entry over the cases resolved in the period, and those nobody took in 90 days (bot.offers).
+    alternatives: CatalogFigures | None = None
 
     @property
     def budget_left(self) -> Decimal | None:
@@ -113,9 +117,11 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[i:i + CHUNK])
 
 
-def figures(session: Session, *, start: datetime, end: datetime, currency: str, best: int = 3) -> Figures:
+def figures(session: Session, *, start: datetime, end: datetime, currency: str, best: int = 3,
+            catalog: Catalog | None = None) -> Figures:
     """Everything about [start, end): cases opened or resolved in it, compensation against budget for the
-    cases with an offer or a choice in it (bot.offers), action items as they stand at `end`."""
+    cases with an offer or a choice in it (bot.offers), how each alternative and incentive did (with the
+    `catalog`'s entries nobody took in 90 days), action items as they stand at `end`."""
     opened = session.execute(select(*CASE_COLUMNS).where(Case.created_at >= start, Case.created_at < end)
                              .order_by(Case.created_at, Case.id)).all()
     resolved = session.execute(
@@ -152,6 +158,7 @@ def figures(session: Session, *, start: datetime, end: datetime, currency: str, 
         open_action_items=int(open_items), overdue_action_items=int(overdue_items),
         best_lessons=best_lessons(resolved, cases, best),
         cases=case_rows(session, cases, resolved, contacts, currency),
+        alternatives=catalog_figures(session, catalog, start=start, end=end),
     )
 
 

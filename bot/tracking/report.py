@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.money import DEFAULT_LOCALE, format_amount
+from bot.offers.learning import EntryFigures
 from bot.reminders.config import parse_duration
 from bot.text import one_line
 from bot.tracking.figures import CaseRow, Figures, cause_label, outcome_label
@@ -85,6 +86,21 @@ def satisfaction_line(figures: Figures) -> str:
     return f"{figures.satisfaction_average:.1f} / 5 from {figures.satisfaction_count} ({spread})"
 
 
+def alternative_cells(entry: EntryFigures, currency: str) -> tuple[str, str, str, str]:
+    """(offered, taken, satisfaction, cost per taken) as the report and the digest write them."""
+    rate = f"{entry.taken} of {entry.offered}"
+    satisfaction = f"{entry.satisfaction_average:.1f}" if entry.satisfaction_average is not None else "-"
+    cost = money(entry.cost_per_taken, currency) if entry.cost_per_taken is not None else "-"
+    return str(entry.offered), rate, satisfaction, cost
+
+
+def not_taken_line(figures: Figures) -> str | None:
+    found = figures.alternatives
+    if found is None or not found.not_taken:
+        return None
+    return "; ".join(title for _, title in found.not_taken)
+
+
 def contact_line(figures: Figures) -> str:
     if figures.median_hours_to_contact is None:
         return f"no customer told yet ({figures.opened} opened)"
@@ -132,6 +148,7 @@ def render_table(figures: Figures, zone: ZoneInfo) -> str:
                 + [10])
     out += _counts("Opened, by cause", figures.by_cause, cause_label, width) + [""]
     out += _counts("Resolved, by outcome", figures.outcomes, outcome_label, width) + [""]
+    out += _alternatives_table(figures) + [""]
     out.append("Best lessons")
     if not figures.best_lessons:
         out.append("  (none yet)")
@@ -155,6 +172,21 @@ def render_table(figures: Figures, zone: ZoneInfo) -> str:
                 for c in figures.cases]
         out += _table(headers, rows, right={7, 8, 9, 10})
     return "\n".join(out) + "\n"
+
+
+def _alternatives_table(figures: Figures) -> list[str]:
+    out = ["Alternatives and incentives (cases resolved in the period)"]
+    found = figures.alternatives
+    if found is None or not found.entries:
+        out.append("  (none offered)")
+    else:
+        rows = [[e.title[:48], e.kind, *alternative_cells(e, figures.currency)] for e in found.entries]
+        out += ["  " + line for line in _table(["entry", "kind", "offered", "taken", "satisf.", "cost per taken"],
+                                               rows, right={2, 3, 4, 5})]
+    flagged = not_taken_line(figures)
+    if flagged:
+        out.append(f"  Nobody took in 90 days, review: {flagged}")
+    return out
 
 
 # ---------------------------------------------------------------------- csv and json
@@ -184,12 +216,15 @@ def _fields(obj: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
 
 def as_dict(figures: Figures) -> dict[str, Any]:
     plain = _fields
-    data = _fields(figures, frozenset({"best_lessons", "cases"}))
+    data = _fields(figures, frozenset({"best_lessons", "cases", "alternatives"}))
     data["by_cause"], data["outcomes"] = dict(figures.by_cause), dict(figures.outcomes)
     data["budget_left"] = _plain(figures.budget_left)
     data["best_lessons"] = [plain(lesson) for lesson in figures.best_lessons]
     data["cases"] = [plain(row) for row in figures.cases]
     data["satisfaction_scores"] = {str(k): v for k, v in figures.satisfaction_scores.items()}
+    found = figures.alternatives
+    data["alternatives"] = [plain(e) for e in found.entries] if found else []
+    data["not_taken_in_90_days"] = [{"kind": kind, "title": title} for kind, title in found.not_taken] if found else []
     return data
 
 

@@ -33,7 +33,7 @@ def upgrade() -> None:
                "WHERE term IN ('customer', 'customers') HAVING count(*) > 0 "
                "AND NOT EXISTS (SELECT 1 FROM knowledge_terms WHERE term = 'customerz')")
     op.execute("DELETE FROM knowledge_terms WHERE term IN ('customer', 'customers')")
-    with op.batch_alter_table('cases', schema=None) as batch_op:
+    with op.batch_alter_table('cases', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('cause_detail', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('promise_kind', sa.String(length=20), nullable=False,
                                       server_default='goods'))
@@ -41,7 +41,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('cases', schema=None) as batch_op:
+    # SQLite drops the columns in place (3.35+): rebuilding `cases` would cascade-delete every row that
+    # refers to a case (events, drafts, offers...).
+    with op.batch_alter_table('cases', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('customer_language')
         batch_op.drop_column('promise_kind')
         batch_op.drop_column('cause_detail')

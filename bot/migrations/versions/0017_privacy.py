@@ -15,12 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('cases', schema=None) as batch_op:
+    with op.batch_alter_table('cases', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('personal_data_erased_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_cases_status_resolved_erased', ['status', 'resolved_at', 'personal_data_erased_at'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('cases', schema=None) as batch_op:
+    # SQLite drops the columns in place (3.35+): rebuilding `cases` would cascade-delete every row that
+    # refers to a case (events, drafts, offers...).
+    with op.batch_alter_table('cases', schema=None, recreate='never') as batch_op:
         batch_op.drop_index('ix_cases_status_resolved_erased')
         batch_op.drop_column('personal_data_erased_at')

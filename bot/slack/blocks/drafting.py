@@ -65,6 +65,7 @@ class DraftScreen:
     hints: Sequence[ToneHint]
     problem: str | None = None  # why the template could not be drafted, said to the associate
     note: str | None = None     # e.g. the customer's language has no such template yet
+    offer_line: str | None = None  # which offer the draft speaks of (mrkdwn, escaped), when there is one
 
 
 # ---------------------------------------------------------------------- the modal
@@ -74,6 +75,8 @@ def draft_modal(screen: DraftScreen, config: AmendsConfig) -> dict[str, Any]:
     meta = screen.meta
     current = meta.channel
     blocks: list[Any] = [base.section(_case_summary(screen.case, config))]
+    if screen.offer_line:
+        blocks.append(base.context(screen.offer_line))
     pick: list[Any] = [
         RadioButtonsElement(action_id=Action.DRAFT_CHANNEL, options=[_channel_option(c) for c in screen.channels],
                             initial_option=_channel_option(current)),

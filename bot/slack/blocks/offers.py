@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.cases.models import Case
 from bot.cases.severity import Severity
 from bot.drafting.context import Choice
-from bot.offers.catalog import Priced, Role
+from bot.offers.catalog import Priced, Role, Standing
 from bot.offers.models import CustomerChoice, Decision, Offer, OfferItem, OfferState
 from bot.offers.service import MAX_ALTERNATIVES, NOTE_LIMIT, Choices, Field, PendingApproval
 from bot.slack.blocks import base
@@ -107,13 +107,41 @@ def _price_line(p: Priced, money: Money) -> str:
     return f"Costs {money(p.cost)} · worth {money(p.value)} to them · {approval}"
 
 
+RULED_OUT = ":no_entry_sign:"
+
+
 def _options(entries: Sequence[Priced], money: Money) -> list[Any]:
-    return [base.option(p.entry.title, p.entry.id, _price_line(p, money)) for p in entries[:10]]
+    return [base.option(f"{RULED_OUT} {p.entry.title}" if p.ruled_out else p.entry.title, p.entry.id,
+                        _price_line(p, money)) for p in entries[:10]]
+
+
+STANDING = {Standing.UP: (":chart_with_upwards_trend:", "ranked up"),
+            Standing.DOWN: (":chart_with_downwards_trend:", "ranked down"), Standing.NEUTRAL: (":bar_chart:", "")}
+
+
+def why_ranked(entries: Sequence[Priced]) -> str | None:
+    """Why the entries are in this order, where there is more to say than their price: what the checklist
+    ruled out, and what customers in similar cases chose."""
+    lines = []
+    for p in entries[:10]:
+        title = f"*{escape_mrkdwn(p.entry.title)}*"
+        if p.ruled_out:
+            lines.append(f"{RULED_OUT} {title} is last: the checklist says {escape_mrkdwn('; '.join(p.ruled_out))}.")
+        elif p.verdict.reason:
+            icon, moved = STANDING[p.verdict.standing]
+            lines.append(f"{icon} {title}: {p.verdict.reason}" + (f" ({moved})" if moved else ""))
+    return "\n".join(lines) or None
 
 
 def items_text(offer: Offer, money: Money, *, chosen_item: int | None = None) -> str:
+    """The alternatives and the incentive; those an approver's smaller amount left out are struck through."""
     lines = []
+    left_out = {i.id for i in offer.left_out}
     for item in offer.alternatives:
+        if item.id in left_out:
+            lines.append(f"• ~{escape_mrkdwn(item.title)} ({money(item.cost)})~ not offered: over the approved "
+                         f"{money(offer.allowed)} with the incentive")
+            continue
         mark = " :white_check_mark: *chosen*" if item.id == chosen_item else ""
         lines.append(f"• {escape_mrkdwn(item.title)} ({money(item.cost)}, worth {money(item.value)}){mark}")
     incentive = offer.incentive
@@ -147,11 +175,17 @@ def offer_modal(choices: Choices, money: Money, approvers: Sequence[str]) -> dic
         block_id=OfferField.ALTERNATIVES, label=base.plain(f"Alternatives to offer (1 to {MAX_ALTERNATIVES}), best first"),
         element=CheckboxesElement(action_id=OfferField.ALTERNATIVES, options=_options(choices.alternatives, money)),
         hint=base.plain("Equal or better value than what they ordered; the customer picks one.")))
+    why = why_ranked(choices.alternatives)
+    if why:
+        blocks.append(base.section(f"*Why this order*\n{why}"))
     if choices.incentives:
         blocks.append(InputBlock(
             block_id=OfferField.INCENTIVE, label=base.plain("Incentive"),
             element=RadioButtonsElement(action_id=OfferField.INCENTIVE, options=_options(choices.incentives, money)),
             hint=base.plain("What makes taking an alternative, or staying, worth it.")))
+        why = why_ranked(choices.incentives)
+        if why:
+            blocks.append(base.context(why))
     blocks.append(InputBlock(
         block_id=OfferField.NOTE, label=base.plain("Note for the approver"), optional=True,
         element=PlainTextInputElement(action_id=OfferField.NOTE, multiline=True, max_length=NOTE_LIMIT),
@@ -182,15 +216,61 @@ def offer_done_modal(case: Case, offer: Offer, money: Money) -> dict[str, Any]:
                       close="Done")
 
 
-def offer_note(case: Case, offer: Offer, money: Money, choice_button: ButtonElement | None) -> tuple[str, list[Any]]:
-    """The case thread hears what was offered."""
+def approved_by(offer: Offer, money: Money) -> str:
+    """Who approved the offer and up to what, or that it was within the maker's limits."""
+    if offer.decision == Decision.APPROVED_DIFFERENT:
+        return (f"Approved by {base.user_mention(offer.decided_by or '')} up to {money(offer.allowed)} "
+                f"(asked {money(offer.exposure)})")
+    if offer.decision == Decision.APPROVED:
+        return f"Approved by {base.user_mention(offer.decided_by or '')}"
+    if offer.role == Role.APPROVER:
+        return f"Made by an approver, {base.user_mention(offer.made_by)}"
+    return "Within their limits, no approval needed"
+
+
+def offer_note(case: Case, offer: Offer, money: Money, zone: ZoneInfo, choice_button: ButtonElement | None, *,
+               replaces: Offer | None = None) -> tuple[str, list[Any]]:
+    """The case thread hears what was offered: the current offer, with who approved it."""
     text = (f":gift: {base.user_mention(offer.made_by)} offered "
             f"{base.person_text(one_line(case.customer_name, 80), 300)} a choice on *{case.ref}*.")
-    blocks: list[Block] = [base.section(text), base.section(items_text(offer, money)),
-                           base.context(f"May cost {money(offer.allowed)} of the {money(offer.budget)} budget.")]
+    current = ("*Current offer*" + (f", replacing the offer of {base.slack_date(replaces.made_at, zone)} above"
+                                    if replaces is not None else ""))
+    blocks: list[Block] = [base.section(f"{text}\n{current}"), base.section(items_text(offer, money)),
+                           base.context(f"{approved_by(offer, money)}. May cost {money(offer.offered_cost)} of the "
+                                        f"{money(offer.budget)} budget.")]
     if choice_button is not None:
         blocks.append(ActionsBlock(elements=[choice_button]))
     return text, base.message(blocks)
+
+
+def draft_offer_line(offer: Offer | None, money: Money, zone: ZoneInfo, *, earlier: int) -> str | None:
+    """What the draft modal says about the offer it drafts from (None: no offer yet)."""
+    if offer is None:
+        return None
+    replaced = (f" {earlier} earlier offer{'s' if earlier != 1 else ''}, replaced, "
+                f"{'are' if earlier != 1 else 'is'} left out.") if earlier else ""
+    names = "; ".join(escape_mrkdwn(i.title) for i in offer.offered_alternatives)
+    return (f":gift: Drafted with the current offer, of {base.slack_date(offer.made_at, zone)} by "
+            f"{base.user_mention(offer.made_by)} ({approved_by(offer, money)}): {names}.{replaced}")
+
+
+def replaced_note(case: Case, offer: Offer, newer: Offer, money: Money, zone: ZoneInfo) -> tuple[str, list[Any]]:
+    """An earlier offer's note once a newer one replaced it: still readable, no longer current."""
+    text = (f":heavy_minus_sign: Offer of {base.slack_date(offer.made_at, zone)} by "
+            f"{base.user_mention(offer.made_by)} on *{case.ref}*: replaced by the offer of "
+            f"{base.slack_date(newer.made_at, zone)} by {base.user_mention(newer.made_by)} (below).")
+    blocks: list[Block] = [base.section(text), base.section(items_text(offer, money)),
+                           base.context(f"{approved_by(offer, money)}. No longer on offer.")]
+    return text, base.message(blocks)
+
+
+def current_offer_section(offer: Offer, money: Money, zone: ZoneInfo, *, earlier: int) -> str:
+    """The case message's line about what the customer is offered now."""
+    names = "; ".join(escape_mrkdwn(i.title) for i in offer.offered_alternatives)
+    incentive = f" + {escape_mrkdwn(offer.incentive.title)}" if offer.incentive else ""
+    replaced = f" · replaces {earlier} earlier offer{'s' if earlier != 1 else ''}" if earlier else ""
+    return (f":gift: *On offer* (since {base.slack_date(offer.made_at, zone)}{replaced}): {names}{incentive}\n"
+            f"{approved_by(offer, money)}; may cost {money(offer.offered_cost)}.")
 
 
 # ---------------------------------------------------------------------- approval requests
@@ -280,11 +360,20 @@ def decision_notice(case: Case, offer: Offer, money: Money, zone: ZoneInfo) -> s
     if offer.decision == Decision.DENIED:
         nxt = "Nothing was offered. Pick something within your limit with *Offer alternatives*, or talk to them."
     elif offer.decision == Decision.APPROVED_DIFFERENT:
-        nxt = (f"It is recorded as offered; keep what you give within {money(offer.allowed)} (a smaller credit or "
-               "gesture), then tell the customer their options.")
+        nxt = (f"Offered at the approved {money(offer.allowed)}:\n{items_text(offer, money)}\n"
+               + ("Drafts offer only these. " if offer.left_out else "")
+               + "Tell the customer their options, or choose again with *Offer alternatives*.")
     else:
         nxt = "It is recorded as offered: tell the customer their options."
     return f"Your offer on *{case.ref}*: {line}\n{nxt}"
+
+
+def notice_blocks(text: str, again: ButtonElement | None) -> list[dict[str, Any]]:
+    """The associate's notice of a decision, with a way to choose again when it was not what they asked."""
+    rendered: list[Block] = [base.section(text)]
+    if again is not None:
+        rendered.append(ActionsBlock(elements=[again]))
+    return base.message(rendered)
 
 
 def counter_modal(offer: Offer, case: Case, money: Money) -> dict[str, Any]:
@@ -312,31 +401,49 @@ def message_modal(title: str, text: str) -> dict[str, Any]:
 
 def choice_modal(case: Case, offer: Offer | None, money: Money, budget: Decimal) -> dict[str, Any]:
     blocks: list[Block] = [base.section(_case_line(case))]
+    offered = offer.offered_alternatives if offer is not None else []
     if offer is not None:
-        blocks.append(base.section(f"*On offer* (may cost {money(offer.allowed)}):\n{items_text(offer, money)}"))
+        blocks.append(base.section(f"*On offer* (may cost {money(offer.offered_cost)}):\n{items_text(offer, money)}"))
     blocks.append(InputBlock(
         block_id=OfferField.CHOICE, label=base.plain("What did the customer choose?"),
         element=RadioButtonsElement(action_id=OfferField.CHOICE, options=[
             base.option(label, choice.value, help_text) for choice, (label, help_text) in CHOICE_LABELS.items()])))
-    if offer is not None and offer.alternatives:
+    if offered:
         blocks.append(InputBlock(
             block_id=OfferField.ALTERNATIVE, label=base.plain("Which alternative?"), optional=True,
             element=StaticSelectElement(action_id=OfferField.ALTERNATIVE, placeholder=base.plain("The one they took"),
-                                        options=[base.option(i.title, str(i.id)) for i in offer.alternatives])))
+                                        options=[base.option(i.title, str(i.id)) for i in offered])))
     blocks += [
         InputBlock(block_id=OfferField.GESTURE, label=base.plain("Goodwill gesture (if they cancelled)"),
                    optional=True, element=PlainTextInputElement(action_id=OfferField.GESTURE, max_length=NOTE_LIMIT),
                    hint=base.plain("What we gave them so they leave on good terms, e.g. 15% off if they come back.")),
-        InputBlock(block_id=OfferField.FINAL_COST, label=base.plain(f"Final cost to us ({case.currency})"),
-                   element=PlainTextInputElement(action_id=OfferField.FINAL_COST, max_length=20,
-                                                 placeholder=base.plain("e.g. 45.50")),
-                   hint=base.plain(f"Everything this recovery cost, 0 if nothing. Budget: {money(budget)}.")),
+        _final_cost_input(case, offer, money, budget),
         InputBlock(block_id=OfferField.CHOICE_NOTE, label=base.plain("Anything else"), optional=True,
                    element=PlainTextInputElement(action_id=OfferField.CHOICE_NOTE, multiline=True,
                                                  max_length=NOTE_LIMIT)),
     ]
     return base.modal(title="Customer's choice", blocks=blocks, callback_id=OfferCallback.CHOICE, submit="Record",
                       private_metadata=CaseMeta(case_id=case.id).encode())
+
+
+def _final_cost_input(case: Case, offer: Offer | None, money: Money, budget: Decimal) -> InputBlock:
+    """The final cost, prefilled from the offer when it can only be one amount (one alternative on offer);
+    left empty, it is taken from the offer for what the customer chose."""
+    hint = f"Everything this recovery cost, 0 if nothing. Budget: {money(budget)}."
+    initial = None
+    if offer is not None and offer.offered_alternatives:
+        incentive = offer.incentive.cost if offer.incentive else Decimal("0.00")
+        costs = [(i.title, i.cost + incentive) for i in offer.offered_alternatives]
+        if len(costs) == 1:
+            initial = f"{costs[0][1]}"
+        listed = "; ".join(f"{title} {money(cost)}" for title, cost in costs)
+        hint = (f"From the offer, with the incentive: {listed}; waiting {money(incentive)}. Left empty, the "
+                f"offer's figure for their choice is used. Budget: {money(budget)}.")
+    return InputBlock(block_id=OfferField.FINAL_COST, label=base.plain(f"Final cost to us ({case.currency})"),
+                      optional=offer is not None,
+                      element=PlainTextInputElement(action_id=OfferField.FINAL_COST, max_length=20, initial_value=initial,
+                                                    placeholder=base.plain("e.g. 45.50")),
+                      hint=base.plain(hint[:2000]))
 
 
 def choice_text(case: Case, row: CustomerChoice, item: OfferItem | None, money: Money) -> str:

@@ -13,7 +13,7 @@ from bot.slack.blocks import base
 from bot.slack.ids import Action
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
 from bot.slack.reminder_kinds import Rendered
-from bot.text import one_line
+from bot.text import escape_mrkdwn, one_line
 from bot.tracking import report
 from bot.tracking.figures import Figures, Lesson, cause_label, outcome_label
 from bot.tracking.models import ActionItem
@@ -108,6 +108,28 @@ def _lesson(lesson: Lesson) -> str:
     return "\n".join(lines)
 
 
+DIGEST_ALTERNATIVES = 8  # entries listed in the digest; the report lists them all
+
+
+def _alternatives(figures: Figures) -> str:
+    """How each alternative and incentive did over the week's resolved cases, and what nobody takes."""
+    found = figures.alternatives
+    lines = ["*Alternatives and incentives*"]
+    if found is None or not found.entries:
+        lines.append("None offered on the cases resolved this week.")
+    for entry in (found.entries if found else [])[:DIGEST_ALTERNATIVES]:
+        offered, taken, satisfaction, cost = report.alternative_cells(entry, figures.currency)
+        lines.append(f"• {escape_mrkdwn(entry.title)}: offered {offered}, taken {taken}"
+                     + (f", satisfaction {satisfaction}" if satisfaction != "-" else "")
+                     + (f", {cost} per taken" if cost != "-" else ""))
+    if found and len(found.entries) > DIGEST_ALTERNATIVES:
+        lines.append(f"…and {len(found.entries) - DIGEST_ALTERNATIVES} more in `amends report`.")
+    flagged = report.not_taken_line(figures)
+    if flagged:
+        lines.append(f":mag: *Nobody took in 90 days, worth a review:* {escape_mrkdwn(flagged)}")
+    return "\n".join(lines)
+
+
 def digest_fallback(figures: Figures, zone: ZoneInfo) -> str:
     return (f":bar_chart: Weekly digest, {period(figures, zone)}: {figures.opened} case(s) opened, "
             f"{figures.resolved} resolved, {report.money(figures.spent, figures.currency)} compensation spent.")
@@ -128,6 +150,7 @@ def digest(figures: Figures, zone: ZoneInfo) -> Rendered:
         ]),
         base.fields_section([("Opened, by cause", _counts(figures.by_cause, cause_label)),
                              ("Resolved, by outcome", _counts(figures.outcomes, outcome_label))]),
+        base.section(_alternatives(figures)),
         base.divider(),
         base.section("*Best lessons of the week*" if figures.best_lessons else
                      "*Best lessons of the week*\nNo case was resolved this week."),
