@@ -59,7 +59,7 @@ def main() -> None:
                                             "AMENDS_DATABASE_URL": url, "AMENDS_SLACK_API_URL": fake.api_url})
         clock = FrozenClock()
         amends = build(settings, config=config, clock=clock, migrate=False)
-        server = HttpServer(wsgi_app(amends.bolt), host="127.0.0.1", port=0, threads=8).start_in_thread()
+        server = HttpServer(wsgi_app(amends.bolt, signing_secret=amends.signing_secret), host="127.0.0.1", port=0, threads=8).start_in_thread()
         driver = SlackDriver(fake, server.url(), SECRET)
         try:
             run(args, fake, driver, amends, clock, approvers)

@@ -50,6 +50,12 @@ class Amends:
         """What a case's life sets off (bot/bootstrap.py): give it to the case services, from any entry point."""
         return self.deps.lifecycle
 
+    @property
+    def signing_secret(self) -> str:
+        """What Slack signs HTTP-mode requests with (settings require it there)."""
+        secret = self.settings.slack_signing_secret
+        return secret.get_secret_value() if secret else ""
+
     def close(self) -> None:
         """Stop the areas' own timers, stop ticking, let queued work finish, then release the database (in
         that order, so nothing touches it afterwards)."""
@@ -75,10 +81,7 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
         # Customer data past the retention period is erased; Slack shows it through the case follow-ups.
         ticker.every(config.privacy.sweep_every, "privacy-retention")(partial(retention_sweep, db, config.privacy))
     deps = slack_deps(config, db, clock, ticker)
-    signing_secret = None if settings.socket_mode else (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "")
-    wiring = build_bolt_app(client, deps, signing_secret=signing_secret, verify_token=verify_token,
-                            workers=workers)
+    wiring = build_bolt_app(client, deps, verify_token=verify_token, workers=workers)
     return Amends(settings=settings, config=config, db=db, clock=clock, client=client, wiring=wiring,
                   ticker=ticker)
 
@@ -96,4 +99,4 @@ def declarations_only() -> Surface:
     clock = SystemClock()
     deps = slack_deps(config, Database("sqlite://"), clock, Ticker(clock))
     client = make_web_client("xoxb-manifest-only", "https://slack.invalid/api/")
-    return build_bolt_app(client, deps, signing_secret="manifest-only", verify_token=False).surface
+    return build_bolt_app(client, deps, verify_token=False).surface

@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from bot.server import HttpServer, wsgi_app
 
-    server = HttpServer(wsgi_app(amends.bolt), host=args.host, port=args.port, threads=args.threads)
+    server = HttpServer(wsgi_app(amends.bolt, signing_secret=amends.signing_secret), host=args.host, port=args.port, threads=args.threads)
     log.info("Amends %s listening on %s (HTTP mode)", __version__, server.url())
     try:
         server.serve_forever()

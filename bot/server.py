@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
+
+from bot.request_limits import SERVER_BODY_CAP
+from bot.slack.http import SlackEndpoint
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -20,8 +22,9 @@ HEALTH_PATH = "/healthz"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def wsgi_app(bolt: App) -> WSGIApp:
-    slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+def wsgi_app(bolt: App, *, signing_secret: str) -> WSGIApp:
+    """Slack's endpoint accepts only requests signed with `signing_secret` (see bot/slack/http.py)."""
+    slack = SlackEndpoint(bolt, signing_secret)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -41,7 +44,9 @@ class HttpServer:
 
     def __init__(self, app: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> None:
         self._server = create_server(app, host=host, port=port, threads=threads, ident="amends",
-                                     clear_untrusted_proxy_headers=True)
+                                     clear_untrusted_proxy_headers=True,
+                                     # waitress refuses a Content-Length at or over this before reading
+                                     max_request_body_size=SERVER_BODY_CAP + 1)
         self._thread: threading.Thread | None = None
 
     @property
