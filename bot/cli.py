@@ -58,6 +58,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     problems = [p for result in run_checks(settings, config) for p in result.problems]
     if problems:
         return _fail(problems, "data file problem")
+    server = None
+    if not settings.socket_mode:
+        from bot.server import HttpServer
+
+        try:  # take the port before anything starts: a busy one is one line, not a traceback after the ticker
+            server = HttpServer(None, host=args.host, port=args.port, threads=args.threads)
+        except OSError as exc:
+            return _fail([f"--port {args.port}: cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+                          "stop what uses it or pick another port with --port"], "start problem")
     amends = build(settings, config=config, migrate=not args.no_migrate, workers=args.workers)
     log = logging.getLogger("bot")
     amends.ticker.start()
@@ -68,9 +77,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("Amends %s connecting to Slack in Socket Mode", __version__)
         SocketModeHandler(amends.bolt, settings.slack_app_token.get_secret_value()).start()
         return 0
-    from bot.server import HttpServer, wsgi_app
+    from bot.server import wsgi_app
 
-    server = HttpServer(wsgi_app(amends.bolt, signing_secret=amends.signing_secret), host=args.host, port=args.port, threads=args.threads)
+    assert server is not None
+    server.serve(wsgi_app(amends.bolt, signing_secret=amends.signing_secret))
     log.info("Amends %s listening on %s (HTTP mode)", __version__, server.url())
     try:
         server.serve_forever()

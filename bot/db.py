@@ -9,6 +9,7 @@ back as Decimal, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -122,11 +123,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(path: str | None) -> None:
+    """Create a SQLite database file readable by its owner only (0600; SQLite would make it 0644, and its
+    -wal and -shm files take the database file's mode). An existing file keeps the mode it has."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:  # it exists (and keeps its mode), or its folder does not (SQLite's error will say)
+        pass
+
+
 def create_db_engine(url: str, *, busy_timeout: float = 2.0, pool_size: int = 10) -> Engine:
     """An engine tuned to fail fast: a Slack interaction has 3 seconds, so waiting longer helps no one."""
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _create_private(parsed.database)
         engine = create_engine(
             url, connect_args={"timeout": busy_timeout, "check_same_thread": False}, pool_pre_ping=False
         )

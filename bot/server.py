@@ -39,10 +39,18 @@ def wsgi_app(bolt: App, *, signing_secret: str) -> WSGIApp:
     return application
 
 
+def _starting(_environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
 class HttpServer:
     """A waitress server that can also run in a background thread (tests, sandbox, benchmarks)."""
 
-    def __init__(self, app: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> None:
+    def __init__(self, app: WSGIApp | None, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> None:
+        """Listens at once (an address in use raises OSError here); `app` may be given later, with `serve`,
+        before the server runs: `amends run` takes the port before it starts anything else."""
+        app = app or _starting
         self._server = create_server(app, host=host, port=port, threads=threads, ident="amends",
                                      clear_untrusted_proxy_headers=True,
                                      # waitress refuses a Content-Length at or over this before reading
@@ -60,6 +68,10 @@ class HttpServer:
     def url(self, path: str = EVENTS_PATH) -> str:
         host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host
         return f"http://{host}:{self.port}{path}"
+
+    def serve(self, app: WSGIApp) -> HttpServer:
+        self._server.application = app
+        return self
 
     def serve_forever(self) -> None:
         self._server.run()

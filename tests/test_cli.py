@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +40,23 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:
     result = run_cli("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "amends.db").exists()
+    assert stat.S_IMODE((tmp_path / "amends.db").stat().st_mode) == 0o600  # cases hold customers' details
     current = run_cli("db", "current", cwd=tmp_path).stdout
     assert f"current: {head_revision()}" in current and "run: amends db upgrade" not in current
+
+
+def test_run_on_a_busy_port_says_so_in_one_line_before_starting_anything(tmp_path: Path) -> None:
+    (tmp_path / "amends.yaml").write_text("cases:\n  channel: C0CASES01\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result = run_cli("run", "--host", "127.0.0.1", "--port", port, cwd=tmp_path,
+                         env={"SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_SIGNING_SECRET": "secret"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1].startswith(f"  - --port {port}: cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 2
+    assert not (tmp_path / "amends.db").exists()  # nothing started: not even the schema upgrade
 
 
 def test_index_on_a_database_not_yet_upgraded_says_what_to_run(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import queue
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -160,6 +161,9 @@ def test_amends_run_without_tokens_starts_the_sandbox_and_says_so(tmp_path: Path
         status, _, body = request(f"{url}/api/state?user={ASSOCIATE.id}")
         assert status == 200 and json.loads(body)["workspace"]["name"] == "Amends Sandbox"
         assert (tmp_path / "amends-sandbox" / "amends.yaml").exists()
+        # What people typed is theirs: the folder and the database are the owner's alone.
+        assert stat.S_IMODE((tmp_path / "amends-sandbox").stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "amends-sandbox" / "amends.db").stat().st_mode) == 0o600
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0

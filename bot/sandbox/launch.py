@@ -39,7 +39,7 @@ def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000
     from bot.sandbox.runtime import Sandbox
     from bot.sandbox.workspace import sandbox_yaml
 
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds what people typed
     if "config_path" in settings.model_fields_set:
         config_path = settings.config_path
         if not config_path.exists():
