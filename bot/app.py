@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import bootstrap
+from bot import bootstrap, replays
 from bot.cases.lifecycle import Lifecycle
 from bot.clock import Clock, SystemClock
 from bot.db import Database, upgrade
@@ -73,6 +74,7 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     if migrate:
         upgrade(settings.database_url)
     db = Database(settings.database_url, busy_timeout=settings.database_lock_timeout)
+    replays.install(db)
     clock = clock or SystemClock()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_web_client(token, settings.slack_api_url)
@@ -80,6 +82,7 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     if config.privacy.retain_customer_data_for is not None:
         # Customer data past the retention period is erased; Slack shows it through the case follow-ups.
         ticker.every(config.privacy.sweep_every, "privacy-retention")(partial(retention_sweep, db, config.privacy))
+    ticker.every(timedelta(hours=1), "forget_applied_interactions")(lambda now: replays.forget_old(db, now))
     deps = slack_deps(config, db, clock, ticker)
     wiring = build_bolt_app(client, deps, verify_token=verify_token, workers=workers)
     return Amends(settings=settings, config=config, db=db, clock=clock, client=client, wiring=wiring,

@@ -7,4 +7,5 @@ from bot.knowledge.models import Entry, ImportRun, Reply, SeenEvent, Term, Tombs
 from bot.offers.models import CustomerChoice, Offer, OfferItem  # noqa: F401
 from bot.playbooks.models import CasePlaybook, CheckProgress, StepNote, StepProgress  # noqa: F401
 from bot.reminders.models import Reminder  # noqa: F401
+from bot.replays import AppliedInteraction  # noqa: F401
 from bot.tracking.models import ActionItem, Resolution  # noqa: F401

@@ -36,7 +36,7 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = T
     # Work after the ack runs here. Measured with bench/ack_latency.py (20 in flight): 8 threads beat 32,
     # which spent more CPU a request fighting over the GIL (2.5 ms against 2.0 ms) for a worse p99.
     workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="amends-worker")
-    surface = Surface(app, workers)
+    surface = Surface(app, workers, deps.db)
     surface.uses_scopes("chat:write", "users:read", "usergroups:read")
     errors.install(app)
     wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,

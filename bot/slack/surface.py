@@ -23,15 +23,20 @@ person gets a kind message, and unknown errors are logged with a reference.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot import replays
+from bot.db import Database
+from bot.replays import Interaction
 from bot.slack import errors
 
 Listener = Callable[..., Any]
@@ -39,6 +44,9 @@ Matcher = str | re.Pattern[str]
 
 # Everything a handler may ask for; the guard passes on only what the handler's signature names.
 log = logging.getLogger(__name__)
+
+# Where a view submission's answer leaves its interaction for the follow-up (Bolt's context crosses threads).
+_INTERACTION = "amends_interaction"
 
 _INJECTABLE = ("body", "client", "respond", "context", "logger", "action", "view", "command", "event",
                "shortcut", "message", "say")
@@ -88,17 +96,34 @@ def _guarded(work: Listener) -> tuple[Listener, set[str]]:
     return work, wanted
 
 
-def _run(work: Listener, wanted: set[str], given: dict[str, Any]) -> None:
+def _run(work: Listener, wanted: set[str], given: dict[str, Any], interaction: Interaction | None = None) -> None:
     try:
-        work(**{name: value for name, value in given.items() if name in wanted})
+        with replays.applying(interaction) if interaction else nullcontext():
+            work(**{name: value for name, value in given.items() if name in wanted})
+    except replays.AlreadyApplied:
+        log.info("a replayed %s changed nothing", given["body"].get("type"))
     except Exception as exc:  # noqa: BLE001 - reported to the person and logged, never swallowed
         errors.report(exc, given["body"], given["client"], given["respond"])
 
 
+def interaction_of(body: dict[str, Any]) -> Interaction | None:
+    """What makes a request the same interaction as another: a click's own timestamp, a view's version."""
+    if body.get("type") == "view_submission":
+        view = body["view"]
+        return Interaction(replays.key_of("view", view.get("id"), view.get("hash")))
+    if body.get("type") == "block_actions" and body["actions"][0].get("action_ts"):
+        action, container = body["actions"][0], body.get("container") or {}
+        return Interaction(replays.key_of("action", body["user"]["id"], action["action_ts"], action["action_id"],
+                                          action.get("block_id"), container.get("message_ts"),
+                                          container.get("view_id")))
+    return None
+
+
 class Surface:
-    def __init__(self, app: App, workers: Executor) -> None:
+    def __init__(self, app: App, workers: Executor, db: Database) -> None:
         self.app = app
         self.workers = workers
+        self.db = db
         self.declared = Declarations()
         self._closed = False
 
@@ -120,7 +145,8 @@ class Surface:
         self.workers.shutdown(wait=True)
 
     def run_after_ack(self, work: Listener) -> Listener:
-        """A Bolt listener that acks at once and queues `work` on the worker pool."""
+        """A Bolt listener that acks at once and queues `work` on the worker pool. A click already applied
+        (the same request again) changes nothing."""
         work, wanted = _guarded(work)
 
         def listener(ack: Ack, body: dict[str, Any], client: Any, respond: Any, context: Any, logger: Any,
@@ -132,11 +158,43 @@ class Surface:
                      "context": context, "logger": logger,
                      "action": action, "view": view, "command": command, "event": event, "shortcut": shortcut,
                      "message": message, "say": say}
-            self.submit(_run, work, wanted, given)
+            # A view's follow-up belongs to the submission, which checked and may have claimed it already.
+            interaction = context.get(_INTERACTION) or interaction_of(body)
+            self.submit(self._run_once, work, wanted, given, interaction, _INTERACTION not in context)
 
         listener.__name__ = work.__name__
         listener.__qualname__ = work.__qualname__
         return listener
+
+    def _run_once(self, work: Listener, wanted: set[str], given: dict[str, Any], interaction: Interaction | None,
+                  check: bool) -> None:
+        if interaction is not None and check and replays.answer_of(self.db, interaction.key)[0]:
+            log.info("a replayed %s changed nothing", given["body"].get("type"))
+            return
+        _run(work, wanted, given, interaction)
+
+    def _answer_once(self, answer: Listener, ack: Ack, body: dict[str, Any], context: Any,
+                     kwargs: dict[str, Any]) -> bool:
+        """Run a submission's `answer`, unless this very submission was applied before: then ack as it was
+        acked then. Whether the follow-up should run."""
+        interaction = interaction_of(body)
+        assert interaction is not None
+        applied, given_answer = replays.answer_of(self.db, interaction.key)
+        if not applied:
+            try:
+                with replays.applying(interaction):
+                    answer(**kwargs)
+            except replays.AlreadyApplied:  # the same submission, applied meanwhile (two at once)
+                applied, given_answer = replays.answer_of(self.db, interaction.key)
+            else:
+                if interaction.claimed and ack.response is not None:
+                    replays.keep_answer(self.db, interaction.key, ack.response.body or "")
+                context[_INTERACTION] = interaction
+                return True
+        log.info("a replayed view submission changed nothing")
+        if ack.response is None:
+            ack(**json.loads(given_answer)) if given_answer else ack()
+        return False
 
     def uses_scopes(self, *scopes: str) -> None:
         """Declare Web API scopes a feature needs (e.g. users:read for users.info)."""
@@ -184,19 +242,18 @@ class Surface:
         register = self.app.view_submission(callback_id)
 
         def decorator(answer: Listener) -> Listener:
-            if then is None:
-                register(answer)
-                return answer
-            follow_up = self.run_after_ack(then)
+            follow_up = self.run_after_ack(then) if then is not None else None
 
             def listener(ack: Ack, body: dict[str, Any], client: Any, respond: Any, context: Any, logger: Any,
                          action: Any, view: Any, command: Any, event: Any, shortcut: Any, message: Any,
                          say: Any) -> None:
                 kwargs = {"ack": ack, "body": body, "view": view, "client": client, "context": context,
                           "logger": logger, "respond": respond}
-                answer(**{k: v for k, v in kwargs.items() if k in answer_params})
-                follow_up(ack, body, client, respond, context, logger, action, view, command, event, shortcut,
-                          message, say)
+                if self._answer_once(answer, ack, body, context,
+                                     {k: v for k, v in kwargs.items() if k in answer_params}) \
+                        and follow_up is not None:
+                    follow_up(ack, body, client, respond, context, logger, action, view, command, event,
+                              shortcut, message, say)
 
             answer_params = set(inspect.signature(answer).parameters)
             listener.__name__ = answer.__name__

@@ -1,0 +1,126 @@
+"""An interaction is applied once, however many times its request arrives.
+
+A replayed or retried request (the same signed bytes within Slack's five minutes, a double submit over a
+slow network) carries the same key: a view's id and hash, a click's timestamp. The first transaction of an
+interaction that writes anything also inserts its key, so that transaction and the key commit together: a
+second run of the same interaction fails on the key's uniqueness and rolls back whatever it did, even when
+both run at once on two replicas. The answer first given is kept with the key, so a replay is answered the
+same way (see bot/slack/surface.py).
+
+    with replays.applying(key):           # around the handler (and its follow-up, on another thread)
+        with db.transaction() as session: # the first one that writes claims the key, or raises AlreadyApplied
+            ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, Text, delete, event, exc, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.db import Base, Database, UTCDateTime
+
+log = logging.getLogger(__name__)
+
+# Kept long enough for any retry or replay: Slack's signatures are good for five minutes.
+KEEP = timedelta(days=1)
+
+
+class AppliedInteraction(Base):
+    __tablename__ = "applied_interactions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+
+
+class AlreadyApplied(Exception):
+    """This interaction's changes were committed once already; this run's were rolled back."""
+
+
+@dataclass
+class Interaction:
+    key: str
+    claimed: bool = False
+
+
+_current: ContextVar[Interaction | None] = ContextVar("amends_interaction", default=None)
+
+
+def key_of(*parts: Any) -> str:
+    return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
+
+
+@contextmanager
+def applying(interaction: Interaction) -> Iterator[Interaction]:
+    """Transactions in this block (on this thread) belong to `interaction`."""
+    token = _current.set(interaction)
+    try:
+        yield interaction
+    finally:
+        _current.reset(token)
+
+
+def answer_of(db: Database, key: str) -> tuple[bool, str | None]:
+    """(applied already, the answer it was given, if kept)."""
+    with db.reading() as session:
+        row = session.execute(select(AppliedInteraction.answer).where(AppliedInteraction.key == key)).first()
+    return (row is not None, row[0] if row else None)
+
+
+def keep_answer(db: Database, key: str, answer: str) -> None:
+    with db.transaction() as session:
+        session.execute(update(AppliedInteraction).where(AppliedInteraction.key == key).values(answer=answer))
+
+
+def forget_old(db: Database, now: datetime) -> int:
+    with db.transaction() as session:
+        return session.execute(delete(AppliedInteraction).where(AppliedInteraction.applied_at < now - KEEP)).rowcount
+
+
+def install(db: Database) -> None:
+    """Make `db`'s transactions claim the current interaction's key when they write."""
+    event.listen(db.sessions, "after_flush", _wrote)
+    event.listen(db.sessions, "do_orm_execute", _wrote_with_statement)
+    event.listen(db.sessions, "before_commit", _claim)
+    event.listen(db.sessions, "after_commit", _claimed)
+
+
+def _wrote(session: Session, _flush_context: Any) -> None:
+    session.info["wrote"] = True
+
+
+def _wrote_with_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def _claim(session: Session) -> None:
+    interaction = _current.get()
+    if interaction is None or interaction.claimed:
+        return
+    session.flush()
+    if not session.info.get("wrote"):
+        return  # read only (a submission answered with field errors may come again, corrected)
+    session.add(AppliedInteraction(key=interaction.key, applied_at=datetime.now(UTC)))
+    try:
+        session.flush()
+    except exc.IntegrityError:
+        log.info("interaction %s was applied already; this run's changes are rolled back", interaction.key[:12])
+        raise AlreadyApplied() from None
+    session.info["claiming"] = interaction
+
+
+def _claimed(session: Session) -> None:
+    interaction = session.info.pop("claiming", None)
+    session.info.pop("wrote", None)
+    if interaction is not None:
+        interaction.claimed = True
