@@ -55,6 +55,16 @@ def seed(db_url: str, config: AmendsConfig, owners: list[str], count: int, due: 
     db.dispose()
 
 
+def workspace(count: int) -> tuple[FakeSlack, list[str]]:
+    """A fake Slack with `count` owners (each gets DMs) and the cases channel C0BENCH01."""
+    fake = FakeSlack().start()
+    owners = [f"U0B{i:07d}" for i in range(count)]
+    for owner in owners:
+        fake.add_user(owner, owner.lower())
+    fake.add_channel("C0BENCH01", "cases", members=owners)
+    return fake, owners
+
+
 def reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -80,11 +90,7 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="amends-bench-reminders-"))
-    fake = FakeSlack().start()
-    owners = [f"U0B{i:07d}" for i in range(args.channels)]
-    for owner in owners:
-        fake.add_user(owner, owner.lower())
-    fake.add_channel("C0BENCH01", "cases", members=owners)
+    fake, owners = workspace(args.channels)
     fake.limit_posts_per_channel(args.per_second, burst=args.burst)
     (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n")
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})

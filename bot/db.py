@@ -8,13 +8,16 @@ back as Decimal, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -134,7 +137,15 @@ def _create_private(path: str | None) -> None:
         pass
 
 
-def create_db_engine(url: str, *, busy_timeout: float = 2.0, pool_size: int = 10) -> Engine:
+# Notice a server that went away without closing the connection (a crashed host, a dropped route): data
+# unacknowledged for 3 s, or 5 s of silence then 3 probes 1 s apart, fail the connection. A connection
+# frozen behind a proxy that still acknowledges is cut by the transaction's own deadline (_Watch).
+DEAD_PEER = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 1, "keepalives_count": 3,
+             "tcp_user_timeout": 3000}
+
+
+def create_db_engine(url: str, *, busy_timeout: float = 2.0, statement_timeout: float | None = None,
+                     pool_size: int = 10) -> Engine:
     """An engine tuned to fail fast: a Slack interaction has 3 seconds, so waiting longer helps no one."""
     url = normalize_url(url)
     parsed = make_url(url)
@@ -151,13 +162,14 @@ def create_db_engine(url: str, *, busy_timeout: float = 2.0, pool_size: int = 10
     # rare its words are (measured at 1M entries: the 90th percentile of a search's index reads went from
     # 6 ms to 59 ms). Options already in the URL (e.g. a search_path) are kept.
     options = " ".join(filter(None, [parsed.query.get("options"), f"-c lock_timeout={int(busy_timeout * 1000)}",
-                                     "-c plan_cache_mode=force_custom_plan"]))
+                                     f"-c statement_timeout={int(statement_timeout * 1000)}" if statement_timeout
+                                     else None, "-c plan_cache_mode=force_custom_plan"]))
     engine = create_engine(
         parsed.difference_update_query(["options"]),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_timeout=busy_timeout,
-        connect_args={"connect_timeout": max(1, int(busy_timeout)), "options": options},
+        pool_timeout=busy_timeout,  # waiting for a free connection counts against the person's 3 seconds too
+        connect_args={"connect_timeout": max(1, int(busy_timeout)), "options": options, **DEAD_PEER},
     )
     event.listen(engine, "connect", _read_ahead)
     event.listen(engine, "checkin", _note_checkin)
@@ -207,17 +219,168 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: An
         raise sa_exc.DisconnectionError(str(exc)) from exc
 
 
+# A statement running longer than this on PostgreSQL is stopped by the server, whoever waits for it (an
+# interaction's own bound is tighter: see deadline()).
+STATEMENT_TIMEOUT = 10.0  # seconds
+# Transactions outside an interaction (periodic work) give up a connection that stopped answering after this.
+BACKGROUND_LIMIT = 30.0  # seconds
+
+_bounds: ContextVar[tuple[float | None, float | None]] = ContextVar("amends_db_bounds", default=(None, None))
+
+
+@contextmanager
+def deadline(at: float | None = None, *, each: float | None = None) -> Iterator[None]:
+    """Database work in this block, on this thread, ends by `at` (time.monotonic()) and each transaction
+    within `each` seconds: past it the connection is cut and the transaction raises StorageUnavailable, even
+    when the server or the network stopped answering without closing anything. (A COMMIT held up in the
+    network and delivered after that is refused by the server: see bot/replays.py.)"""
+    token = _bounds.set((at, each))
+    try:
+        yield
+    finally:
+        _bounds.reset(token)
+
+
+def _deadline_now(now: float) -> float:
+    at, each = _bounds.get()
+    limits = [limit for limit in (at, now + each if each else None) if limit is not None]
+    return min(limits) if limits else now + BACKGROUND_LIMIT
+
+
+def _wall_clock(at: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=at - time.monotonic())
+
+
+class _Watch:
+    """Cuts the connections a transaction holds when its deadline passes (once checked in, never)."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.fired = False
+        self._past = False
+        self._lock = threading.Lock()
+        self._records: list[ConnectionPoolEntry] = []
+        _WATCHDOG.add(self)
+
+    def hold(self, record: ConnectionPoolEntry) -> None:
+        with self._lock:
+            if self._past:  # taken after the deadline: the statement about to run is already too late
+                self.fired = True
+                _cut(record.dbapi_connection)
+                return
+            if record not in self._records:
+                self._records.append(record)
+        record.info["watch"] = self
+
+    def release(self, record: ConnectionPoolEntry) -> None:
+        with self._lock:
+            if record in self._records:
+                self._records.remove(record)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def fire(self) -> None:
+        with self._lock:
+            self._past = True
+            self.fired = bool(self._records)
+            for record in self._records:
+                _cut(record.dbapi_connection)
+            self._records.clear()
+
+
+class _Watchdog:
+    """One thread for every watch (a thread per transaction cost ~0.1 ms): fires each at its time."""
+
+    def __init__(self) -> None:
+        self._due = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._thread: threading.Thread | None = None
+
+    def add(self, watch: _Watch) -> None:
+        with self._due:
+            heapq.heappush(self._heap, (watch.at, id(watch), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="amends-db-watchdog", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is watch:
+                self._due.notify()
+
+    def _run(self) -> None:
+        with self._due:
+            while True:
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    heapq.heappop(self._heap)[2].fire()
+                self._due.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_WATCHDOG = _Watchdog()
+_watch: ContextVar[_Watch | None] = ContextVar("amends_db_watch", default=None)
+
+
+def _cut(dbapi_connection: Any) -> None:
+    """Shut the connection's socket: a call blocked reading it returns with an error at once."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+    except Exception:  # noqa: BLE001 - already closed: nothing left to cut
+        log.debug("could not cut a database connection", exc_info=True)
+
+
+def _watch_checkout(_dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any = None) -> None:
+    watch = _watch.get()
+    if watch is not None:
+        watch.hold(record)
+
+
+def _watch_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    watch = record.info.pop("watch", None)
+    if watch is not None:
+        watch.release(record)
+
+
+def _wrote(session: Session, _flush_context: Any) -> None:
+    session.info["wrote"] = True
+
+
+def _wrote_with_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def wrote(session: Session) -> bool:
+    """Whether this transaction changed anything so far (flushed objects, or an INSERT/UPDATE/DELETE)."""
+    session.flush()
+    return bool(session.info.get("wrote"))
+
+
 class Database:
     def __init__(self, url: str, *, busy_timeout: float = 2.0) -> None:
         self.url = normalize_url(url)
-        self.engine = create_db_engine(self.url, busy_timeout=busy_timeout)
+        self.busy_timeout = busy_timeout
+        self.engine = create_db_engine(self.url, busy_timeout=busy_timeout, statement_timeout=STATEMENT_TIMEOUT)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
                                            expire_on_commit=False, autoflush=False)
+        event.listen(self.sessions, "after_flush", _wrote)
+        event.listen(self.sessions, "do_orm_execute", _wrote_with_statement)
+        if self.dialect == "postgresql":
+            # The first connect and checkout listeners, so that a new connection's setup and the ping of an
+            # idle one are bounded too.
+            event.listen(self.engine, "connect", _watch_checkout, insert=True)
+            event.listen(self.engine, "checkout", _watch_checkout, insert=True)
+            event.listen(self.engine, "checkin", _watch_checkin)
         # SQLite allows one writer; threads that lose the race sleep in its busy handler with a growing
         # back-off (1, 2, 5, 10 ... 100 ms). Measured with bench/reminders.py: 8 sender threads spent 113 ms a
         # transaction waiting that way. An in-process lock wakes the next thread at once. Transactions never
         # call Slack, so each holds it for milliseconds; re-entrant for nested transactions on one thread.
+        # It is waited for no longer than the busy timeout, like SQLite's own lock.
         self._serial = threading.RLock() if self.dialect == "sqlite" else None
 
     @property
@@ -225,22 +388,49 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self._serial is None:
+            yield
+            return
+        if not self._serial.acquire(timeout=self.busy_timeout):
+            log.warning("database unavailable: another transaction held it for %.1f s", self.busy_timeout)
+            raise StorageUnavailable("waited too long for another transaction")
+        try:
+            yield
+        finally:
+            self._serial.release()
+
+    @contextmanager
+    def _watched(self, session: Session) -> Iterator[Session]:
+        """`session`, its connections cut at its deadline (PostgreSQL), and the ways a database can be
+        unavailable turned into StorageUnavailable."""
+        watch = _Watch(_deadline_now(time.monotonic())) if self.dialect == "postgresql" else None
+        token = _watch.set(watch)
+        session.info["deadline"] = _wall_clock(watch.at) if watch else None
+        try:
+            yield session
+        except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
+            if watch is not None and watch.fired:
+                log.warning("database unavailable: no answer within the deadline")
+                raise StorageUnavailable("no answer within the deadline") from exc
+            log.warning("database unavailable: %s", exc)
+            raise StorageUnavailable(str(exc)) from exc
+        finally:
+            _watch.reset(token)
+            if watch is not None:
+                watch.finish()
+            session.close()
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on any error.
 
-        Losing the connection, a lock timeout or a refused connection become StorageUnavailable, which
-        the Slack layer turns into a clear message; nothing is half-saved because nothing was committed.
+        Losing the connection, a lock timeout, a refused connection or a deadline passed (see deadline())
+        become StorageUnavailable, which the Slack layer turns into a clear message; nothing is half-saved
+        because nothing was committed.
         """
-        with self._serial or nullcontext():
-            session = self.sessions()
-            try:
-                with session.begin():
-                    yield session
-            except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
-                log.warning("database unavailable: %s", exc)
-                raise StorageUnavailable(str(exc)) from exc
-            finally:
-                session.close()
+        with self._turn(), self._watched(self.sessions()) as session, session.begin():
+            yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -248,16 +438,10 @@ class Database:
         COMMIT round trip - two of a PostgreSQL search's ten - and on SQLite no wait for the writer lock.
         Statements may see different moments, so a reader that needs one must pin it (a search does, by the
         newest entry id it reads first). Errors become StorageUnavailable, as in transaction()."""
-        session = self._read_sessions()
-        try:
+        with self._watched(self._read_sessions()) as session:
             yield session
             if session.new or session.dirty or session.deleted:
                 raise RuntimeError("a reading() session is for reads; write in a transaction()")
-        except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
-            log.warning("database unavailable: %s", exc)
-            raise StorageUnavailable(str(exc)) from exc
-        finally:
-            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

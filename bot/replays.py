@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import String, Text, delete, event, exc, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db import Base, Database, UTCDateTime
+from bot.db import Base, Database, UTCDateTime, wrote
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ class AppliedInteraction(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     answer: Mapped[str | None] = mapped_column(Text)
+    # On PostgreSQL a deferred trigger refuses the COMMIT once the server's clock is past this (migration
+    # 0012): a COMMIT held up in the network past the person's answer ("nothing was saved") must not land.
+    commit_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AlreadyApplied(Exception):
@@ -87,30 +90,20 @@ def forget_old(db: Database, now: datetime) -> int:
 
 
 def install(db: Database) -> None:
-    """Make `db`'s transactions claim the current interaction's key when they write."""
-    event.listen(db.sessions, "after_flush", _wrote)
-    event.listen(db.sessions, "do_orm_execute", _wrote_with_statement)
-    event.listen(db.sessions, "before_commit", _claim)
+    """Make `db`'s transactions claim the current interaction's key when they write (before the database's
+    own last check before COMMIT, so the key is covered by it)."""
+    event.listen(db.sessions, "before_commit", _claim, insert=True)
     event.listen(db.sessions, "after_commit", _claimed)
-
-
-def _wrote(session: Session, _flush_context: Any) -> None:
-    session.info["wrote"] = True
-
-
-def _wrote_with_statement(state: Any) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["wrote"] = True
 
 
 def _claim(session: Session) -> None:
     interaction = _current.get()
     if interaction is None or interaction.claimed:
         return
-    session.flush()
-    if not session.info.get("wrote"):
+    if not wrote(session):
         return  # read only (a submission answered with field errors may come again, corrected)
-    session.add(AppliedInteraction(key=interaction.key, applied_at=datetime.now(UTC)))
+    session.add(AppliedInteraction(key=interaction.key, applied_at=datetime.now(UTC),
+                                   commit_by=session.info.get("deadline")))
     try:
         session.flush()
     except exc.IntegrityError:

@@ -263,6 +263,20 @@ def test_an_answer_lost_after_slack_posted_is_not_posted_twice(harness: Harness)
     assert reminders(harness, "status_update")[0].state == ReminderState.SENT
 
 
+def test_a_post_landed_before_a_crash_is_found_however_busy_the_dm_has_been_since(harness: Harness) -> None:
+    harness.open_case()
+    harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))  # and the first playbook step's reminder
+    harness.fake.fail_after_next("chat.postMessage", "internal_error", status=500)
+    harness.tick(at(MON, 13))  # posted, but the bot never heard so
+    dm = harness.fake.im_channel(ASSOCIATE).id
+    for n in range(250):  # a busy DM: far more than one page of history since
+        harness.fake.post_as_user(ASSOCIATE, dm, f"note to self {n}")
+    harness.tick(advance=timedelta(seconds=30))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 1
+    assert reminders(harness, "status_update")[0].state == ReminderState.SENT
+
+
 def test_a_permanent_error_fails_at_once_and_is_reported(harness: Harness) -> None:
     case = harness.open_case()
     with harness.amends.db.transaction() as session:

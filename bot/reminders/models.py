@@ -46,6 +46,9 @@ class Reminder(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # True when an earlier attempt may have reached Slack (crash mid-send, 5xx, timeout): look before posting.
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the first attempt that may have reached Slack began: a post of it can only be newer, so that is
+    # where the lookup starts, however busy the channel has been since.
+    uncertain_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     channel_id: Mapped[str | None] = mapped_column(String(32))

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, insert, or_, select, text, update
+from sqlalchemy import and_, case, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -131,7 +131,10 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, 
         .where(Reminder.id.in_(due.scalar_subquery()))
         .values(state=ReminderState.SENDING, claim_token=token, claimed_at=now, attempts=Reminder.attempts + 1,
                 # SET expressions see the row as it was: a row still `sending` was interrupted mid-send.
-                uncertain=case((Reminder.state == ReminderState.SENDING, True), else_=Reminder.uncertain))
+                uncertain=case((Reminder.state == ReminderState.SENDING, True), else_=Reminder.uncertain),
+                uncertain_since=case((Reminder.state == ReminderState.SENDING,
+                                      func.coalesce(Reminder.uncertain_since, Reminder.claimed_at)),
+                                     else_=Reminder.uncertain_since))
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)
     ).scalars().all()
@@ -150,7 +153,7 @@ def mark_sent(session: Session, reminder_id: int, *, token: str, now: datetime, 
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.claim_token == token, Reminder.state == ReminderState.SENDING)
         .values(state=ReminderState.SENT, sent_at=now, channel_id=channel_id, message_ts=message_ts,
-                uncertain=False, last_error=None)
+                uncertain=False, uncertain_since=None, last_error=None)
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)).scalar()
     if settled is None:
@@ -179,6 +182,8 @@ def retry_later(session: Session, reminder_id: int, *, token: str, due_at: datet
     reminder.due_at = due_at
     reminder.claim_token = None
     reminder.uncertain = reminder.uncertain or uncertain
+    if reminder.uncertain and reminder.uncertain_since is None:
+        reminder.uncertain_since = reminder.claimed_at
     reminder.last_error = error
     if not counts_as_attempt:
         reminder.attempts -= 1

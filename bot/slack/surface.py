@@ -22,10 +22,12 @@ person gets a kind message, and unknown errors are logged with a reference.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import nullcontext
@@ -35,7 +37,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import replays
-from bot.db import Database
+from bot.db import Database, deadline
+from bot.errors import StorageUnavailable
 from bot.replays import Interaction
 from bot.slack import errors
 
@@ -44,6 +47,13 @@ Matcher = str | re.Pattern[str]
 
 # Everything a handler may ask for; the guard passes on only what the handler's signature names.
 log = logging.getLogger(__name__)
+
+# How long a person's interaction may wait for the database: an answer must reach Slack within 3 seconds,
+# and transit, Bolt and the answer itself take some of them.
+DATABASE_BUDGET = 2.5  # seconds
+# After the ack no answer is due, but a database that stopped answering must not hold a worker for good;
+# each transaction gets this long (generous: a loaded machine must not fail work that would succeed).
+AFTER_ACK_LIMIT = 10.0  # seconds
 
 # Where a view submission's answer leaves its interaction for the follow-up (Bolt's context crosses threads).
 _INTERACTION = "amends_interaction"
@@ -168,33 +178,43 @@ class Surface:
 
     def _run_once(self, work: Listener, wanted: set[str], given: dict[str, Any], interaction: Interaction | None,
                   check: bool) -> None:
-        if interaction is not None and check and replays.answer_of(self.db, interaction.key)[0]:
-            log.info("a replayed %s changed nothing", given["body"].get("type"))
-            return
-        _run(work, wanted, given, interaction)
+        with deadline(each=AFTER_ACK_LIMIT):
+            try:
+                if interaction is not None and check and replays.answer_of(self.db, interaction.key)[0]:
+                    log.info("a replayed %s changed nothing", given["body"].get("type"))
+                    return
+            except StorageUnavailable as exc:
+                errors.report(exc, given["body"], given["client"], given["respond"])
+                return
+            _run(work, wanted, given, interaction)
 
     def _answer_once(self, answer: Listener, ack: Ack, body: dict[str, Any], context: Any,
                      kwargs: dict[str, Any]) -> bool:
-        """Run a submission's `answer`, unless this very submission was applied before: then ack as it was
-        acked then. Whether the follow-up should run."""
+        """Run a submission's `answer`; if this very submission was applied before, what it wrote rolls
+        back and the ack is the one first given. Whether the follow-up should run.
+
+        Not looked up first: a lookup would spend the person's 3 seconds twice when the database hangs,
+        and the answer writes (and so claims the submission) before anything else it does."""
         interaction = interaction_of(body)
         assert interaction is not None
-        applied, given_answer = replays.answer_of(self.db, interaction.key)
-        if not applied:
+        with deadline(at=time.monotonic() + DATABASE_BUDGET):
             try:
                 with replays.applying(interaction):
                     answer(**kwargs)
-            except replays.AlreadyApplied:  # the same submission, applied meanwhile (two at once)
-                applied, given_answer = replays.answer_of(self.db, interaction.key)
-            else:
-                if interaction.claimed and ack.response is not None:
+            except replays.AlreadyApplied:
+                try:
+                    _, given_answer = replays.answer_of(self.db, interaction.key)
+                except StorageUnavailable:
+                    given_answer = None
+                log.info("a replayed view submission changed nothing")
+                if ack.response is None:
+                    ack(**json.loads(given_answer)) if given_answer else ack()
+                return False
+            if interaction.claimed and ack.response is not None:
+                with contextlib.suppress(StorageUnavailable):  # then a replay is answered plainly
                     replays.keep_answer(self.db, interaction.key, ack.response.body or "")
-                context[_INTERACTION] = interaction
-                return True
-        log.info("a replayed view submission changed nothing")
-        if ack.response is None:
-            ack(**json.loads(given_answer)) if given_answer else ack()
-        return False
+        context[_INTERACTION] = interaction
+        return True
 
     def uses_scopes(self, *scopes: str) -> None:
         """Declare Web API scopes a feature needs (e.g. users:read for users.info)."""

@@ -1,0 +1,115 @@
+"""Reminders through SIGKILLs into busy DMs: 2,000 due reminders for 10 owners (200 posts in each DM), the
+sending `amends run` killed three times mid-send and started again.
+
+    python bench/reminder_takeover.py [--reminders 2000] [--owners 10] [--kills 3] [--postgres URL]
+
+A process killed mid-send leaves posts that reached Slack but were never recorded as sent; the process
+that takes the claims over must find each in its DM (by the reminder id in the message metadata) and not
+post it again. Prints, for each kill, how many posts had landed unrecorded, then how many reminders were
+posted, how many twice (must be 0), and how many of the unrecorded ones the takeover found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.common import free_port, start, wait_http  # noqa: E402
+from bench.reminders import SECRET, reset_postgres, seed, workspace  # noqa: E402
+from bot.db import Database, upgrade  # noqa: E402
+from bot.reminders.models import Reminder, ReminderState  # noqa: E402
+from bot.settings import AmendsConfig  # noqa: E402
+
+CONCURRENCY = 8
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reminders", type=int, default=2000)
+    parser.add_argument("--owners", type=int, default=10)
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--postgres", help="PostgreSQL URL; default: a SQLite file")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="amends-bench-takeover-"))
+    fake, owners = workspace(args.owners)
+    fake.set_latency(0.03)  # a real round trip, so that each kill lands mid-send
+    (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n"
+                                         f"  claim_lease: 5s\n  send_concurrency: {CONCURRENCY}\n")
+    config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
+    if args.postgres:
+        db_url = args.postgres
+        reset_postgres(db_url)
+    else:
+        db_url = f"sqlite:///{workdir / 'bench.db'}"
+        upgrade(db_url)
+    seed(db_url, config, owners, args.reminders, datetime.now(UTC))
+    db = Database(db_url)
+    env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SECRET, "AMENDS_SLACK_API_URL": fake.api_url,
+           "AMENDS_DATABASE_URL": db_url, "AMENDS_CONFIG": str(workdir / "amends.yaml"),
+           "AMENDS_LOG_LEVEL": "WARNING"}
+
+    def posted() -> Counter[int]:
+        return Counter(payload["reminder_id"] for _, _, payload in fake.metadata_posts("amends_reminder"))
+
+    def sent_ids() -> set[int]:
+        with db.reading() as session:
+            return set(session.scalars(select(Reminder.id).where(Reminder.state == ReminderState.SENT)))
+
+    def bot() -> object:
+        port = free_port()
+        process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir)
+        wait_http(f"http://127.0.0.1:{port}/healthz", process=process, timeout=60)
+        return process
+
+    unrecorded_at_kills: set[int] = set()
+    print(f"{args.reminders} due reminders for {args.owners} owners ({args.reminders // args.owners} posts a DM), "
+          f"send_concurrency {CONCURRENCY}, {'PostgreSQL' if args.postgres else 'SQLite'}")
+    for kill in range(1, args.kills + 1):
+        process = bot()
+        target = args.reminders * kill // (args.kills + 1)
+        while len(posted()) < target:
+            time.sleep(0.05)  # waiting on another process's progress
+        process.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
+        process.wait(10)  # type: ignore[attr-defined]
+        landed, recorded = set(posted()), sent_ids()
+        unrecorded = landed - recorded
+        unrecorded_at_kills |= unrecorded
+        print(f"kill {kill}: {len(landed)} posted, {len(unrecorded)} of them landed but not recorded as sent")
+
+    process = bot()
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with db.reading() as session:
+            live = session.scalar(select(func.count()).select_from(Reminder)
+                                  .where(Reminder.state.in_([ReminderState.PENDING, ReminderState.SENDING])))
+        if not live and len(posted()) >= args.reminders:
+            break
+        time.sleep(0.2)
+    process.terminate()  # type: ignore[attr-defined]
+    process.wait(10)  # type: ignore[attr-defined]
+
+    counts = posted()
+    duplicates = {rid: n for rid, n in counts.items() if n > 1}
+    found = sum(1 for rid in unrecorded_at_kills if counts[rid] == 1)
+    print(f"posted: {len(counts)} of {args.reminders} reminders; recorded as sent: {len(sent_ids())}")
+    print(f"landed unrecorded at the kills: {len(unrecorded_at_kills)}; found by the takeover, not posted again: "
+          f"{found}")
+    print(f"duplicates: {len(duplicates)}" + (f" {sorted(duplicates)[:20]}" if duplicates else ""))
+    db.dispose()
+    fake.stop()
+    return 1 if duplicates or len(counts) < args.reminders else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
