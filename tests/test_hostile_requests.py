@@ -150,6 +150,8 @@ def test_malformed_signed_submissions_get_400_and_one_line(harness: Harness, log
 @pytest.mark.parametrize("body", [b"payload=x", b"payload={", b"payload=[1]", b'payload="s"', b"payload=5",
                                   _form({"type": "block_actions", "actions": [5]}),
                                   _form({"type": "block_actions", "actions": []}),
+                                  _form({"type": "block_actions", "user": {"id": "U1"}}),
+                                  _form({"type": "view_submission", "user": {"id": "U1"}}),
                                   _form({"type": "block_actions", "actions": [{"action_id": 5}]}),
                                   _form({"type": "block_actions", "enterprise": 5}),
                                   _form({"type": "block_actions", "authorizations": [1]}), b"\xff\xfe\x00"])

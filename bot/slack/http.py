@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from slack_bolt import App
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
@@ -118,6 +118,15 @@ class Envelope(_Shape):
     event: _Event | None = None
     event_id: str | None = None
     authorizations: list[_Authorization] | None = None
+
+    @model_validator(mode="after")
+    def _parts_of_its_type(self) -> Envelope:
+        needs = {"block_actions": ("actions", "user"), "view_submission": ("view", "user"),
+                 "view_closed": ("view", "user"), "event_callback": ("event",)}
+        missing = [name for name in needs.get(self.type or "", ()) if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.type} without {', '.join(missing)}")
+        return self
 
 
 class SlackEndpoint:
