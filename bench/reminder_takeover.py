@@ -38,6 +38,9 @@ def main() -> int:
     parser.add_argument("--reminders", type=int, default=2000)
     parser.add_argument("--owners", type=int, default=10)
     parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--lease", type=int, default=30,
+                        help="claim_lease in seconds: how long the posts of the killed process wait to be taken over "
+                             "while the next process fills the DMs (default 30; the bot's default is 120)")
     parser.add_argument("--postgres", help="PostgreSQL URL; default: a SQLite file")
     args = parser.parse_args()
 
@@ -45,7 +48,7 @@ def main() -> int:
     fake, owners = workspace(args.owners)
     fake.set_latency(0.03)  # a real round trip, so that each kill lands mid-send
     (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n"
-                                         f"  claim_lease: 5s\n  send_concurrency: {CONCURRENCY}\n")
+                                         f"  claim_lease: {args.lease}s\n  send_concurrency: {CONCURRENCY}\n")
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
     if args.postgres:
         db_url = args.postgres
@@ -74,7 +77,7 @@ def main() -> int:
 
     unrecorded_at_kills: set[int] = set()
     print(f"{args.reminders} due reminders for {args.owners} owners ({args.reminders // args.owners} posts a DM), "
-          f"send_concurrency {CONCURRENCY}, {'PostgreSQL' if args.postgres else 'SQLite'}")
+          f"send_concurrency {CONCURRENCY}, claim_lease {args.lease}s, {'PostgreSQL' if args.postgres else 'SQLite'}")
     for kill in range(1, args.kills + 1):
         process = bot()
         target = args.reminders * kill // (args.kills + 1)

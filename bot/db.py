@@ -220,10 +220,10 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: An
 
 
 # A statement running longer than this on PostgreSQL is stopped by the server, whoever waits for it (an
-# interaction's own bound is tighter: see deadline()).
-STATEMENT_TIMEOUT = 10.0  # seconds
-# Transactions outside an interaction (periodic work) give up a connection that stopped answering after this.
-BACKGROUND_LIMIT = 30.0  # seconds
+# interaction's own bound is tighter: see deadline()). Generous: a bulk load or a report may take seconds.
+STATEMENT_TIMEOUT = 30.0  # seconds
+# Each transaction of periodic work (bot/scheduling.py) gives up a connection that stopped answering after this.
+PERIODIC_LIMIT = 30.0  # seconds
 
 _bounds: ContextVar[tuple[float | None, float | None]] = ContextVar("amends_db_bounds", default=(None, None))
 
@@ -241,10 +241,10 @@ def deadline(at: float | None = None, *, each: float | None = None) -> Iterator[
         _bounds.reset(token)
 
 
-def _deadline_now(now: float) -> float:
+def _deadline_now(now: float) -> float | None:
     at, each = _bounds.get()
     limits = [limit for limit in (at, now + each if each else None) if limit is not None]
-    return min(limits) if limits else now + BACKGROUND_LIMIT
+    return min(limits) if limits else None
 
 
 def _wall_clock(at: float) -> datetime:
@@ -404,7 +404,8 @@ class Database:
     def _watched(self, session: Session) -> Iterator[Session]:
         """`session`, its connections cut at its deadline (PostgreSQL), and the ways a database can be
         unavailable turned into StorageUnavailable."""
-        watch = _Watch(_deadline_now(time.monotonic())) if self.dialect == "postgresql" else None
+        at = _deadline_now(time.monotonic()) if self.dialect == "postgresql" else None
+        watch = _Watch(at) if at is not None else None
         token = _watch.set(watch)
         session.info["deadline"] = _wall_clock(watch.at) if watch else None
         try:

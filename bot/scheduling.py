@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import Clock
+from bot.db import PERIODIC_LIMIT, deadline
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ class Ticker:
     def run_task(self, task: PeriodicTask, now: datetime | None = None) -> None:
         """Run one task; a failure is logged and never stops the ticker or the other tasks."""
         try:
-            task.run(now or self.clock.now())
+            with deadline(each=PERIODIC_LIMIT):  # a database that stopped answering must not stop the ticking
+                task.run(now or self.clock.now())
         except Exception:  # noqa: BLE001 - a periodic task must survive anything and try again next tick
             log.exception("periodic task %s failed; it will run again at its next tick", task.name)
 

@@ -16,6 +16,11 @@ and re-parse every request, cost 3.6 ms of CPU a request and p99 105 ms; this ha
   updated view). It must call `ack(...)` quickly. Slow follow-up work goes in `then=`, which runs after
   the ack and sees anything the handler put in `context`.
 
+Each interaction is applied once (bot/replays.py): a view submission per view version, a click per its
+own timestamp; the same request again changes nothing and a submission is answered as the first time. A
+submission's database work ends within DATABASE_BUDGET, so the answer reaches Slack in time even when the
+database hangs (bot/db.py deadline()).
+
 An exception in a handler that runs after the ack is reported like any other (see errors.report): the
 person gets a kind message, and unknown errors are logged with a reference.
 """
