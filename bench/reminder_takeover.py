@@ -38,9 +38,9 @@ def main() -> int:
     parser.add_argument("--reminders", type=int, default=2000)
     parser.add_argument("--owners", type=int, default=10)
     parser.add_argument("--kills", type=int, default=3)
-    parser.add_argument("--lease", type=int, default=30,
+    parser.add_argument("--lease", type=int, default=45,
                         help="claim_lease in seconds: how long the posts of the killed process wait to be taken over "
-                             "while the next process fills the DMs (default 30; the bot's default is 120)")
+                             "while the next process fills the DMs (default 45; the bot's default is 120)")
     parser.add_argument("--postgres", help="PostgreSQL URL; default: a SQLite file")
     args = parser.parse_args()
 
@@ -71,17 +71,21 @@ def main() -> int:
 
     def bot() -> object:
         port = free_port()
-        process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir)
+        process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir,
+                        output=workdir / "bot.log")
         wait_http(f"http://127.0.0.1:{port}/healthz", process=process, timeout=60)
         return process
 
     unrecorded_at_kills: set[int] = set()
+    unrecorded: set[int] = set()
     print(f"{args.reminders} due reminders for {args.owners} owners ({args.reminders // args.owners} posts a DM), "
           f"send_concurrency {CONCURRENCY}, claim_lease {args.lease}s, {'PostgreSQL' if args.postgres else 'SQLite'}")
     for kill in range(1, args.kills + 1):
         process = bot()
         target = args.reminders * kill // (args.kills + 1)
-        while len(posted()) < target:
+        # Kill again only once this process has taken over the last kill's posts: it looks for them after the
+        # lease, when its own posts have filled the DMs since.
+        while len(posted()) < target or not unrecorded <= sent_ids():
             time.sleep(0.05)  # waiting on another process's progress
         process.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
         process.wait(10)  # type: ignore[attr-defined]
