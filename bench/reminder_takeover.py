@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from bench.common import free_port, start, wait_http  # noqa: E402
-from bench.reminders import SECRET, reset_postgres, seed, workspace  # noqa: E402
-from bot.db import Database, upgrade  # noqa: E402
+from bench.reminders import SECRET, empty_database, seed, workspace  # noqa: E402
+from bot.db import Database  # noqa: E402
 from bot.reminders.models import Reminder, ReminderState  # noqa: E402
 from bot.settings import AmendsConfig  # noqa: E402
 
@@ -50,12 +50,7 @@ def main() -> int:
     (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n"
                                          f"  claim_lease: {args.lease}s\n  send_concurrency: {CONCURRENCY}\n")
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
-    if args.postgres:
-        db_url = args.postgres
-        reset_postgres(db_url)
-    else:
-        db_url = f"sqlite:///{workdir / 'bench.db'}"
-        upgrade(db_url)
+    db_url = empty_database(workdir, args.postgres)
     seed(db_url, config, owners, args.reminders, datetime.now(UTC))
     db = Database(db_url)
     env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SECRET, "AMENDS_SLACK_API_URL": fake.api_url,

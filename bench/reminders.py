@@ -65,6 +65,16 @@ def workspace(count: int) -> tuple[FakeSlack, list[str]]:
     return fake, owners
 
 
+def empty_database(workdir: Path, postgres: str | None) -> str:
+    """The URL of an empty, migrated database: `postgres` emptied, or a new SQLite file in `workdir`."""
+    if postgres:
+        reset_postgres(postgres)
+        return postgres
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(db_url)
+    return db_url
+
+
 def reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -95,12 +105,7 @@ def main() -> int:
     (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n")
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
 
-    if args.postgres:
-        db_url = args.postgres
-        reset_postgres(db_url)
-    else:
-        db_url = f"sqlite:///{workdir / 'bench.db'}"
-        upgrade(db_url)
+    db_url = empty_database(workdir, args.postgres)
     due = datetime.now(UTC)
     started_seed = time.perf_counter()
     seed(db_url, config, owners, args.reminders, due)
