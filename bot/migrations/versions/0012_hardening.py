@@ -2,7 +2,7 @@
 reminders.uncertain_since: where a takeover starts looking for a post that may have landed
 
 Revision ID: 0012_hardening
-Revises: 0010_home_digest
+Revises: 0017_privacy
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_hardening'
-down_revision = '0010_home_digest'
+down_revision = '0017_privacy'
 branch_labels = None
 depends_on = None
 
