@@ -4,8 +4,9 @@ A replayed or retried request (the same signed bytes within Slack's five minutes
 slow network) carries the same key: a view's id and hash, a click's timestamp. The first transaction of an
 interaction that writes anything also inserts its key, so that transaction and the key commit together: a
 second run of the same interaction fails on the key's uniqueness and rolls back whatever it did, even when
-both run at once on two replicas. The answer first given is kept with the key, so a replay is answered the
-same way (see bot/slack/surface.py).
+both run at once on two replicas. The answer first given is kept for a while in this process's memory (it
+holds what the person typed, the customer's name: never written down), so a replay that reaches the same
+process is answered the same way, and one that reaches another gets an empty answer (see bot/slack/surface.py).
 
     with replays.applying(key):           # around the handler (and its follow-up, on another thread)
         with db.transaction() as session: # the first one that writes claims the key, or raises AlreadyApplied
@@ -16,6 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, delete, event, exc, select, update
+from sqlalchemy import String, delete, event, exc, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, Database, UTCDateTime, wrote
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Kept long enough for any retry or replay: Slack's signatures are good for five minutes.
 KEEP = timedelta(days=1)
+ANSWERS_KEPT_FOR = 10 * 60.0  # seconds
+ANSWERS_KEPT = 1000
 
 
 class AppliedInteraction(Base):
@@ -39,7 +45,6 @@ class AppliedInteraction(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    answer: Mapped[str | None] = mapped_column(Text)
     # On PostgreSQL a deferred trigger refuses the COMMIT once the server's clock is past this (migration
     # 0012): a COMMIT held up in the network past the person's answer ("nothing was saved") must not land.
     commit_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -72,16 +77,30 @@ def applying(interaction: Interaction) -> Iterator[Interaction]:
         _current.reset(token)
 
 
-def answer_of(db: Database, key: str) -> tuple[bool, str | None]:
-    """(applied already, the answer it was given, if kept)."""
+def applied(db: Database, key: str) -> bool:
     with db.reading() as session:
-        row = session.execute(select(AppliedInteraction.answer).where(AppliedInteraction.key == key)).first()
-    return (row is not None, row[0] if row else None)
+        return session.execute(select(AppliedInteraction.key).where(AppliedInteraction.key == key)).first() is not None
 
 
-def keep_answer(db: Database, key: str, answer: str) -> None:
-    with db.transaction() as session:
-        session.execute(update(AppliedInteraction).where(AppliedInteraction.key == key).values(answer=answer))
+class Answers:
+    """The answers given lately, by interaction key: few, short-lived, in memory only."""
+
+    def __init__(self, keep: float = ANSWERS_KEPT_FOR, most: int = ANSWERS_KEPT) -> None:
+        self.keep = keep
+        self.most = most
+        self._answers: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep_answer(self, key: str, answer: str) -> None:
+        with self._lock:
+            self._answers[key] = (time.monotonic() + self.keep, answer)
+            while len(self._answers) > self.most:
+                self._answers.popitem(last=False)
+
+    def answer_of(self, key: str) -> str | None:
+        with self._lock:
+            kept = self._answers.get(key)
+        return kept[1] if kept and kept[0] > time.monotonic() else None
 
 
 def forget_old(db: Database, now: datetime) -> int:

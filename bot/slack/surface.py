@@ -17,7 +17,8 @@ and re-parse every request, cost 3.6 ms of CPU a request and p99 105 ms; this ha
   the ack and sees anything the handler put in `context`.
 
 Each interaction is applied once (bot/replays.py): a view submission per view version, a click per its
-own timestamp; the same request again changes nothing and a submission is answered as the first time. A
+own timestamp; the same request again changes nothing and a submission is answered as the first time (by
+the same process; another answers it with an empty ack). A
 submission's database work ends within DATABASE_BUDGET, so the answer reaches Slack in time even when the
 database hangs (bot/db.py deadline()).
 
@@ -27,7 +28,6 @@ person gets a kind message, and unknown errors are logged with a reference.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import logging
@@ -139,6 +139,7 @@ class Surface:
         self.app = app
         self.workers = workers
         self.db = db
+        self.answers = replays.Answers()
         self.declared = Declarations()
         self._closed = False
 
@@ -185,7 +186,7 @@ class Surface:
                   check: bool) -> None:
         with deadline(each=AFTER_ACK_LIMIT):
             try:
-                if interaction is not None and check and replays.answer_of(self.db, interaction.key)[0]:
+                if interaction is not None and check and replays.applied(self.db, interaction.key):
                     log.info("a replayed %s changed nothing", given["body"].get("type"))
                     return
             except StorageUnavailable as exc:
@@ -207,17 +208,13 @@ class Surface:
                 with replays.applying(interaction):
                     answer(**kwargs)
             except replays.AlreadyApplied:
-                try:
-                    _, given_answer = replays.answer_of(self.db, interaction.key)
-                except StorageUnavailable:
-                    given_answer = None
+                given_answer = self.answers.answer_of(interaction.key)
                 log.info("a replayed view submission changed nothing")
                 if ack.response is None:
                     ack(**json.loads(given_answer)) if given_answer else ack()
                 return False
             if interaction.claimed and ack.response is not None:
-                with contextlib.suppress(StorageUnavailable):  # then a replay is answered plainly
-                    replays.keep_answer(self.db, interaction.key, ack.response.body or "")
+                self.answers.keep_answer(interaction.key, ack.response.body or "")
         context[_INTERACTION] = interaction
         return True
 

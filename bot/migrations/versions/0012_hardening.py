@@ -30,7 +30,6 @@ def upgrade() -> None:
         'applied_interactions',
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('applied_at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('answer', sa.Text(), nullable=True),
         sa.Column('commit_by', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_applied_interactions')),
     )
