@@ -2,7 +2,7 @@
 reminders.uncertain_since: where a takeover starts looking for a post that may have landed
 
 Revision ID: 0012_hardening
-Revises: 0017_privacy
+Revises: 0016_offer_learning
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_hardening'
-down_revision = '0017_privacy'
+down_revision = '0016_offer_learning'
 branch_labels = None
 depends_on = None
 
