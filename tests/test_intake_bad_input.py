@@ -54,6 +54,19 @@ def test_a_new_date_in_the_past_is_refused(harness: Harness) -> None:
     assert "already passed" in answer["errors"]["new_date"]
 
 
+def test_every_fields_problem_is_reported_on_one_submit(harness: Harness) -> None:
+    """A bad timezone, a past new date and a bad amount are all named at once, not one per submit."""
+    view = harness.open_intake()
+    answer = harness.driver.submit(view.id, harness.intake_values(
+        customer_timezone="Nowhereville", new_date=harness.clock.now() - timedelta(days=2),
+        order_value="twelve")).json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"customer_timezone", "new_date", "order_value"}
+    assert "timezone" in answer["errors"]["customer_timezone"]
+    assert "already passed" in answer["errors"]["new_date"]
+    assert harness.cases() == []
+
+
 def test_long_fields_and_odd_unicode_are_saved_intact(harness: Harness) -> None:
     odd = "Zoë 👩🏽‍🔧 שלום مرحبا \u200f\u202e e\u0301 \U0001F1EC\U0001F1E7 \u0000\ufeff"
     long_name = (odd * 200)[:3000]

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from bot import money
 from bot.cases.causes import Cause, CauseDetail, PromiseKind
@@ -82,9 +82,30 @@ class CaseIntake(BaseModel):
 
     @field_validator("promised_at", "new_date")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("Please pick a date and time.")
+        now = (info.context or {}).get("now")
+        # A small grace period: the picker has minute precision and people pick "now".
+        if info.field_name == "new_date" and value is not None and now and value < now - timedelta(minutes=5):
+            raise ValueError("This date has already passed; pick when it can realistically happen.")
+        return value
+
+    @field_validator("cause_detail")
+    @classmethod
+    def _detail_goes_with_cause(cls, value: CauseDetail | None, info: ValidationInfo) -> CauseDetail | None:
+        cause = info.data.get("cause")  # validated before it (declared first)
+        if value is not None and cause is not None and cause not in value.causes:
+            raise ValueError(f"“{value.label}” doesn't go with the cause “{cause.label}”; pick another detail, "
+                             "or none.")
+        return value
+
+    @field_validator("customer_tier")
+    @classmethod
+    def _known_tier(cls, value: str | None, info: ValidationInfo) -> str | None:
+        config: AmendsConfig | None = (info.context or {}).get("config")
+        if value is not None and config is not None and config.tier(value) is None:
+            raise ValueError("Please pick a tier from the list.")
         return value
 
     @field_validator("order_value", mode="before")
@@ -101,7 +122,10 @@ FIELD_ORDER = list(CaseIntake.model_fields)
 
 
 def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime) -> CaseIntake:
-    """Validate form input; every problem is reported at once, keyed by field name."""
+    """Validate form input; every problem is reported at once, keyed by field name.
+
+    Every rule is a field validator (the workspace's tiers and the time come in the validation context),
+    so pydantic checks each field whatever the others hold: one submit names every problem."""
     fields: dict[str, str] = {}
     intake: CaseIntake | None = None
     typed = raw.get("order_value")
@@ -113,7 +137,7 @@ def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime)
             fields["order_value"] = str(exc)
             raw = {**raw, "order_value": None}
     try:
-        intake = CaseIntake.model_validate(raw)
+        intake = CaseIntake.model_validate(raw, context={"config": config, "now": now})
     except ValidationError as exc:
         for item in exc.errors(include_url=False):
             name = str(item["loc"][0]) if item["loc"] else "customer_name"
@@ -126,15 +150,6 @@ def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime)
                     "Please pick one from the list."
             else:
                 fields[name] = str(item["msg"]).removeprefix("Value error, ")
-    if intake is not None:
-        if intake.customer_tier is not None and config.tier(intake.customer_tier) is None:
-            fields["customer_tier"] = "Please pick a tier from the list."
-        if intake.cause_detail is not None and intake.cause not in intake.cause_detail.causes:
-            fields["cause_detail"] = (f"“{intake.cause_detail.label}” doesn't go with the cause "
-                                      f"“{intake.cause.label}”; pick another detail, or none.")
-        # A small grace period: the picker has minute precision and people pick "now".
-        if intake.new_date is not None and intake.new_date < now - timedelta(minutes=5):
-            fields["new_date"] = "This date has already passed; pick when it can realistically happen."
     if fields:
         ordered = {name: fields[name] for name in FIELD_ORDER if name in fields}
         raise InvalidInput("Some fields need another look.", ordered)
