@@ -36,9 +36,12 @@ def test_saving_a_message_indexes_it_and_reposts_it_without_pinging_anyone(harne
     assert reply.status == 200
     posted = harness.fake.wait_for(lambda: [m for m in harness.fake.messages(BEST) if m.bot_id])[-1]
     shown = all_text(posted.blocks, posted.text)
+    original = all_text(posted.blocks[:-1], posted.text)  # all but the "Saved by" line
     for ping in ("<!channel>", "<!here>", "<!subteam^", "<@U0ASSOC01>"):
-        assert ping not in shown
-    assert "@channel @ops @here heads up @ada" in shown and "Saved by ada" in shown
+        assert ping not in original
+    assert "@channel @ops @here heads up @ada" in shown
+    # Who saved it is an @mention, as everywhere else (it was a bare "ada"), and the only mention in it.
+    assert all_text(posted.blocks[-1:]).strip().startswith(f"Saved by <@{ASSOCIATE}> from ")
     assert "&amp; ship it next day" in shown
     assert "Borrow demo stock from the Leeds depot" in shown
     assert harness.fake.permalink(SUPPORT_CHANNEL, message.ts) in shown

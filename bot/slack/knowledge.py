@@ -192,7 +192,7 @@ class Knowledge:
         if repost_to and repost_to != meta.channel_id and KnowledgeField.REPOST in values and \
                 values[KnowledgeField.REPOST]:
             markup = neutralise(message.get("text") or "", directory.name_of)
-            text, rendered = blocks.repost(entry, markup, directory.name_of(user_id) or "someone")
+            text, rendered = blocks.repost(entry, markup, user_id)
             client.chat_postMessage(channel=repost_to, text=text, blocks=rendered, unfurl_links=False)
             reposted = repost_to
         self._confirm(client, user_id, meta, blocks.saved_confirmation(entry, reposted))

@@ -142,12 +142,13 @@ def save_modal(meta: SaveBestPractice, *, preview: str, repost_to: str | None, r
 
 
 def repost(entry: Entry, markup: str, saved_by: str) -> tuple[str, list[dict[str, Any]]]:
-    """`markup` is the original message in Slack's markup with every mention already neutralised, and
-    `saved_by` a name (not a mention: sharing a fix should not ping anyone)."""
+    """`markup` is the original message in Slack's markup with every mention already neutralised (sharing a
+    fix should not ping anyone it names); `saved_by` is the user id of whoever saved it, shown as a mention
+    like every other person the bot names."""
     title = _title(entry)
     source = base.link(entry.permalink, "the original message") if entry.permalink else "a message"
     where = f" in {base.channel_mention(entry.channel_id)}" if entry.channel_id else ""
-    details = [f"Saved by {escape_mrkdwn(saved_by)} from {source}{where}"]
+    details = [f"Saved by {base.user_mention(saved_by)} from {source}{where}"]
     cause = _cause_label(entry.cause)
     if cause:
         details.append(f"cause: {escape_mrkdwn(cause)}")
