@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import shutil
@@ -146,27 +147,53 @@ def test_the_page_is_guarded_against_other_sites(sandbox: Sandbox) -> None:
     assert request(f"{sandbox.url}/static/%2e%2e/runtime.py")[0] == 404
 
 
-def test_amends_run_without_tokens_starts_the_sandbox_and_says_so(tmp_path: Path) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", "0"], cwd=tmp_path,
-                               env=CLEAN_ENV, stderr=subprocess.PIPE, text=True)
+@contextlib.contextmanager
+def running(*args: str, cwd: Path) -> Iterator[tuple[str, str]]:
+    """`amends ARGS` started in `cwd` until its page is up: yields (its URL, what it printed)."""
+    process = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=cwd, env=CLEAN_ENV,
+                               stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
     try:
         seen = []
-        while not any("Open http://" in line for line in seen):
+        while not any("Press Ctrl+C" in line for line in seen):  # the banner's last line
             seen.append(lines.get(timeout=60))
-        output = "".join(seen)
+        yield next(line for line in seen if "Open http://" in line).split()[1], "".join(seen)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def test_amends_run_without_tokens_starts_the_sandbox_and_says_so(tmp_path: Path) -> None:
+    with running("run", "--port", "0", cwd=tmp_path) as (url, output):
         assert "no Slack tokens are set" in output and "fake Slack" in output
-        url = next(line for line in seen if "Open http://" in line).split()[1]
+        assert "starts empty each time" in output
         status, _, body = request(f"{url}/api/state?user={ASSOCIATE.id}")
         assert status == 200 and json.loads(body)["workspace"]["name"] == "Amends Sandbox"
         assert (tmp_path / "amends-sandbox" / "amends.yaml").exists()
         # What people typed is theirs: the folder and the database are the owner's alone.
         assert stat.S_IMODE((tmp_path / "amends-sandbox").stat().st_mode) == 0o700
         assert stat.S_IMODE((tmp_path / "amends-sandbox" / "amends.db").stat().st_mode) == 0o600
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+
+
+def test_a_second_sandbox_in_the_same_folder_leaves_the_running_one_alone(tmp_path: Path) -> None:
+    database = tmp_path / "amends-sandbox" / "amends.db"
+    with running("run", "--port", "0", cwd=tmp_path) as (url, _):
+        before = database.stat().st_ino
+        second = run_cli("sandbox", "--demo", "--port", "0", cwd=tmp_path)
+        # It says what is wrong and what to do, naming the folder (not a variable the sandbox never uses) ...
+        assert second.returncode == 2, second.stderr
+        assert "another Amends sandbox is running in amends-sandbox" in second.stderr
+        assert "--dir" in second.stderr and "AMENDS_DATABASE_URL" not in second.stderr
+        assert "Traceback" not in second.stderr
+        # ... and the running sandbox keeps its database and goes on working.
+        assert database.stat().st_ino == before
+        status, _, body = request(f"{url}/api/command", {"user": ASSOCIATE.id, "channel": SUPPORT.id,
+                                                         "text": "/recover list"})
+        assert status == 200 and json.loads(body)["ok"], body
+    # Once it has stopped, the folder is free again; a demo says it starts with the demo's cases.
+    with running("sandbox", "--demo", "--port", "0", cwd=tmp_path) as (_, output):
+        assert "starts empty" not in output and "demo cases" in output
 
 
 def test_run_with_only_some_tokens_still_explains_what_is_missing(tmp_path: Path) -> None:

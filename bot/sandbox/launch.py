@@ -1,10 +1,11 @@
 """`amends sandbox`, and `amends run` with no Slack tokens: start the sandbox and say what it is.
 
 The sandbox keeps its files in a working folder (default ./amends-sandbox): a generated amends.yaml,
-unless AMENDS_CONFIG names the team's own, and a SQLite database that starts empty at every start (the
+unless AMENDS_CONFIG names the team's own, and a SQLite database that starts anew at every start (the
 fake workspace lives in memory, so cases from an earlier run would point at messages that no longer
 exist). It never touches AMENDS_DATABASE_URL: a sandbox must not write practice cases into a real
-database.
+database. A lock file in the folder, held while the sandbox runs, keeps a second sandbox started there
+from deleting the database the first one has open.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import sys
 import threading
 from pathlib import Path
 from typing import TextIO
+
+from filelock import FileLock, Timeout
+from sqlalchemy.exc import OperationalError
 
 from bot.errors import ConfigError
 from bot.settings import Settings, load_config
@@ -26,7 +30,7 @@ Amends sandbox: {why}
   where you act as an associate, a manager or an approver. The bot is the real Amends; every click
   reaches it as a signed Slack request.
   Configuration: {config}
-  Database: {database} (starts empty each time)
+  Database: {database} ({fresh})
 {demo}  To connect a real Slack workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
   (or SLACK_APP_TOKEN); `amends manifest` creates the Slack app. Press Ctrl+C to stop.
 """
@@ -35,11 +39,28 @@ Amends sandbox: {why}
 def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000, demo: bool = False,
                 folder: Path = DEFAULT_FOLDER, why: str = "a local Slack workspace in your browser.",
                 out: TextIO = sys.stderr, stop: threading.Event | None = None) -> int:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds what people typed
+    # Held until this sandbox stops (the OS lets go of it if the process dies), so another one started
+    # in the same folder stops before it touches the files this one has open.
+    lock = FileLock(folder / "sandbox.lock", blocking=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ConfigError([f"another Amends sandbox is running in {folder} and uses its database: "
+                           "stop it first (Ctrl+C where it runs), or give this one its own folder with "
+                           "--dir"]) from None
+    try:
+        return _run_locked(settings, host=host, port=port, demo=demo, folder=folder, why=why, out=out, stop=stop)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Settings, *, host: str, port: int, demo: bool, folder: Path, why: str, out: TextIO,
+                stop: threading.Event | None) -> int:
     from bot.checks import run_checks
     from bot.sandbox.runtime import Sandbox
     from bot.sandbox.workspace import sandbox_yaml
 
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds what people typed
     if "config_path" in settings.model_fields_set:
         config_path = settings.config_path
         if not config_path.exists():
@@ -60,6 +81,9 @@ def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000
                       log_level=settings.log_level)
     try:
         sandbox.start()
+    except OperationalError as exc:  # about the sandbox's own file, never AMENDS_DATABASE_URL
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConfigError([f"{database}: the sandbox cannot use its database ({reason})"]) from None
     except OSError as exc:
         raise ConfigError([f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
                            "pick another port with --port"]) from None
@@ -74,7 +98,9 @@ def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000
             print("Seeding demo cases and best practices through the bot…", file=out, flush=True)
             summary = seed_demo(sandbox)
             demo_note = f"  Demo: {summary}\n"
-        print(BANNER.format(why=why, url=sandbox.url, config=config_note, database=database, demo=demo_note),
+        fresh = "starts with the demo cases each time" if demo else "starts empty each time"
+        print(BANNER.format(why=why, url=sandbox.url, config=config_note, database=database, fresh=fresh,
+                            demo=demo_note),
               file=out, flush=True)
         while not stop.wait(0.5):
             pass
