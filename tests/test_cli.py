@@ -81,6 +81,8 @@ def test_manifest_lists_what_the_code_handles(capsys: object) -> None:
     manifest = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     assert commands["/recover"]["url"] == "https://amends.example.com/slack/events"
+    # Slack's autocomplete shows every subcommand an area added, search included.
+    assert commands["/recover"]["usage_hint"] == "[what happened | help | list | search]"
     assert manifest["settings"]["interactivity"]["request_url"] == "https://amends.example.com/slack/events"
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])

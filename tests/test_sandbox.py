@@ -101,6 +101,15 @@ def test_state_long_polls_until_something_changes(sandbox: Sandbox) -> None:
     assert [m["text"] for m in later["messages"][SUPPORT.id]] == ["Anyone free at 3?"]
 
 
+def test_what_the_app_can_do_names_every_recover_subcommand(sandbox: Sandbox) -> None:
+    """The About tab and the composer's hint list `/recover search` (they showed only list and help)."""
+    app = state(sandbox)["app"]
+    [recover] = app["commands"]
+    assert "search" in recover["usage_hint"] and "search: find past fixes" in recover["description"]
+    usages = [s["usage"] for s in app["subcommands"]]
+    assert any(u.startswith("/recover search <words>") for u in usages) and "/recover list" in usages
+
+
 def test_actions_go_to_the_bot_as_slack_requests(sandbox: Sandbox) -> None:
     status, _, body = request(f"{sandbox.url}/api/command",
                               {"user": ASSOCIATE.id, "channel": SUPPORT.id, "text": "/recover"})

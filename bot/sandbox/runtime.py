@@ -173,6 +173,8 @@ class Sandbox:
                          for c in declared.commands.values()],
             "shortcuts": [{"callback_id": s.callback_id, "name": s.name, "description": s.description,
                            "kind": s.kind} for s in declared.shortcuts],
+            "subcommands": [{"usage": f"/recover {s.usage}", "summary": s.summary}
+                            for s in self.amends.wiring.recover.subcommands],
             "events": sorted(declared.events),
             "home_tab": declared.home_tab,
         }

@@ -42,18 +42,28 @@ class Subcommand:
 
 class RecoverCommand:
     def __init__(self, surface: Surface) -> None:
+        self._surface = surface
         self._subcommands: dict[str, Subcommand] = {}
         self._default: Callable[[Invocation], None] | None = None
-        surface.command(COMMAND, description="Recover a promise at risk: open a case, list yours, get help",
-                        usage_hint="[what happened | list | help]")(self._dispatch)
+        surface.command(COMMAND, description=self._description(), usage_hint=self._usage_hint())(self._dispatch)
         self.subcommand("help", "help", "show this help")(self._help)
 
     def subcommand(self, name: str, usage: str, summary: str
                    ) -> Callable[[Callable[[Invocation], None]], Callable[[Invocation], None]]:
         def register(handler: Callable[[Invocation], None]) -> Callable[[Invocation], None]:
             self._subcommands[name] = Subcommand(name, usage, summary, handler)
+            # What Slack (and the sandbox) show for the command follows the subcommands the areas added.
+            self._surface.describe_command(COMMAND, description=self._description(),
+                                           usage_hint=self._usage_hint())
             return handler
         return register
+
+    def _description(self) -> str:
+        return "Recover a promise at risk: open a case" + "".join(f"; {s.name}: {s.summary}"
+                                                                  for s in self._subcommands.values())
+
+    def _usage_hint(self) -> str:
+        return "[" + " | ".join(["what happened"] + list(self._subcommands)) + "]"
 
     def default(self, handler: Callable[[Invocation], None]) -> Callable[[Invocation], None]:
         """What plain `/recover [free text]` does."""

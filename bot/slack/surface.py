@@ -233,6 +233,10 @@ class Surface:
         self.declared.scopes.add("commands")
         return self._after_ack(self.app.command(name))
 
+    def describe_command(self, name: str, *, description: str, usage_hint: str) -> None:
+        """Say again what a registered command does (its subcommands are added after it is registered)."""
+        self.declared.commands[name] = SlashCommand(name, description, usage_hint)
+
     def action(self, action_id: Matcher) -> Callable[[Listener], Listener]:
         self.declared.interactivity = True
         return self._after_ack(self.app.action(action_id))

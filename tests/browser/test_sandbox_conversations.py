@@ -54,5 +54,6 @@ def test_the_apps_messages_tab_is_the_dm_with_the_bot(ui: SandboxPage) -> None:
     expect(help_text).to_contain_text("/recover")
     expect(help_text).to_contain_text("list")
     ui.page.locator("#main .tabs").get_by_role("link", name="About").click()
-    expect(ui.page.locator("#main .about")).to_contain_text("/recover")
+    expect(ui.page.locator("#main .about")).to_contain_text("/recover search <words>")
+    expect(ui.page.locator("#main .about")).to_contain_text("find past fixes and best practices")
     ui.shot("about")

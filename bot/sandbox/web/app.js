@@ -449,6 +449,9 @@ function renderAbout(main) {
   for (const command of app.commands) {
     list.append(el("dt", "", `${command.name} ${command.usage_hint}`.trim()), el("dd", "", command.description));
   }
+  for (const sub of app.subcommands ?? []) {
+    list.append(el("dt", "", sub.usage), el("dd", "", sub.summary));
+  }
   for (const shortcut of app.shortcuts) {
     list.append(el("dt", "", `${shortcut.name} (${shortcut.kind} shortcut)`), el("dd", "", shortcut.description));
   }
