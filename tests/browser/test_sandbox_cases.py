@@ -98,3 +98,20 @@ def test_the_command_menu_and_the_requests_panel_show_what_slack_sends(ui: Sandb
     expect(panel.locator(".traffic-item").filter(has_text="slash_command")).to_contain_text("/recover")
     expect(panel.locator(".traffic-calls")).to_contain_text("views.open")
     ui.shot("requests-panel")
+
+
+def test_open_case_on_the_home_tab_opens_the_case_thread_here(ui: SandboxPage) -> None:
+    """In the sandbox, a button's link to one of its messages opens the thread in the page, as links in
+    messages do: amends-sandbox.slack.com does not exist."""
+    ui.open(SUPPORT.id)
+    ui.open_case(customer_name="Fabrikam Stores")
+    popups: list[object] = []
+    ui.page.context.on("page", lambda page: popups.append(page))
+    ui.app("home")
+    home = ui.page.locator("#main .home")
+    case = home.locator(".bk-section").filter(has_text="Fabrikam Stores").first
+    case.get_by_role("button", name="Open case").click()
+    expect(ui.page.locator("#sidebar a[data-channel='" + CASES.id + "']")).to_have_attribute("aria-current", "page")
+    expect(ui.thread_messages("Fabrikam Stores").first).to_be_visible()
+    ui.shot("home-open-case")
+    assert popups == []

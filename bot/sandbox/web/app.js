@@ -163,6 +163,7 @@ function blockContext(surface, stateKey, errors = {}) {
     errors,
     state: entry?.state ?? new StateStore(),
     confirm: confirmDialog,
+    openLink: openPermalink,
     act: (block, element, detail) => act(surface, stateKey, block, element, detail),
   };
 }

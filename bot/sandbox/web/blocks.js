@@ -302,6 +302,13 @@ async function send(block, element, ctx, detail, node) {
   return true;
 }
 
+// A button's (or menu option's) link: the page opens links to its own messages itself (ctx.openLink), as
+// it does for links in messages; anything else on the web opens in a new tab, as in Slack.
+function openUrl(url, ctx) {
+  if (ctx.openLink?.(url)) return;
+  if (/^https?:\/\//i.test(url)) window.open(url, "_blank", "noopener,noreferrer");
+}
+
 function renderButton(block, element, ctx) {
   const button = el("button", "bk-button");
   button.type = "button";
@@ -311,7 +318,7 @@ function renderButton(block, element, ctx) {
   button.append(renderPlain(element.text));
   button.addEventListener("click", async () => {
     if (element.confirm && !(await ctx.confirm(element.confirm))) return;
-    if (element.url && /^https?:\/\//i.test(element.url)) window.open(element.url, "_blank", "noopener,noreferrer");
+    if (element.url) openUrl(element.url, ctx);
     button.disabled = true;
     try {
       await ctx.act(block, element, { value: element.value ?? null });
@@ -338,7 +345,7 @@ function renderOverflow(block, element, ctx) {
     item.append(renderPlain(option.text));
     item.addEventListener("click", async () => {
       menu.hidden = true;
-      if (option.url && /^https?:\/\//i.test(option.url)) window.open(option.url, "_blank", "noopener,noreferrer");
+      if (option.url) openUrl(option.url, ctx);
       await send(block, element, ctx, { selected: option.value }, wrapper);
     });
     menu.append(item);
