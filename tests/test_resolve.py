@@ -169,12 +169,12 @@ def test_resolving_records_cost_lesson_action_items_and_satisfaction(harness: Ha
     # The lesson is in the knowledge index with the choice, the cost and the satisfaction.
     body = entry_body(harness)
     assert body is not None
-    for line in ["Customer chose: Took an alternative", "Final cost: 1250.50 GBP",
+    for line in ["Customer chose: Took an alternative", "Final cost: £1,250.50",
                  "What caused it: The supplier's fabric batch failed inspection & nobody told us.",
                  "What worked: Offering the mesh model", "What should change: Ask the supplier",
                  "Customer satisfaction: 4/5 (Happy with the mesh chairs <3)"]:
         assert line in body, line
-    assert "resolution recorded" not in body  # not mistaken for something that was tried
+    assert "resolution recorded" not in body and "GBP" not in body  # in words, money as people read it
 
 
 def test_owners_are_reminded_on_the_due_day_and_mark_items_done(harness: Harness) -> None:

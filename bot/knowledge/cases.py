@@ -1,14 +1,15 @@
 """Resolved cases in the index, and "similar past cases" for any case.
 
 `index_case` is a plain function, safe to call again at any time in the caller's transaction: it
-rebuilds the case's entry from the case row and its event log (what was tried, what the customer chose,
-and anything later areas record there, e.g. the final cost and the lesson). It runs from the
-on_resolved hook; call it again after adding to a resolved case and the entry follows.
+rebuilds the case's entry from what the areas hold about the case now, told in words (the checks tried
+and how each went, the customer's choice, the lesson, the final cost as people read money). The event log
+is not read: its bookkeeping words ("channel email", "draft id") would make a case match queries that
+have nothing to do with it. It runs from the on_resolved hook; call it again after adding to a resolved
+case (the satisfaction) and the entry follows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,69 +18,76 @@ from sqlalchemy.orm import Session
 
 from bot.cases.causes import Cause
 from bot.cases.lifecycle import CaseReopened, CaseResolved, ResolutionChanged
-from bot.cases.models import Case, CaseEvent, Outcome
+from bot.cases.models import Case, Outcome
 from bot.knowledge.backends import Filters
 from bot.knowledge.index import case_key, entry_terms, forget, insert_ignore, locked_entry, reindex
 from bot.knowledge.models import Entry, EntryKind
 from bot.knowledge.query import ParsedQuery
 from bot.knowledge.search import SearchEngine
 from bot.knowledge.text import STOPWORDS, normalize
+from bot.money import format_amount
+from bot.offers import service as offers
+from bot.offers.models import OfferItem
+from bot.playbooks import service as playbooks
 from bot.privacy.scrub import Scrubber
 from bot.text import one_line
+from bot.tracking import service as tracking
 
-# Lifecycle events that say nothing about what was tried (playbook bookkeeping included).
-_QUIET_EVENTS = {"opened", "posted", "post_failed", "resolved", "reopened", "playbook_attached", "checklist_posted"}
-# How the case ended (bot/tracking): shown as lines of their own, the latest of each kind.
-_RESOLUTION = "resolution_recorded"
-_SATISFACTION = "satisfaction_recorded"
-_RESOLUTION_LINES = (("what_caused_it", "What caused it"), ("what_worked", "What worked"),
-                     ("what_should_change", "What should change"))
 SIMILAR_WORDS = 8
 
 
-def _describe(event: CaseEvent) -> str:
-    what = event.kind.replace("_", " ")
-    details = [f"{key.replace('_', ' ')} {value}" for key, value in sorted((event.data or {}).items())
-               if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip()]
-    return f"{what} ({', '.join(details)})" if details else what
-
-
-def case_text(case: Case, events: Iterable[CaseEvent]) -> tuple[str, str]:
-    """(title, body) of a resolved case's entry: the first body line is the promise, then what worked.
-    Everyone can search it, so it tells the lesson, never who the customer was: no name, contact or order."""
+def case_text(session: Session, case: Case, now: datetime) -> tuple[str, str]:
+    """(title, body) of a resolved case's entry. The body's first line is the promise; the next ones are
+    what Similar past cases shows first: what worked, what was tried, what the customer chose. Everyone can
+    search it, so it tells the lesson, never who the customer was: no name, contact or order."""
     scrub = Scrubber.of(case)
     cause = Cause(case.cause).label if case.cause in Cause._value2member_map_ else case.cause
     title = f"{case.ref} · {cause}: {one_line(case.promise, 100)}"
+    resolution = tracking.live_resolution(session, case.id)
     lines = [f"Promise: {case.promise}"]
-    if case.outcome:
-        label = Outcome(case.outcome).label if case.outcome in Outcome._value2member_map_ else case.outcome
-        lines.append(f"Customer chose: {label}")
-    events = list(events)
-    tried = [_describe(e) for e in events if e.kind not in _QUIET_EVENTS | {_RESOLUTION, _SATISFACTION}]
+    if resolution is not None and resolution.lesson_worked:
+        lines.append(f"What worked: {resolution.lesson_worked}")
+    tried = _tried(session, case, now)
     if tried:
-        lines.append("What was tried: " + "; ".join(dict.fromkeys(tried)))
-    lines += _resolution_lines(events)
+        lines.append(f"Tried: {tried}")
+    chose = _chose(session, case)
+    if chose:
+        lines.append(f"Customer chose: {chose}")
+    if resolution is not None:
+        lines.append(f"Final cost: {format_amount(resolution.final_cost, resolution.currency)}")
+        lines.append(f"What caused it: {resolution.lesson_cause}")
+        if resolution.lesson_change:
+            lines.append(f"What should change: {resolution.lesson_change}")
+        if resolution.satisfaction:
+            said = f" ({resolution.satisfaction_comment})" if resolution.satisfaction_comment else ""
+            lines.append(f"Customer satisfaction: {resolution.satisfaction}/5{said}")
     if case.notes:
         lines.append(f"Notes: {case.notes}")
     return scrub.text(title), scrub.text("\n".join(lines))
 
 
-def _resolution_lines(events: list[CaseEvent]) -> list[str]:
-    """The final cost, the lesson and the customer's satisfaction, from the latest resolution."""
-    resolutions = [i for i, e in enumerate(events) if e.kind == _RESOLUTION]
-    if not resolutions:
-        return []
-    last = resolutions[-1]
-    data = events[last].data or {}
-    lines = [f"Final cost: {data['final_cost']} {data.get('currency', '')}".rstrip()] if "final_cost" in data else []
-    lines += [f"{label}: {data[key]}" for key, label in _RESOLUTION_LINES if data.get(key)]
-    satisfaction = [e.data or {} for e in events[last:] if e.kind in (_RESOLUTION, _SATISFACTION)
-                    and (e.data or {}).get("satisfaction")]
-    if satisfaction:
-        said = satisfaction[-1]
-        comment = f" ({said['satisfaction_comment']})" if said.get("satisfaction_comment") else ""
-        lines.append(f"Customer satisfaction: {said['satisfaction']}/5{comment}")
-    return lines
+def _tried(session: Session, case: Case, now: datetime) -> str:
+    """Each check recorded on the case's checklist and how it went, e.g. "Stock at another location:
+    tried, no luck"."""
+    checklist = playbooks.checklist(session, case.id, now=now)
+    step = checklist.checks_step if checklist else None
+    checks = [c for c in step.checks if c.outcome] if step else []
+    return "; ".join(f"{c.title}: {c.outcome.label.lower()}" for c in checks if c.outcome)
+
+
+def _chose(session: Session, case: Case) -> str | None:
+    """How it ended for the customer, with what they took or were given."""
+    if case.outcome not in Outcome._value2member_map_:
+        return None
+    outcome = Outcome(case.outcome)
+    choice = offers.customer_choice(session, case.id)
+    if outcome is Outcome.TOOK_ALTERNATIVE and choice is not None and choice.item_id is not None:
+        item = session.get(OfferItem, choice.item_id)
+        if item is not None:
+            return f"{outcome.label}: {item.title}"
+    if outcome is Outcome.CANCELLED and choice is not None and choice.gesture:
+        return f"{outcome.label}, with a goodwill gesture: {choice.gesture}"
+    return outcome.label
 
 
 def index_case(session: Session, case: Case, now: datetime) -> Entry:
@@ -93,8 +101,7 @@ def index_case(session: Session, case: Case, now: datetime) -> Entry:
     entry = locked_entry(session, key)
     assert entry is not None
     before = set() if created else entry_terms(entry)
-    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
-    entry.title, entry.body = case_text(case, events)
+    entry.title, entry.body = case_text(session, case, now)
     entry.channel_id, entry.message_ts, entry.permalink = case.channel_id, case.message_ts, case.permalink
     entry.author_id, entry.cause, entry.outcome = case.owner_id, case.cause, case.outcome
     entry.posted_at, entry.updated_at = posted_at, now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,8 +44,9 @@ def _title(entry: Entry) -> str:
 
 
 def _snippet(pieces: list[tuple[str, bool]]) -> str:
-    return "".join(f"*{escape_mrkdwn(text)}*" if hit else escape_mrkdwn(text) for text, hit in pieces).replace(
-        "\n", " ")
+    # One line in the results; where the text had line breaks (a resolved case's facts), a dot keeps them apart.
+    joined = "".join(f"*{escape_mrkdwn(text)}*" if hit else escape_mrkdwn(text) for text, hit in pieces)
+    return re.sub(r"\s*\n\s*", " · ", joined.strip())
 
 
 def _result_text(entry: Entry, matched: frozenset[str]) -> str:
