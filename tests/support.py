@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import html
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -187,6 +189,9 @@ def all_text(blocks: list[dict[str, Any]] | None, text: str = "") -> str:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
+            if node.get("type") in {"rich_text_section", "rich_text_quote", "rich_text_preformatted"}:
+                parts.append(_as_mrkdwn(node))
+                return
             for key, value in node.items():
                 if key in {"text"} and isinstance(value, str):
                     parts.append(value)
@@ -198,6 +203,121 @@ def all_text(blocks: list[dict[str, Any]] | None, text: str = "") -> str:
 
     walk(blocks or [])
     return "\n".join(parts)
+
+
+_ANGLE = re.compile(r"<([^<>]*)>")
+_FORMAT = re.compile(r"(?<![^\s(\[{\"'“‘—–·•:/])([*_~`])(?=\S)(.+?)(?<=\S)\1(?![^\s)\]}\"'”’—–·•:;,.!?/])")
+
+
+def _mrkdwn_shown(text: str) -> str:
+    def angle(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target[:1] in "@#":
+            return target
+        if target.startswith("!date^") or label:
+            return label
+        return "@" + target[1:] if target.startswith("!") else target
+
+    text = _ANGLE.sub(angle, text)
+    while (changed := _FORMAT.sub(r"\2", text)) != text:  # nested formatting too
+        text = changed
+    return html.unescape(text)
+
+
+def _rich_shown(element: dict[str, Any]) -> str:
+    kind = element.get("type")
+    if kind == "text":
+        return element.get("text", "")
+    if kind in {"user", "channel"}:
+        return ("@" if kind == "user" else "#") + element.get(f"{kind}_id", "")
+    if kind == "link":
+        return element.get("text") or element.get("url", "")
+    if kind == "date":
+        return element.get("fallback", "")
+    if kind == "emoji":
+        return f":{element.get('name')}:"
+    if kind == "broadcast":
+        return "@" + element.get("range", "")
+    return ""
+
+
+def slack_shows(blocks: list[dict[str, Any]] | None) -> str:
+    """The text of blocks as Slack shows it to a person: mrkdwn's formatting applied (its `*`, `_`, `~` and
+    backticks gone, entities decoded, mentions and links as their labels), plain_text and rich text as
+    they are. A person's text is shown as typed only if it is found in here unchanged."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if kind == "mrkdwn":
+                parts.append(_mrkdwn_shown(node.get("text", "")))
+            elif kind == "plain_text":
+                parts.append(node.get("text", ""))
+            elif kind in {"rich_text_section", "rich_text_quote", "rich_text_preformatted"}:
+                parts.append("".join(_rich_shown(e) for e in node.get("elements", [])))
+            else:
+                for value in node.values():
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks or [])
+    return "\n".join(parts)
+
+
+def _as_mrkdwn(section: dict[str, Any]) -> str:
+    """A rich text section written as the mrkdwn that would say the same (its text escaped), so that tests
+    read rich text and mrkdwn alike."""
+    out = []
+    for element in section.get("elements", []):
+        kind = element.get("type")
+        if kind == "text":
+            piece = element.get("text", "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        elif kind == "user":
+            piece = f"<@{element['user_id']}>"
+        elif kind == "channel":
+            piece = f"<#{element['channel_id']}>"
+        elif kind == "link":
+            piece = f"<{element['url']}|{element['text']}>" if element.get("text") else f"<{element['url']}>"
+        elif kind == "date":
+            piece = f"<!date^{element['timestamp']}^{element['format']}|{element.get('fallback', '')}>"
+        elif kind == "emoji":
+            piece = f":{element['name']}:"
+        elif kind == "broadcast":
+            piece = f"<!{element['range']}>"
+        else:
+            piece = ""
+        style = element.get("style") or {}
+        for flag, mark in (("code", "`"), ("strike", "~"), ("italic", "_"), ("bold", "*")):
+            if style.get(flag) and piece.strip():
+                piece = f"{mark}{piece}{mark}"
+        out.append(piece)
+    return ("> " if section.get("type") == "rich_text_quote" else "") + "".join(out)
+
+
+def pings(blocks: list[dict[str, Any]] | None, text: str = "") -> list[str]:
+    """Every mention, broadcast and link Slack would act on in a message: in mrkdwn (and the notification
+    text) written between angle brackets, in rich text as elements of their own."""
+    found = re.findall(r"<([@#!][^>]*|https?:[^>]*)>", text)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.extend(re.findall(r"<([@#!][^>]*|https?:[^>]*)>", node.get("text", "")))
+            elif node.get("type") in {"user", "usergroup", "broadcast", "link"}:
+                found.append(str(node.get("user_id") or node.get("usergroup_id") or node.get("range")
+                                 or node.get("url")))
+            else:
+                for value in node.values():
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return found
 
 
 def aware(value: datetime) -> datetime:

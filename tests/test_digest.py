@@ -108,7 +108,8 @@ def test_the_digest_of_a_seeded_week(harness: Harness) -> None:
                  "• Took an alternative: *1*\n• Cancelled: *1*",
                  "_What worked:_ A loaner unit &amp; a call"]:
         assert fact in shown, fact
-    lessons = [b for b in message.blocks if b["type"] == "section" and "_What caused it:_" in all_text([b])]
+    lessons = [b for b in message.blocks if b["type"] in {"section", "rich_text"}
+               and "_What caused it:_" in all_text([b])]
     # Each starts with its case, linked to the case message (the seeded cases were posted like any other).
     assert [re.findall(r"^\*<[^|>]+\|(AM-\d+)>\*", all_text([b]).strip()) for b in lessons] == [["AM-1"], ["AM-2"]]
     assert "Next week" not in shown

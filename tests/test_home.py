@@ -130,7 +130,7 @@ def test_an_associate_sees_their_open_cases_with_step_reminder_and_what_is_overd
     shown = open_home(harness, ASSOCIATE)
 
     assert "Your open cases" in shown and "You have *2* open cases" in shown
-    assert "Northwind &lt;Traders&gt;" in shown  # person-written text is escaped
+    assert "Northwind <Traders>" in shown  # person-written text, in a plain_text field: shown as typed
     assert mine.ref in shown and late.ref in shown
     assert "Contoso" not in shown                # only their own cases
     assert "Now: *Try to still keep the promise*" in shown
@@ -241,15 +241,34 @@ def test_overdue_action_items_show_to_their_owner_and_the_manager_and_mark_done_
                                        ("Train the new starters", ASSOCIATE, 20)])
     harness.clock.advance(timedelta(days=3))
     mine = open_home(harness, COLLEAGUE)
-    assert "Your overdue action items" in mine and "Second &lt;fabric&gt; supplier" in mine
+    assert "Your overdue action items" in mine and "Second <fabric> supplier" in mine
     assert "Check lead times" not in mine  # Ada's
     team = open_home(harness, MANAGER)
-    assert "Overdue action items" in team and "Second &lt;fabric&gt; supplier" in team and "Check lead times" in team
+    assert "Overdue action items" in team and "Second <fabric> supplier" in team and "Check lead times" in team
     assert "Train the new starters" not in team  # not due yet
 
     harness.driver.click(COLLEAGUE, "action_item_done", home=True)
     wait_home(harness, COLLEAGUE, lambda t: "Second" not in t)
     wait_home(harness, MANAGER, lambda t: "Second" not in t and "Check lead times" in t)
+
+
+def test_a_persons_action_items_not_yet_overdue_are_on_their_home(harness: Harness) -> None:
+    case = seed(harness, 1, name="Lesson Ltd")[0]
+    resolve_with_items(harness, case, [("Train the new starters", ASSOCIATE, 20), ("Check lead times", ASSOCIATE, 1),
+                                       ("Call the *supplier* back", ASSOCIATE, 5), ("Audit stock", COLLEAGUE, 5)])
+    harness.clock.advance(timedelta(days=3))
+    mine = open_home(harness, ASSOCIATE)
+    upcoming = mine[mine.index("Your action items"):]
+    # Soonest due first; the overdue one is in its own list above; a colleague's is not here.
+    assert upcoming.index("Call the *supplier* back") < upcoming.index("Train the new starters")
+    assert "Check lead times" not in upcoming and "Audit stock" not in upcoming
+    assert "Check lead times" in mine[mine.index("Your overdue action items"):mine.index("Your action items")]
+    assert "due Sat 28 Nov 2026" in upcoming and "late" not in upcoming
+    # Done from the Home: it leaves the list.
+    blocks = blocks_of(harness, ASSOCIATE)
+    row = next(b for b in blocks if "Call the *supplier* back" in all_text([b]))
+    harness.driver.click(ASSOCIATE, "action_item_done", home=True, value=row["accessory"]["value"])
+    wait_home(harness, ASSOCIATE, lambda t: "Call the *supplier* back" not in t and "Train the new starters" in t)
 
 
 # ---------------------------------------------------------------------- paging

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.db import normalize_url
 from bot.settings import SLACK_ANSWER_DEADLINE
-from tests.support import ASSOCIATE, CASES_CHANNEL, MANAGER, Harness, all_text
+from tests.support import ASSOCIATE, CASES_CHANNEL, MANAGER, Harness, all_text, pings, slack_shows
 
 
 def test_missing_required_fields_get_field_errors_and_nothing_is_saved(harness: Harness) -> None:
@@ -89,13 +89,36 @@ def test_customer_text_cannot_ping_anyone(harness: Harness) -> None:
     seen = [harness.case_message(case)] + harness.fake.wait_for(lambda: harness.thread(case)) \
         + harness.fake.dms(ASSOCIATE)
     for message in seen:
-        shown = all_text(message.blocks, message.text)
-        for dangerous in ["<!channel>", "<@U0OUTSIDE1>", "<!subteam^S0123>", "<https://evil"]:
-            assert dangerous not in shown
-    post = all_text(harness.case_message(case).blocks)
-    assert "&lt;!channel&gt; &lt;@U0OUTSIDE1&gt;" in post
-    assert "&amp;amp;" in post  # shown literally as "&amp;", not as "&"
+        for dangerous in ["!channel", "@U0OUTSIDE1", "!subteam^S0123", "https://evil", "channel", "U0OUTSIDE1"]:
+            assert not any(dangerous in ping for ping in pings(message.blocks, message.text)), (dangerous, message)
+    # Shown exactly as typed: the angle brackets and "&amp;" literally, not as an ampersand.
+    assert hostile in slack_shows(harness.case_message(case).blocks)
     assert f"<@{MANAGER}>" in harness.thread(case)[0].text  # the real ping still works
+
+
+def test_formatting_characters_typed_by_a_person_show_as_typed(harness: Harness) -> None:
+    """`*bold*`, `_x_`, `~x~` and backticks in a name, promise or notes are not mrkdwn: the case message,
+    the managers' ping and the confirmation show them exactly as typed (they vanished into formatting)."""
+    name = "*Bold* & Sons _UK_"
+    promise = "`65 TV` for ~Leeds~ *today*"
+    notes = "Shelf said 3 *in stock*; ~none~ there _really_"
+    view = harness.open_intake()
+    answer = harness.driver.submit(view.id, harness.intake_values(customer_name=name, promise=promise,
+                                                                  notes=notes)).json()
+    assert name in slack_shows(answer["view"]["blocks"])  # the confirmation in the modal
+    case = harness.latest_case()
+    harness.fake.wait_for(lambda: harness.settled(case.id))
+    case = harness.case(case.id)
+
+    post = harness.case_message(case)
+    shown = slack_shows(post.blocks)
+    for typed in (name, promise, notes):
+        assert typed in shown, typed
+    ping = next(m for m in harness.fake.wait_for(lambda: harness.thread(case)) if f"<@{MANAGER}>" in m.text)
+    assert f"AM-1 for {name} is at risk" in slack_shows(ping.blocks)
+    for message in [post, ping]:  # the notification text is mrkdwn, never the marks used inside blocks
+        assert "\ue000" not in message.text and "\ue001" not in message.text
+        assert "\ue000" not in all_text(message.blocks)
 
 
 def test_a_database_failure_mid_save_leaves_no_partial_rows(harness: Harness) -> None:

@@ -12,7 +12,7 @@ from bot.knowledge.models import Entry, Reply, SeenEvent
 from bot.knowledge.text import normalize
 from bot.sandbox.fake_slack import Ephemeral, Message
 from bot.settings import AmendsConfig
-from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, SUPPORT_CHANNEL, Harness, all_text, configured
+from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, SUPPORT_CHANNEL, Harness, all_text, configured, slack_shows
 
 BEST = "C0BESTPRAC"
 PRIVATE_BEST = "G0BESTPRIV"
@@ -84,6 +84,17 @@ def test_a_message_in_the_channel_is_found_despite_typos_and_word_order(harness:
     assert entry.permalink and entry.permalink in shown
     assert "Printer toner" not in shown
     assert "*chairs* for “chiars”" in shown                # says what it searched instead
+
+
+def test_a_query_and_results_show_formatting_characters_as_typed(harness: Harness) -> None:
+    """A `*` in the query no longer breaks the header's bold, and `_x_` in a message stays as typed."""
+    message = post(harness, "Printer *toner* late: lent a _demo_ unit, see `ticket-12`.")
+    wait_indexed(harness, message)
+    reply = search(harness, "*toner* late")
+    shown = slack_shows(reply.blocks)
+    assert "Results 1–1 of 1 for “*toner* late”" in shown
+    assert "Printer *toner* late: lent a _demo_ unit, see `ticket-12`." in shown
+    assert "\ue000" not in reply.text and "*toner* late" in reply.text
 
 
 def test_synonyms_find_a_fix_worded_differently(harness: Harness) -> None:
@@ -261,11 +272,11 @@ def test_a_result_shows_an_untitled_message_once_and_a_saved_title_above_it(harn
     message = post(harness, "Carrier lost the slot? Book our own van for key accounts.")
     wait_indexed(harness, message)
     reply = search(harness, "van")
-    [result] = [b for b in reply.blocks if b["type"] == "section" and "Book our own" in all_text([b])]
-    assert result["text"]["text"] == "Carrier lost the slot? Book our own *van* for key accounts."
+    [result] = [b for b in reply.blocks if b["type"] == "rich_text" and "Book our own" in all_text([b])]
+    assert all_text([result]).strip() == "Carrier lost the slot? Book our own *van* for key accounts."
     assert all_text(reply.blocks).count("Carrier lost the slot?") == 1
 
     with harness.amends.db.transaction() as session:
         session.scalar(select(Entry).where(Entry.source_key.endswith(message.ts))).title = "Our own van"
-    [titled] = [b for b in search(harness, "van").blocks if b["type"] == "section" and "Our own van" in all_text([b])]
-    assert titled["text"]["text"] == "*Our own van*\nCarrier lost the slot? Book our own *van* for key accounts."
+    [titled] = [b for b in search(harness, "van").blocks if b["type"] == "rich_text" and "Our own van" in all_text([b])]
+    assert all_text([titled]).strip() == "*Our own van*\nCarrier lost the slot? Book our own *van* for key accounts."

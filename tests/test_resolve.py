@@ -237,7 +237,7 @@ def test_reopen_is_logged_and_resolving_again_starts_from_the_last_answers(harne
     assert first.reopened_at == MON + timedelta(hours=1) and second.reopened_at is None
     assert second.outcome == "cancelled" and second.final_cost == Decimal("1400.00")
     body = entry_body(harness) or ""
-    assert "Customer chose: Cancelled" in body and "Final cost: 1400.00 GBP" in body and "gracefully" in body
+    assert "Customer chose: Cancelled" in body and "Final cost: £1,400" in body and "gracefully" in body
     assert "1250.50" not in body
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import cases, drafting, errors, home, knowledge, offers, playbooks, reminders, resolve, tracking
 from bot.slack.case_actions import CaseActions
 from bot.slack.case_followups import CaseFollowUps
+from bot.slack.client import TypedRespond, per_request
 from bot.slack.commands import RecoverCommand
 from bot.slack.deps import SlackDeps
 from bot.slack.home_sections import HomeSections
@@ -39,6 +41,15 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = T
     surface = Surface(app, workers, deps.db)
     surface.uses_scopes("chat:write", "users:read", "usergroups:read")
     errors.install(app)
+
+    @app.middleware
+    def person_text_as_typed(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+        context["client"] = per_request(context.client)  # see bot/slack/client.py
+        if context.response_url:
+            context["respond"] = TypedRespond(response_url=context.response_url, proxy=context.client.proxy,
+                                              ssl=context.client.ssl)
+        next()
+
     wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,
                     reminder_kinds=ReminderKinds(), home=HomeSections())
     for area in AREAS:

@@ -205,15 +205,17 @@ class Knowledge:
             raise NotFound("I can't find that message any more; it may have been deleted.")
         return message
 
-    def _confirm(self, client: WebClient, user_id: str, meta: SaveBestPractice, text: str) -> None:
+    def _confirm(self, client: WebClient, user_id: str, meta: SaveBestPractice,
+                 message: tuple[str, list[dict[str, Any]]]) -> None:
+        text, rendered = message
         if meta.response_url:
             try:
-                CheckedRespond(response_url=meta.response_url)(text=text, response_type="ephemeral",
+                CheckedRespond(response_url=meta.response_url)(text=text, blocks=rendered, response_type="ephemeral",
                                                                 replace_original=False)
                 return
             except ResponseUrlError:  # used up or expired (logged): a DM still reaches them
                 pass
-        tell(client, user_id, text)
+        tell(client, user_id, text, blocks=rendered)
 
     # ------------------------------------------------------------------ cases
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.slack.client import shown_as_typed
+
 Respond = Callable[..., Any]
 
 
@@ -27,7 +29,7 @@ def tell(client: WebClient, user_id: str, text: str, *, blocks: list[dict[str, A
          respond: Respond | None = None) -> None:
     """Ephemeral where the person is (when Slack gave us a response_url), otherwise a DM from the app."""
     if respond is not None:
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        respond(**shown_as_typed(text, blocks), response_type="ephemeral", replace_original=False)
         return
     client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 

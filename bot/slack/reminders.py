@@ -39,6 +39,7 @@ from bot.reminders.models import Audience, Reminder
 from bot.reminders.policy import next_morning
 from bot.slack.blocks import reminders as blocks
 from bot.slack.case_thread import post_in_thread, refresh_case_message
+from bot.slack.client import AmendsWebClient
 from bot.slack.errors import SlackErrorLog
 from bot.slack.ids import Action
 from bot.slack.notify import Respond, dm
@@ -388,8 +389,8 @@ def register(wiring: Wiring) -> None:
     # Reminders get their own client without retry handlers: the sweep retries on its own terms, so a
     # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again.
     app_client = surface.app.client
-    quiet_client = WebClient(token=app_client.token, base_url=app_client.base_url, timeout=app_client.timeout,
-                             retry_handlers=[SlackErrorLog(), *default_retry_handlers()])
+    quiet_client = AmendsWebClient(token=app_client.token, base_url=app_client.base_url, timeout=app_client.timeout,
+                                   retry_handlers=[SlackErrorLog(), *default_retry_handlers()])
     sender = ReminderSender(wiring, quiet_client)
     if deps.ticker is not None:
         deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sweep(now))

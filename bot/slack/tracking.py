@@ -72,7 +72,8 @@ HOME_ITEMS = 5  # overdue action items on a page of the App Home
 
 
 def _register_home(wiring: Wiring) -> None:
-    """Overdue action items on the App Home: a manager sees the team's, anyone else their own."""
+    """Action items on the App Home: the overdue ones (a manager sees the team's, anyone else their own),
+    then the person's own that are not due yet."""
 
     @wiring.home.add("overdue_action_items", order=30, max_blocks=home_blocks.list_blocks(HOME_ITEMS),
                      managers=True, associates=True)
@@ -84,6 +85,17 @@ def _register_home(wiring: Wiring) -> None:
         case_of = {c.id: c for c in cases.get_cases(ctx.session, [i.case_id for i in page.items])}
         title = "Overdue action items" if ctx.manager else "Your overdue action items"
         return home_blocks.paged_list(ctx.section, title, page,
+                                      lambda item: blocks.home_item(item, case_of[item.case_id], ctx.now))
+
+    @wiring.home.add("upcoming_action_items", order=31, max_blocks=home_blocks.list_blocks(HOME_ITEMS),
+                     managers=True, associates=True)
+    def upcoming_items(ctx: HomeContext) -> list[Block]:
+        """The person's own action items not yet overdue: what is coming, before it is late."""
+        total = tracking.count_upcoming_action_items(ctx.session, ctx.now, ctx.user_id)
+        page = home.paged(total, ctx.offset, HOME_ITEMS, lambda start: tracking.upcoming_action_items(
+            ctx.session, ctx.now, ctx.user_id, offset=start, limit=HOME_ITEMS))
+        case_of = {c.id: c for c in cases.get_cases(ctx.session, [i.case_id for i in page.items])}
+        return home_blocks.paged_list(ctx.section, "Your action items", page,
                                       lambda item: blocks.home_item(item, case_of[item.case_id], ctx.now))
 
 

@@ -355,8 +355,8 @@ def open_action_items(session: Session, *, owners: Iterable[str] | None = None) 
     return session.scalars(query.order_by(ActionItem.overdue_at, ActionItem.id)).all()
 
 
-def _overdue(now: datetime, owners: Iterable[str] | None) -> list[ColumnElement[bool]]:
-    where = [ActionItem.done_at.is_(None), ActionItem.overdue_at <= now]
+def _overdue(now: datetime, owners: Iterable[str] | None, *, overdue: bool = True) -> list[ColumnElement[bool]]:
+    where = [ActionItem.done_at.is_(None), ActionItem.overdue_at <= now if overdue else ActionItem.overdue_at > now]
     if owners is not None:
         where.append(ActionItem.owner_id.in_(list(owners)))
     return where
@@ -374,6 +374,19 @@ def overdue_action_items(session: Session, now: datetime, owners: Iterable[str] 
 
 def count_overdue_action_items(session: Session, now: datetime, owners: Iterable[str] | None = None) -> int:
     return session.scalar(select(func.count()).select_from(ActionItem).where(*_overdue(now, owners))) or 0
+
+
+def upcoming_action_items(session: Session, now: datetime, owner_id: str, *, offset: int = 0,
+                          limit: int | None = None) -> Sequence[ActionItem]:
+    """`owner_id`'s action items not done and not yet overdue, the soonest due first (App Home)."""
+    query = (select(ActionItem).where(*_overdue(now, [owner_id], overdue=False))
+             .order_by(ActionItem.overdue_at, ActionItem.id).offset(offset).limit(limit))
+    return session.scalars(query).all()
+
+
+def count_upcoming_action_items(session: Session, now: datetime, owner_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(ActionItem)
+                          .where(*_overdue(now, [owner_id], overdue=False))) or 0
 
 
 def why_not_remind(session: Session, item_id: object) -> str | None:

@@ -26,7 +26,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.text import escape_fit, truncate
+from bot.slack.blocks.rich import rich_text
+from bot.text import as_mrkdwn, has_literal, literal, truncate, unmarked
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -99,29 +100,49 @@ def home(blocks: Sequence[Block], *, private_metadata: str | None = None) -> dic
 
 
 def mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
+    return MarkdownTextObject(text=as_mrkdwn(text))  # person text here can't show as typed, but stays harmless
 
 
 def plain(text: str) -> PlainTextObject:
-    return PlainTextObject(text=text, emoji=True)
+    return PlainTextObject(text=unmarked(text), emoji=True)  # plain_text shows person text as typed
 
 
 def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=plain(truncate(text, HEADER_TEXT_LIMIT)))
 
 
-def section(text: str, *, accessory: Any = None, block_id: str | None = None) -> SectionBlock:
-    """A mrkdwn section; `text` must already be escaped where it holds person-written text."""
+def section(text: str, *, accessory: Any = None, block_id: str | None = None) -> Block:
+    """A mrkdwn section. Person text in it comes from `person_text()`; a section holding some becomes a
+    rich_text block, which shows it exactly as typed (see bot/text.py). A section with an accessory can't:
+    put the person text in `fields` of plain_text (`plain_fields`) and keep `text` Amends' own."""
+    if has_literal(text):
+        if accessory is None:
+            return rich_text(text, block_id=block_id)
+        text = as_mrkdwn(text)  # a caller's mistake; still harmless (no mention, no link)
     return SectionBlock(text=mrkdwn(truncate(text, SECTION_TEXT_LIMIT)), accessory=accessory, block_id=block_id)
 
 
-def fields_section(pairs: Sequence[tuple[str, str]], *, block_id: str | None = None) -> SectionBlock:
-    """Up to ten label/value fields; values must already be escaped."""
+def plain_fields(text: str, values: Sequence[str], *, accessory: Any = None, block_id: str | None = None
+                 ) -> SectionBlock:
+    """A section whose `text` is Amends' mrkdwn and whose fields show person text exactly as typed."""
+    fields = [PlainTextObject(text=truncate(unmarked(v), FIELD_TEXT_LIMIT), emoji=False) for v in values[:10] if v]
+    return SectionBlock(text=mrkdwn(truncate(text, SECTION_TEXT_LIMIT)), fields=fields or None,
+                        accessory=accessory, block_id=block_id)
+
+
+def fields_section(pairs: Sequence[tuple[str, str]], *, block_id: str | None = None) -> Block:
+    """Up to ten label/value fields; person text in the values comes from `person_text()`, and then the
+    pairs are shown as lines of a rich_text block (mrkdwn fields can't show it as typed)."""
+    if any(has_literal(value) for _, value in pairs):
+        return rich_text("\n".join(f"*{label}:* {value}" for label, value in pairs), block_id=block_id)
     fields = [mrkdwn(truncate(f"*{label}*\n{value}", FIELD_TEXT_LIMIT)) for label, value in pairs[:10]]
     return SectionBlock(fields=fields, block_id=block_id)
 
 
-def context(*texts: str) -> ContextBlock:
+def context(*texts: str) -> Block:
+    """Small print. Holding person text (from `person_text()`), it becomes a rich_text block."""
+    if any(has_literal(t) for t in texts):
+        return rich_text(" · ".join(texts))
     return ContextBlock(elements=[mrkdwn(truncate(t, SECTION_TEXT_LIMIT)) for t in texts[:10]])
 
 
@@ -141,8 +162,8 @@ def option(label: str, value: str, description: str | None = None) -> Option:
 
 
 def person_text(value: object, limit: int = FIELD_TEXT_LIMIT - 40) -> str:
-    """Text someone typed, escaped for mrkdwn and fitted to a field."""
-    return escape_fit(value, limit)
+    """Text someone typed, fitted and marked so that the builders here show it exactly as typed."""
+    return literal(value, limit)
 
 
 def slack_date(instant: datetime, zone: ZoneInfo, *, with_time: bool = True) -> str:

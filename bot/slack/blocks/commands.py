@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from bot.slack.blocks import base
 from bot.slack.ids import Action
-from bot.text import escape_mrkdwn
 
 
 class _Sub(Protocol):
@@ -24,8 +23,8 @@ def usage(command: str, subcommands: Sequence[_Sub], *, unknown: str | None = No
     blocks: list[Any] = []
     text = "How to use Amends"
     if unknown is not None:
-        text = f"I don't know `{escape_mrkdwn(unknown)}`" + (f"; did you mean `{command} {suggestion}`?"
-                                                             if suggestion else ".")
+        text = f"I don't know `{base.person_text(unknown, 200)}`" + (f"; did you mean `{command} {suggestion}`?"
+                                                                    if suggestion else ".")
         blocks.append(base.section(text))
     blocks.append(base.section("*Amends helps you recover a promise to a customer.*\n" + "\n".join(lines)))
     if unknown is not None:

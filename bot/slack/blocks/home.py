@@ -110,17 +110,15 @@ def case_row(line: CaseLine, zone: ZoneInfo, button: ButtonElement | None, *, ow
     case = line.case
     severity = Severity(case.severity)
     ref = base.link(case.permalink, case.ref or "") if case.permalink else f"{case.ref}"
-    who = f"{escape_mrkdwn(one_line(case.customer_name, 60))}"
-    first = f"*{ref}* · {who} — {escape_mrkdwn(one_line(case.promise, 90))}"
     due = f"due {base.slack_date(case.promised_at, zone)}"
     if line.promise_overdue:
         due = f":rotating_light: *overdue* since {base.slack_date(case.promised_at, zone)}"
-    facts = [f"{severity.emoji} {severity}", due]
+    facts = [f"*{ref}*", f"{severity.emoji} {severity}", due]
     if line.deadline_near:
         facts.append(":mega: customer not told yet")
     if owner:
         facts.append(f"owner {base.user_mention(case.owner_id)}")
-    lines = [first, " · ".join(facts)]
+    lines = [" · ".join(facts)]
     progress = line.progress
     if progress is not None:
         step = f"Now: *{escape_mrkdwn(one_line(progress.title, 80))}*"
@@ -133,7 +131,9 @@ def case_row(line: CaseLine, zone: ZoneInfo, button: ButtonElement | None, *, ow
         lines.append(step)
     if line.next_reminder is not None:
         lines.append(f":bell: next reminder {base.slack_date(line.next_reminder, zone)}")
-    return base.section("\n".join(lines), accessory=button)
+    # Who and what, as typed, in plain_text fields: the section keeps its button (see base.plain_fields).
+    return base.plain_fields("\n".join(lines), [one_line(case.customer_name, 60), one_line(case.promise, 90)],
+                             accessory=button)
 
 
 def severity_note(counts: dict[str, int]) -> str:

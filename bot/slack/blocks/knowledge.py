@@ -22,7 +22,7 @@ from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.ids import Action, Callback, KnowledgeField
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, SaveBestPractice, SearchPageRef
-from bot.text import escape_fit, escape_mrkdwn, one_line
+from bot.text import as_mrkdwn, escape_mrkdwn, one_line
 
 TITLE_LIMIT = 150
 TAGS_LIMIT = 200
@@ -40,12 +40,13 @@ def _cause_label(cause: str | None) -> str | None:
 
 
 def _title(entry: Entry) -> str:
-    return escape_fit(one_line(entry.title or entry.first_line or "(no text)", TITLE_LIMIT), TITLE_LIMIT)
+    return base.person_text(one_line(entry.title or entry.first_line or "(no text)", TITLE_LIMIT), TITLE_LIMIT)
 
 
 def _snippet(pieces: list[tuple[str, bool]]) -> str:
     # One line in the results; where the text had line breaks (a resolved case's facts), a dot keeps them apart.
-    joined = "".join(f"*{escape_mrkdwn(text)}*" if hit else escape_mrkdwn(text) for text, hit in pieces)
+    joined = "".join(f"*{base.person_text(text, SNIPPET_WIDTH)}*" if hit else base.person_text(text, SNIPPET_WIDTH)
+                     for text, hit in pieces if text)
     return re.sub(r"\s*\n\s*", " · ", joined.strip())
 
 
@@ -73,7 +74,7 @@ def _source(entry: Entry, config: AmendsConfig) -> list[str]:
     if cause:
         parts.append(f"cause: {escape_mrkdwn(cause)}")
     if entry.tags:
-        parts.append(f"tags: {escape_fit(entry.tags, TAGS_LIMIT)}")
+        parts.append(f"tags: {base.person_text(entry.tags, TAGS_LIMIT)}")
     if entry.saved_by and entry.saved_by != entry.author_id:
         parts.append(f"saved by {base.user_mention(entry.saved_by)}")
     if entry.permalink:
@@ -87,7 +88,7 @@ def search_usage() -> tuple[str, list[dict[str, Any]]]:
 
 def search_results(page: SearchPage, query: str, config: AmendsConfig, *, per_page: int
                    ) -> tuple[str, list[dict[str, Any]]]:
-    shown = escape_fit(query, 200) if query else "your filters"
+    shown = base.person_text(query, 200) if query else "your filters"
     if not page.hits:
         text = f"Nothing found for “{shown}”."
         return text, base.message([base.section(f"{text} Try fewer or other words, or drop a filter."),
@@ -96,7 +97,8 @@ def search_results(page: SearchPage, query: str, config: AmendsConfig, *, per_pa
     text = f"Results {first}–{last} of {page.total} for “{shown}”"
     blocks: list[Any] = [base.section(f"*{text}*")]
     if page.corrected:
-        fixed = ", ".join(f"*{escape_mrkdwn(new)}* for “{escape_mrkdwn(old)}”" for old, new in page.corrected.items())
+        fixed = ", ".join(f"*{base.person_text(new, 100)}* for “{base.person_text(old, 100)}”"
+                          for old, new in page.corrected.items())
         blocks.append(base.context(f"Also searched {fixed}."))
     for hit in page.hits:
         blocks.append(base.section(_result_text(hit.entry, hit.matched)))
@@ -127,7 +129,7 @@ def save_modal(meta: SaveBestPractice, *, preview: str, repost_to: str | None, r
     tags = PlainTextInputElement(action_id=KnowledgeField.TAGS, max_length=TAGS_LIMIT,
                                  placeholder=base.plain("e.g. loaner, key account, chairs"))
     blocks: list[Any] = [
-        base.context(f"*Message:* {escape_fit(preview, 600) or '(no text)'}"),
+        base.context(f"*Message:* {base.person_text(preview, 600) if preview else '(no text)'}"),
         InputBlock(block_id=KnowledgeField.TITLE, label=base.plain("Title"), element=title),
         InputBlock(block_id=KnowledgeField.CAUSE, label=base.plain("Cause"), element=cause, optional=True),
         InputBlock(block_id=KnowledgeField.TAGS, label=base.plain("Tags"), element=tags, optional=True,
@@ -155,17 +157,18 @@ def repost(entry: Entry, markup: str, saved_by: str) -> tuple[str, list[dict[str
     if cause:
         details.append(f"cause: {escape_mrkdwn(cause)}")
     if entry.tags:
-        details.append(f"tags: {escape_fit(entry.tags, TAGS_LIMIT)}")
+        details.append(f"tags: {base.person_text(entry.tags, TAGS_LIMIT)}")
     text = f"Best practice: {title}"
     blocks = [base.section(f":bulb: *{title}*"), base.section(markup or "(no text)"), base.context(" · ".join(details))]
     return text, base.message(blocks)
 
 
-def saved_confirmation(entry: Entry, reposted_in: str | None) -> str:
+def saved_confirmation(entry: Entry, reposted_in: str | None) -> tuple[str, list[dict[str, Any]]]:
     text = f":white_check_mark: Saved “{_title(entry)}” as a best practice; `/recover search` will find it."
     if reposted_in:
         text += f" Shared in {base.channel_mention(reposted_in)}."
-    return text
+    # Sent through a response_url by hand (WebhookClient), so the fallback is made mrkdwn here.
+    return as_mrkdwn(text), base.message([base.section(text)])
 
 
 # ---------------------------------------------------------------------- similar past cases
@@ -186,7 +189,7 @@ def similar_cases(entries: Sequence[Entry], config: AmendsConfig, *, case_ref: s
         title = _title(entry)
         heading = base.link(entry.permalink, title) if entry.permalink else title
         lines = [line for line in entry.body.splitlines()[1:] if line.strip()][:3]
-        detail = "\n".join(escape_fit(line, 300) for line in lines)
+        detail = "\n".join(base.person_text(line, 300) for line in lines)
         blocks.append(base.section(f"*{heading}*\n{detail}"))
         blocks.append(base.context(" · ".join(_case_context(entry, config))))
     return text, base.message(blocks)

@@ -43,11 +43,14 @@ def _done_button(item: ActionItem) -> ActionsBlock:
 
 
 def home_item(item: ActionItem, case: Case, now: datetime) -> SectionBlock:
-    """An overdue action item on the App Home (one block), with *Mark done*."""
-    late = (now - item.overdue_at).days + 1
-    return base.section(
-        f"*{_item(item)}*\n:alarm_clock: due {_due(item)} ({late} day{'' if late == 1 else 's'} late) · owner "
-        f"{base.user_mention(item.owner_id)} · from {_case(case)}",
+    """An action item on the App Home (one block), with *Mark done*: when it is due, or how late it is."""
+    late = (now - item.overdue_at).days + 1 if item.overdue_at <= now else 0
+    due = f":alarm_clock: due {_due(item)} ({late} day{'' if late == 1 else 's'} late)" if late else \
+        f":spiral_calendar_pad: due {_due(item)}"
+    # The item and the customer as typed, in plain_text fields: the section keeps its button.
+    return base.plain_fields(
+        f"{due} · owner {base.user_mention(item.owner_id)} · from {case.ref}",
+        [one_line(item.text, MAX_ITEM_TEXT), one_line(case.customer_name, 60)],
         accessory=base.button("Mark done", Action.ACTION_ITEM_DONE,
                               value=ActionItemRef(item_id=item.id).encode(BUTTON_VALUE_LIMIT)))
 
