@@ -268,3 +268,24 @@ def checklist_step(harness: Harness, case_id: int, step_id: str) -> str:
     message = harness.fake.message(channel, ts)
     return next(b["text"]["text"] for b in message.blocks
                 if b.get("type") == "section" and f'"step_id":"{step_id}"' in b.get("block_id", ""))
+
+
+def test_the_draft_starts_on_a_channel_the_customers_contact_allows_and_warns_otherwise(harness: Harness) -> None:
+    # A phone number: an email drafted once (say, by mistake) is not what the next draft starts from.
+    phoned = harness.open_case(customer_contact="+44 20 7946 0000")
+    view = open_draft(harness, phoned)
+    assert body_label(view) == "Phone script" and "can't reach" not in all_text(view.view["blocks"])
+    harness.driver.click(ASSOCIATE, "draft_channel", view=view, selected="email")
+    view = harness.modal(DRAFT, until=lambda v: body_label(v) == "Email")
+    warning = all_text(view.view["blocks"])
+    assert "Northwind Traders's contact is a phone number (+44 20 7946 0000): an email can't reach it" in warning
+    subject_id, subject = element(view, "draft_subject")
+    body_id, body = element(view, "draft_body")
+    harness.driver.submit(view.id, {subject_id: subject["initial_value"], body_id: body["initial_value"]})
+    harness.fake.wait_for(lambda: posted_drafts(harness, phoned))
+    assert body_label(open_draft(harness, phoned)) == "Phone script"
+
+    # An email address only: the first draft is an email, not a phone script.
+    emailed = harness.open_case(customer_name="Fabrikam", customer_contact="orders@fabrikam.example")
+    view = open_draft(harness, emailed)
+    assert body_label(view) == "Email" and "can't reach" not in all_text(view.view["blocks"])

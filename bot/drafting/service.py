@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -44,10 +45,28 @@ def suggested_template(case: Case) -> str:
     return "first_notice" if case.customer_contacted_at is None else "status_update"
 
 
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_PHONE = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
+
+
+def contact_allows(contact: str | None) -> frozenset[Channel] | None:
+    """The channels that can reach the customer's contact as typed at intake: an email address, a phone
+    number (a call or a text), or both; None when it is neither (anything may do)."""
+    allowed: set[Channel] = set()
+    if contact and _EMAIL.search(contact):
+        allowed.add(Channel.EMAIL)
+    if contact and _PHONE.search(_EMAIL.sub(" ", contact)):
+        allowed |= {Channel.PHONE, Channel.SMS}
+    return frozenset(allowed) or None
+
+
 def suggested_channel(session: Session, case_id: int) -> Channel:
-    """The channel last used with this customer; a call for the first contact (a call beats an email)."""
+    """The channel last used with this customer, if their contact allows it; else a call (a call beats an
+    email), else what their contact allows (an email address only: an email)."""
+    allowed = contact_allows(cases.get_case(session, case_id).customer_contact)
     last = session.scalar(select(Draft.channel).where(Draft.case_id == case_id).order_by(Draft.id.desc()).limit(1))
-    return Channel(last) if last in {c.value for c in Channel} else Channel.PHONE
+    tried = ([Channel(last)] if last in {c.value for c in Channel} else []) + [Channel.PHONE, Channel.EMAIL, Channel.SMS]
+    return next(c for c in tried if allowed is None or c in allowed)
 
 
 def compose_for_case(session: Session, drafting: Drafting, case_id: int, *, config: AmendsConfig,

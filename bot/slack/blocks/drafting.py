@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.cases.causes import PromiseKind
 from bot.cases.models import Case
-from bot.drafting.service import MAX_BODY, MAX_SUBJECT
+from bot.drafting.service import MAX_BODY, MAX_SUBJECT, contact_allows
 from bot.drafting.templates import Channel, TemplateRef
 from bot.drafting.tone import ToneHint
 from bot.settings import AmendsConfig
@@ -102,6 +102,9 @@ def draft_modal(screen: DraftScreen, config: AmendsConfig) -> dict[str, Any]:
         blocks.append(base.section(f":warning: {screen.problem}"))
     if screen.note:
         blocks.append(base.context(f":globe_with_meridians: {escape_mrkdwn(screen.note)}"))
+    mismatch = _contact_mismatch(screen.case, current)
+    if mismatch:
+        blocks.append(base.context(mismatch))
     if current is Channel.EMAIL:
         blocks.append(_text_input(DraftField.SUBJECT.at(meta.revision), "Subject", screen.subject or "",
                                   max_length=MAX_SUBJECT, multiline=False))
@@ -158,6 +161,19 @@ def _text_input(block_id: str, label: str, value: str, *, max_length: int, multi
                                     initial_value=value or None)
     return InputBlock(block_id=block_id, label=base.plain(label), element=element,
                       hint=base.plain(hint) if hint else None)
+
+
+def _contact_mismatch(case: Case, channel: Channel) -> str | None:
+    """A warning when the picked channel can't reach the customer's contact as recorded at intake."""
+    allowed = contact_allows(case.customer_contact)
+    if allowed is None or channel in allowed:
+        return None
+    kind = "an email address" if allowed == {Channel.EMAIL} else "a phone number"
+    instead = " or ".join(BODY_LABELS[c] for c in (Channel.PHONE, Channel.SMS, Channel.EMAIL) if c in allowed)
+    return (f":warning: {base.person_text(one_line(case.customer_name, 80), 300)}'s contact is {kind} "
+            f"({base.person_text(one_line(case.customer_contact or '', 100), 300)}): "
+            f"{'an' if channel is Channel.EMAIL else 'a'} {BODY_LABELS[channel].lower()} can't reach it. "
+            f"Pick {instead}, or check the contact.")
 
 
 def _channel_option(channel: Channel) -> Any:
