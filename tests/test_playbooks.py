@@ -12,7 +12,17 @@ import pytest
 from bot.cases.models import CaseStatus, Outcome
 from bot.playbooks.models import CasePlaybook
 from bot.sandbox.fake_slack import Message, ViewRecord
-from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, OUTSIDER, Harness, all_text, configured
+from tests.support import (
+    ASSOCIATE,
+    CASES_CHANNEL,
+    COLLEAGUE,
+    MANAGER,
+    OUTSIDER,
+    Harness,
+    all_text,
+    configured,
+    slack_shows,
+)
 
 
 class Checklist:
@@ -398,6 +408,34 @@ def test_clicks_after_resolution_are_explained(harness: Harness) -> None:
                            lifecycle=harness.amends.lifecycle)
     checklist.done("apologize", message=stale, expect_change=False)
     assert "is resolved, so its checklist is closed" in ephemeral_text(harness, ASSOCIATE, "is resolved")
+
+
+def test_each_check_takes_a_short_note_shown_on_the_checklist_in_the_escalation_and_the_log(harness: Harness) -> None:
+    case = harness.open_case()
+    checklist = Checklist(harness, case.id)
+    checklist.check("other-location", "tried")
+    # "Add a note…" is in the check's own menu; its modal takes a line.
+    view = checklist.open_modal(ASSOCIATE, "playbook_check:other-location", "playbook_check_note", selected="note")
+    assert "*Stock at another warehouse or store* — Tried, no luck" in all_text(view.view["blocks"])
+    reply = checklist.submit(view, {"check_note": "x" * 151}, expect_change=False)
+    assert "under 150 characters" in reply["errors"]["check_note"]
+    checklist.submit(view, {"check_note": "Called the *Leeds* store: none left"})
+
+    line = next(b for b in checklist.message().blocks if '"check_id":"other-location"' in b.get("block_id", ""))
+    assert "\n📝 Called the *Leeds* store: none left\n" in slack_shows([line])  # as typed
+    assert ("check_noted", ASSOCIATE, "other-location") in playbook_events(harness, case.id)
+    [noted] = [e for e in harness.events(case.id) if e.kind == "check_noted"]
+    assert noted.data["note"] == "Called the *Leeds* store: none left"
+
+    checklist.escalate()
+    alert = harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "is escalating" in m.text])[-1]
+    assert "Tried, no luck: Called the *Leeds* store: none left" in slack_shows(alert.blocks)
+
+    # Emptied, the note goes.
+    view = checklist.open_modal(ASSOCIATE, "playbook_check:other-location", "playbook_check_note", selected="note")
+    checklist.submit(view, {"check_note": ""})
+    line = next(b for b in checklist.message().blocks if '"check_id":"other-location"' in b.get("block_id", ""))
+    assert "📝" not in all_text([line])
 
 
 # ---------------------------------------------------------------------- escalate, placement, robustness

@@ -67,12 +67,13 @@ def case_text(session: Session, case: Case, now: datetime) -> tuple[str, str]:
 
 
 def _tried(session: Session, case: Case, now: datetime) -> str:
-    """Each check recorded on the case's checklist and how it went, e.g. "Stock at another location:
-    tried, no luck"."""
+    """Each check recorded on the case's checklist and how it went, with its note, e.g. "Stock at another
+    location: tried, no luck (called the Leeds store)"."""
     checklist = playbooks.checklist(session, case.id, now=now)
     step = checklist.checks_step if checklist else None
     checks = [c for c in step.checks if c.outcome] if step else []
-    return "; ".join(f"{c.title}: {c.outcome.label.lower()}" for c in checks if c.outcome)
+    return "; ".join(f"{c.title}: {c.outcome.label.lower()}" + (f" ({c.note})" if c.note else "")
+                     for c in checks if c.outcome)
 
 
 def _chose(session: Session, case: Case) -> str | None:

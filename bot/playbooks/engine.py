@@ -44,6 +44,7 @@ class CheckView:
     by: str | None
     at: datetime | None
     changed_rev: int
+    note: str | None = None  # what was done, briefly (which store, which engineer)
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def _check_views(playbook: Playbook, rows: Sequence[CheckProgress]) -> tuple[Che
     titles = {c.id: c.title for c in checks_step.checks} if checks_step else {}
     return tuple(CheckView(id=r.check_id, title=titles.get(r.check_id, r.check_id),
                            outcome=CheckOutcome(r.outcome) if r.outcome else None, by=r.recorded_by,
-                           at=r.recorded_at, changed_rev=r.changed_rev) for r in rows)
+                           at=r.recorded_at, changed_rev=r.changed_rev, note=r.note) for r in rows)
 
 
 def _notes_by_step(rows: Sequence[StepNote]) -> dict[str, tuple[NoteView, ...]]:

@@ -59,6 +59,7 @@ class PlaybookEvent(StrEnum):
     STEP_WAIVED = "step_waived"
     STEP_REOPENED = "step_reopened"
     CHECK_RECORDED = "check_recorded"
+    CHECK_NOTED = "check_noted"
     PATH_CHANGED = "path_changed"
     NOTE_ADDED = "step_note"
     ESCALATED = "escalated"
@@ -129,6 +130,7 @@ class CheckProgress(Base):
     check_id: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(20))  # None: not checked yet
+    note: Mapped[str | None] = mapped_column(Text)  # what was done, briefly: which store, which engineer
     recorded_by: Mapped[str | None] = mapped_column(String(32))
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     changed_rev: Mapped[int] = mapped_column(Integer, default=0)

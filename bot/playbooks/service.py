@@ -60,6 +60,7 @@ from bot.playbooks.schema import StepAction
 
 REASON_LIMIT = 1000
 NOTE_LIMIT = 2000
+CHECK_NOTE_LIMIT = 150  # a line on the checklist: which store was called, which engineer
 # A second escalation this soon is a double click (or two people at once), not news for the managers.
 ESCALATION_REPEAT_AFTER = timedelta(minutes=2)
 
@@ -262,6 +263,27 @@ def record_check(session: Session, case_id: int, check_id: str, outcome: CheckOu
     if outcome == CheckOutcome.WORKED and checks_step is not None and checks_step.status == StepStatus.OPEN:
         _set_status(session, case, row, checks_step, StepStatus.DONE, actor_id=actor_id, now=now,
                     reason=f"{title}: worked")
+    return _result(row, case, now)
+
+
+def note_check(session: Session, case_id: int, check_id: str, *, text: str | None, actor_id: str,
+               now: datetime) -> Change:
+    """Say briefly what was done for one check (which store was called, which engineer); empty clears it.
+    The note shows on the checklist and in the escalation, and goes to the case's event log."""
+    text = (text or "").replace("\x00", "").strip() or None
+    if text and len(text) > CHECK_NOTE_LIMIT:
+        message = f"Please keep it under {CHECK_NOTE_LIMIT} characters."
+        raise InvalidInput(message, fields={"check_note": message})
+    case, row = _lock(session, case_id)
+    check = next((c for c in row.checks if c.check_id == check_id), None)
+    if check is None:
+        raise NotFound("That check is not part of this case's playbook any more.")
+    title = _check_title(row, check_id)
+    if check.note == text:
+        return _result(row, case, now)
+    check.note, check.changed_rev = text, _bump(row, now)
+    cases.record_event(session, case, PlaybookEvent.CHECK_NOTED, actor_id, now, check=check_id, title=title,
+                       note=text)
     return _result(row, case, now)
 
 

@@ -69,6 +69,7 @@ class PlaybooksArea:
         surface.view_submission(PlaybookCallback.SKIP, then=self.after_submission)(self.submit_skip)
         surface.view_submission(PlaybookCallback.WAIVE, then=self.after_submission)(self.submit_waive)
         surface.view_submission(PlaybookCallback.NOTE, then=self.after_submission)(self.submit_note)
+        surface.view_submission(PlaybookCallback.CHECK_NOTE, then=self.after_submission)(self.submit_check_note)
 
     def publish(self, client: WebClient, case_id: int) -> None:
         publish_checklist(client, self.wiring, case_id)
@@ -130,6 +131,13 @@ class PlaybooksArea:
     def on_check(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         action = body["actions"][0]
         ref = CheckRef.decode(action.get("block_id"))
+        if action["selected_option"]["value"] == blocks.NOTE_OPTION:
+            step = self.current(ref.case_id).checks_step
+            check = next((c for c in step.checks if c.id == ref.check_id), None) if step else None
+            if check is None:
+                raise NotAllowed("That check is not part of this case's playbook any more.")
+            client.views_open(trigger_id=body["trigger_id"], view=blocks.check_note_modal(check, ref))
+            return
         outcome = CheckOutcome(action["selected_option"]["value"])
         user_id = body["user"]["id"]
         now = self.deps.clock.now()
@@ -183,7 +191,14 @@ class PlaybooksArea:
         self._submit(ack, context, ref, lambda s: service.add_note(
             s, ref.case_id, ref.step_id, text=text, actor_id=user_id, now=now), field=PlaybookField.NOTE)
 
-    def _submit(self, ack: Ack, context: BoltContext, ref: StepRef, apply: Callable[[Session], Change], *,
+    def submit_check_note(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        ref = CheckRef.decode(view.get("private_metadata"))
+        text = forms.read_values(view).get(PlaybookField.CHECK_NOTE)
+        user_id, now = body["user"]["id"], self.deps.clock.now()
+        self._submit(ack, context, ref, lambda s: service.note_check(
+            s, ref.case_id, ref.check_id, text=text, actor_id=user_id, now=now), field=PlaybookField.CHECK_NOTE)
+
+    def _submit(self, ack: Ack, context: BoltContext, ref: StepRef | CheckRef, apply: Callable[[Session], Change], *,
                 field: PlaybookField) -> None:
         """Save before answering, so a refusal or a database failure keeps the modal and what was typed."""
         try:

@@ -33,7 +33,7 @@ from bot.cases.severity import Severity
 from bot.playbooks.engine import Checklist, CheckView, NoteView, StepView
 from bot.playbooks.models import CasePath, CheckOutcome, StepStatus
 from bot.playbooks.schema import StepAction
-from bot.playbooks.service import NOTE_LIMIT, REASON_LIMIT, Unchanged, UnchangedKind
+from bot.playbooks.service import CHECK_NOTE_LIMIT, NOTE_LIMIT, REASON_LIMIT, Unchanged, UnchangedKind
 from bot.slack.blocks import base
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
 from bot.text import escape_fit, escape_mrkdwn, one_line
@@ -63,11 +63,16 @@ class PlaybookCallback(StrEnum):
     SKIP = "playbook_skip"
     WAIVE = "playbook_waive"
     NOTE = "playbook_note"
+    CHECK_NOTE = "playbook_check_note"
 
 
 class PlaybookField(StrEnum):
     REASON = "reason"
     NOTE = "note"
+    CHECK_NOTE = "check_note"
+
+
+NOTE_OPTION = "note"  # the check's menu: besides its outcomes, "Add a note…"
 
 
 class StepRef(Metadata):
@@ -247,10 +252,36 @@ def _check_section(checklist: Checklist, check: CheckView, *, live: bool) -> Blo
     if live:
         options = [base.option(o.label, o.value) for o in CheckOutcome]
         accessory = StaticSelectElement(
-            action_id=PlaybookAction.CHECK + check.id, placeholder=base.plain("Record outcome"), options=options,
+            action_id=PlaybookAction.CHECK + check.id, placeholder=base.plain("Record outcome"),
+            options=[*options, base.option("Edit note…" if check.note else "Add a note…", NOTE_OPTION)],
             initial_option=next((o for o in options if o.value == check.outcome), None))
     ref = CheckRef(case_id=checklist.case_id, check_id=check.id, revision=checklist.revision)
-    return base.section(text, accessory=accessory, block_id=ref.encode(BLOCK_ID_LIMIT))
+    # The note as typed, in a plain_text field: the section keeps its menu.
+    return base.plain_fields(text, [f"📝 {check.note}"] if check.note else [], accessory=accessory,
+                             block_id=ref.encode(BLOCK_ID_LIMIT))
+
+
+def check_line(check: CheckView) -> str:
+    """One check and how it went, with its note: for the escalation."""
+    note = f": {base.person_text(check.note, 300)}" if check.note else ""
+    return (f"{OUTCOME_EMOJI[check.outcome]} {escape_mrkdwn(check.title)} — "
+            f"{check.outcome.label if check.outcome else 'not checked yet'}{note}")
+
+
+def check_note_modal(check: CheckView, ref: CheckRef) -> dict[str, Any]:
+    """A short note on one check: which store was called, which engineer."""
+    blocks = [
+        base.section(f"*{escape_mrkdwn(check.title)}*"
+                     + (f" — {check.outcome.label}" if check.outcome else " — not checked yet")),
+        InputBlock(block_id=PlaybookField.CHECK_NOTE, label=base.plain("Note"), optional=True,
+                   element=PlainTextInputElement(action_id=PlaybookField.CHECK_NOTE, max_length=CHECK_NOTE_LIMIT,
+                                                 initial_value=check.note or None,
+                                                 placeholder=base.plain("e.g. called the Leeds store: none left")),
+                   hint=base.plain("Which store you called, which engineer: shown on the checklist, in the "
+                                   "managers' alert and in the case history. Empty it to remove the note.")),
+    ]
+    return base.modal(title="Note on a check", blocks=blocks, callback_id=PlaybookCallback.CHECK_NOTE,
+                      submit="Save note", private_metadata=ref.encode())
 
 
 def _step_actions(checklist: Checklist, step: StepView, action_button: ActionButton, *, primary: bool) -> Block:
@@ -345,8 +376,7 @@ def escalation(case: Case, checklist: Checklist | None, *, actor_id: str, mentio
     blocks: list[Block] = [base.section(text)]
     step = checklist.checks_step if checklist else None
     if step is not None:
-        lines = [f"{OUTCOME_EMOJI[c.outcome]} {escape_mrkdwn(c.title)} — "
-                 f"{c.outcome.label if c.outcome else 'not checked yet'}" for c in step.checks]
+        lines = [check_line(c) for c in step.checks]
         blocks.append(base.section("*Ways to keep the promise, so far*\n" + "\n".join(lines)))
         notes = _notes(step.notes, DETAIL_LEVELS[0])
         if notes:

@@ -1,0 +1,24 @@
+"""playbook_checks.note: a short note on each keep-the-promise check (which store was called, which engineer)
+
+Revision ID: 0013_check_notes
+Revises: 0010_home_digest
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0013_check_notes'
+down_revision = '0010_home_digest'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('playbook_checks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('playbook_checks', schema=None) as batch_op:
+        batch_op.drop_column('note')
