@@ -190,6 +190,32 @@ def test_edit_reopens_the_saved_text(harness: Harness) -> None:
                                                  "Hello Northwind, my own better words."]
 
 
+def test_an_edited_draft_retires_the_old_copys_buttons(harness: Harness) -> None:
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    body_id, _ = element(view, "draft_body")
+    harness.driver.submit(view.id, {body_id: "Hello Northwind, my own words."})
+    old = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    harness.driver.click(ASSOCIATE, "draft_edit", message=old)
+    view = harness.modal(DRAFT, until=lambda v: body_of(v) == "Hello Northwind, my own words.")
+    body_id, _ = element(view, "draft_body")
+    harness.driver.submit(view.id, {body_id: "Hello Northwind, my own better words."})
+    new = harness.fake.wait_for(lambda: len(posted_drafts(harness, case)) == 2 and posted_drafts(harness, case))[-1]
+
+    # The old copy says it was replaced and has no buttons left; the new one has them.
+    retired = harness.fake.wait_for(lambda: (m := harness.fake.message(old.channel, old.ts)) and
+                                    "Replaced by the edited draft" in all_text(m.blocks) and m)
+    assert "draft_mark_sent" not in str(retired.blocks) and "draft_edit" not in str(retired.blocks)
+    assert "draft_mark_sent" in str(new.blocks)
+
+    # A click on the old copy as it was still shown elsewhere records nothing and says why.
+    harness.driver.click(ASSOCIATE, "draft_mark_sent", message=old)
+    harness.fake.wait_for(lambda: [e for e in harness.fake.ephemerals(ASSOCIATE) if "replaced" in e.text])
+    assert "customer_contacted" not in [e.kind for e in harness.events(case.id)]
+    harness.driver.click(ASSOCIATE, "draft_mark_sent", message=new)
+    harness.fake.wait_for(lambda: "customer_contacted" in [e.kind for e in harness.events(case.id)])
+
+
 class TestWithABrokenTeamTemplate:
     @pytest.fixture
     def config(self, config: AmendsConfig, tmp_path: Path) -> AmendsConfig:

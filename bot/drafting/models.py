@@ -29,3 +29,5 @@ class Draft(Base):
     posted_ts: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_by: Mapped[str | None] = mapped_column(String(32))
+    # The edited draft saved from this one: this copy's buttons are retired, so only one can be marked sent.
+    replaced_by: Mapped[int | None] = mapped_column()

@@ -38,6 +38,12 @@ class AlreadySent(Conflict):
         self.sent_at = draft.sent_at
 
 
+class DraftReplaced(Conflict):
+    def __init__(self, draft: Draft) -> None:
+        super().__init__("This draft was replaced by the edited one saved after it; use the buttons on that one.")
+        self.draft_id = draft.id
+
+
 def suggested_template(case: Case) -> str:
     """What the customer needs to hear next, from where the case stands."""
     if not case.is_open:
@@ -107,8 +113,10 @@ def manager_summary(session: Session, case_id: int, *, config: AmendsConfig, now
 
 
 def save_draft(session: Session, case_id: int, *, template: str, channel: Channel, subject: str | None,
-               body: str, edited: bool, hints: Sequence[ToneHint], author_id: str, now: datetime) -> Draft:
-    """Keep the draft the associate settled on (edits and all), with the tone hints on that text."""
+               body: str, edited: bool, hints: Sequence[ToneHint], author_id: str, now: datetime,
+               replaces: int | None = None) -> Draft:
+    """Keep the draft the associate settled on (edits and all), with the tone hints on that text. Saved from
+    an edit of draft `replaces` (not sent yet), it replaces that one: only the newest can be marked sent."""
     fields: dict[str, str] = {}
     subject = (subject or "").strip() or None
     if not body.strip():
@@ -127,8 +135,15 @@ def save_draft(session: Session, case_id: int, *, template: str, channel: Channe
                   edited=edited, hints=[asdict(h) for h in hints], author_id=author_id, created_at=now)
     session.add(draft)
     session.flush()
+    # One statement, so a "Mark as sent" on the old copy at the same moment either wins or finds it replaced.
+    replaced = replaces is not None and session.execute(
+        update(Draft).where(Draft.id == replaces, Draft.case_id == case.id, Draft.sent_at.is_(None),
+                            Draft.replaced_by.is_(None))
+        .values(replaced_by=draft.id).execution_options(synchronize_session=False)
+    ).rowcount == 1
     cases.record_event(session, case, "draft_saved", author_id, now, draft_id=draft.id, template=template,
-                       channel=channel.value, edited=edited, hints=[h.rule for h in hints])
+                       channel=channel.value, edited=edited, hints=[h.rule for h in hints],
+                       replaces=replaces if replaced else None)
     return draft
 
 
@@ -141,14 +156,14 @@ def record_posted(session: Session, draft_id: int, *, channel_id: str, ts: str) 
 def mark_sent(session: Session, draft_id: int, *, actor_id: str, now: datetime, lifecycle: Lifecycle) -> Draft:
     """The customer has the message: record it on the draft and the case (once, however many clicks)."""
     claimed = session.execute(
-        update(Draft).where(Draft.id == draft_id, Draft.sent_at.is_(None))
+        update(Draft).where(Draft.id == draft_id, Draft.sent_at.is_(None), Draft.replaced_by.is_(None))
         .values(sent_at=now, sent_by=actor_id).execution_options(synchronize_session=False)
     ).rowcount
     draft = session.get(Draft, draft_id, populate_existing=True)
     if draft is None:
         raise NotFound("I can't find that draft any more; it may have been removed with its case.")
     if not claimed:
-        raise AlreadySent(draft)
+        raise DraftReplaced(draft) if draft.replaced_by is not None and draft.sent_at is None else AlreadySent(draft)
     cases.get_case(session, draft.case_id, for_update=True)  # queue behind anyone else changing the case
     cases.record_customer_contacted(session, draft.case_id, actor_id=actor_id, now=now, channel=draft.channel,
                                    lifecycle=lifecycle)

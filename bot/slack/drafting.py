@@ -95,6 +95,8 @@ def register(wiring: Wiring) -> None:
     def post_saved(context: BoltContext, client: WebClient) -> None:
         if "draft_id" in context:  # absent when the submission was answered with field errors
             post_draft(client, wiring, context["draft_id"])
+            if context.get("replaced_draft_id"):  # the copy it replaces loses its buttons
+                refresh_draft_message(client, wiring, context["replaced_draft_id"])
 
     @surface.view_submission(Callback.DRAFT_MESSAGE, then=post_saved)
     def save(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -108,7 +110,8 @@ def register(wiring: Wiring) -> None:
             with deps.db.transaction() as session:
                 draft = service.save_draft(session, meta.case_id, template=meta.template, channel=meta.channel,
                                            subject=subject, body=text, edited=edited, hints=hints,
-                                           author_id=body["user"]["id"], now=deps.clock.now())
+                                           author_id=body["user"]["id"], now=deps.clock.now(),
+                                           replaces=meta.replaces)
                 case = cases.get_case(session, meta.case_id)
         except InvalidInput as exc:
             ack(response_action="errors", errors=blocks.field_errors(exc.fields, meta.revision))
@@ -118,6 +121,7 @@ def register(wiring: Wiring) -> None:
             return
         ack(response_action="update", view=blocks.saved_modal(case, hints, has_thread=case.has_thread))
         context["draft_id"] = draft.id
+        context["replaced_draft_id"] = meta.replaces
 
     @surface.action(Action.DRAFT_MARK_SENT)
     def mark_sent(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -127,7 +131,7 @@ def register(wiring: Wiring) -> None:
             with deps.db.transaction() as session:
                 service.mark_sent(session, ref.draft_id, actor_id=user_id, now=deps.clock.now(),
                                   lifecycle=deps.lifecycle)
-        except service.AlreadySent as exc:
+        except (service.AlreadySent, service.DraftReplaced) as exc:
             tell(client, user_id, f":information_source: {exc.user_message}",
                  respond=respond if body.get("response_url") else None)
             refresh_draft_message(client, wiring, ref.draft_id)
@@ -139,6 +143,9 @@ def register(wiring: Wiring) -> None:
         ref = DraftRef.decode(body["actions"][0].get("value"))
         with deps.db.transaction() as session:
             draft = service.get_draft(session, ref.draft_id)
+        if draft.replaced_by is not None:  # an old copy's button, from before its buttons were retired
+            refresh_draft_message(client, wiring, ref.draft_id)
+            raise service.DraftReplaced(draft)
         open_draft_modal(client, wiring, draft.case_id, body["trigger_id"], draft.template,
                          user_id=body["user"]["id"], channel=Channel(draft.channel), from_draft=draft)
 
@@ -163,7 +170,7 @@ def open_draft_modal(client: WebClient, wiring: Wiring, case_id: int, trigger_id
     if from_draft is not None:
         text = from_draft.body
         meta = screen.meta.model_copy(update={"fingerprint": fingerprint(from_draft.subject, text),
-                                              "edited": from_draft.edited})
+                                              "edited": from_draft.edited, "replaces": from_draft.id})
         screen = _screen(drafting, screen.case, meta, from_draft.subject, text, service.stored_hints(from_draft),
                          offer_line=screen.offer_line)
     client.views_open(trigger_id=trigger_id, view=blocks.draft_modal(screen, deps.config))
@@ -296,5 +303,6 @@ def _posted(wiring: Wiring, draft_id: int) -> tuple[Draft, Any, PostedDraft]:
     label = ref.label if ref else draft.template.replace("_", " ").capitalize()
     shown = PostedDraft(draft_id=draft.id, channel=channel, template_label=label, subject=draft.subject,
                         body=draft.body, edited=draft.edited, author_id=draft.author_id,
-                        hints=service.stored_hints(draft), sent_by=draft.sent_by, sent_at=draft.sent_at)
+                        hints=service.stored_hints(draft), sent_by=draft.sent_by, sent_at=draft.sent_at,
+                        replaced=draft.replaced_by is not None and draft.sent_at is None)
     return draft, case, shown

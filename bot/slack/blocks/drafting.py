@@ -46,6 +46,7 @@ class DraftModalMeta(Metadata):
     edited: bool = False    # reopened from a draft the associate had already changed
     personal: bool = False  # the associate offers to look after the customer's next order personally
     language: str = "en"    # the draft's language, whose tone rules read the edits
+    replaces: int | None = None  # reopened from this saved draft (Edit): saving replaces it
 
 
 class DraftRef(Metadata):
@@ -211,6 +212,7 @@ class PostedDraft:
     hints: Sequence[ToneHint]
     sent_by: str | None = None
     sent_at: datetime | None = None
+    replaced: bool = False  # an edited draft was saved after it: its buttons are retired
 
 
 def draft_message(draft: PostedDraft, case: Case, config: AmendsConfig) -> tuple[str, list[dict[str, Any]]]:
@@ -227,7 +229,10 @@ def draft_message(draft: PostedDraft, case: Case, config: AmendsConfig) -> tuple
     if draft.hints:
         shown = "; ".join(escape_mrkdwn(h.label) for h in draft.hints)
         blocks.append(base.context(f":bulb: Tone hints: {shown}"))
-    if draft.sent_at is not None:
+    if draft.replaced:
+        blocks.append(base.context(":arrow_heading_down: Replaced by the edited draft saved after it; use that "
+                                   "one."))
+    elif draft.sent_at is not None:
         blocks.append(base.context(f":white_check_mark: {'Called' if draft.channel is Channel.PHONE else 'Sent'} "
                                    f"by {base.user_mention(draft.sent_by or draft.author_id)} · "
                                    f"{base.slack_date(draft.sent_at, config.workspace.zone)}"))

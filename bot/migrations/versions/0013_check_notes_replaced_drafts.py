@@ -1,4 +1,5 @@
-"""playbook_checks.note: a short note on each keep-the-promise check (which store was called, which engineer)
+"""playbook_checks.note: a short note on each keep-the-promise check (which store was called, which engineer);
+drafts.replaced_by: the edited draft that replaced a posted one (whose buttons are then retired)
 
 Revision ID: 0013_check_notes
 Revises: 0010_home_digest
@@ -17,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('playbook_checks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
+    with op.batch_alter_table('drafts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('replaced_by', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('drafts', schema=None) as batch_op:
+        batch_op.drop_column('replaced_by')
     with op.batch_alter_table('playbook_checks', schema=None) as batch_op:
         batch_op.drop_column('note')
