@@ -141,9 +141,9 @@ def save_draft(session: Session, case_id: int, *, template: str, channel: Channe
                             Draft.replaced_by.is_(None))
         .values(replaced_by=draft.id).execution_options(synchronize_session=False)
     ).rowcount == 1
+    also = {"replaces": replaces} if replaced else {}
     cases.record_event(session, case, "draft_saved", author_id, now, draft_id=draft.id, template=template,
-                       channel=channel.value, edited=edited, hints=[h.rule for h in hints],
-                       replaces=replaces if replaced else None)
+                       channel=channel.value, edited=edited, hints=[h.rule for h in hints], **also)
     return draft
 
 
