@@ -119,10 +119,10 @@ def test_skip_needs_a_reason_and_an_optional_step(db: Database, config: AmendsCo
             service.skip_step(session, case_id, "contact-customer", reason="busy", actor_id=ASSOCIATE, now=clock.now())
 
 
-def test_the_keep_the_promise_step_needs_every_check_recorded(db: Database, config: AmendsConfig,
-                                                              clock: FrozenClock, lifecycle: Lifecycle) -> None:
+def test_the_keep_the_promise_step_needs_a_check_recorded(db: Database, config: AmendsConfig,
+                                                           clock: FrozenClock, lifecycle: Lifecycle) -> None:
     case_id = open_case(db, config, clock, lifecycle, cause="quality")
-    with db.transaction() as session, pytest.raises(NotAllowed, match="Record an outcome for every check first"):
+    with db.transaction() as session, pytest.raises(NotAllowed, match="Record how at least one way"):
         service.complete_step(session, case_id, "keep-promise", actor_id=ASSOCIATE, now=clock.now())
 
 

@@ -410,6 +410,37 @@ def test_clicks_after_resolution_are_explained(harness: Harness) -> None:
     assert "is resolved, so its checklist is closed" in ephemeral_text(harness, ASSOCIATE, "is resolved")
 
 
+def test_the_keep_the_promise_step_is_done_with_the_checks_that_mattered_and_a_refusal_shows_in_place(
+        harness: Harness) -> None:
+    case = harness.open_case()
+    checklist = Checklist(harness, case.id)
+    # Nothing recorded yet: the refusal opens over the checklist, where the associate clicked.
+    before = checklist.revision()
+    checklist.done("keep-promise", expect_change=False)
+    refusal = harness.fake.wait_for(lambda: (v := harness.fake.open_view(ASSOCIATE)) and
+                                    "Record how at least one way" in all_text(v.view["blocks"]) and v)
+    assert refusal.view["title"]["text"] == "Not just yet"
+    assert not [e for e in harness.fake.ephemerals(ASSOCIATE) if "Record how" in e.text]  # not at the thread's end
+    assert checklist.revision() == before
+
+    # Two of the nine checks recorded is enough; the others read "Not tried", in the log too.
+    checklist.check("other-location", "tried")
+    checklist.check("incoming-order", "not_possible")
+    checklist.done("keep-promise")
+    assert checklist.step_line("keep-promise").startswith(":white_check_mark: *1. Try to still keep the promise*")
+    text = checklist.text()
+    assert "Stock at another warehouse or store — *Tried, no luck*" in text
+    assert "— *Not tried*" in text
+    not_tried = [e.data["check"] for e in harness.events(case.id)
+                 if e.kind == "check_recorded" and e.data["outcome"] == "not_tried"]
+    checks = sum(1 for b in checklist.message().blocks if '"check_id"' in b.get("block_id", ""))
+    assert len(not_tried) == checks - 2 and "other-location" not in not_tried
+
+    # Reopened, the step's untried checks are open to record again.
+    checklist.click(ASSOCIATE, "playbook_more:keep-promise", selected="reopen")
+    assert "— *Not tried*" not in checklist.text() and "not checked yet" in checklist.text()
+
+
 def test_each_check_takes_a_short_note_shown_on_the_checklist_in_the_escalation_and_the_log(harness: Harness) -> None:
     case = harness.open_case()
     checklist = Checklist(harness, case.id)

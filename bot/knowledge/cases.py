@@ -29,6 +29,7 @@ from bot.money import format_amount
 from bot.offers import service as offers
 from bot.offers.models import OfferItem
 from bot.playbooks import service as playbooks
+from bot.playbooks.models import CheckOutcome
 from bot.privacy.scrub import Scrubber
 from bot.text import one_line
 from bot.tracking import service as tracking
@@ -71,7 +72,7 @@ def _tried(session: Session, case: Case, now: datetime) -> str:
     location: tried, no luck (called the Leeds store)"."""
     checklist = playbooks.checklist(session, case.id, now=now)
     step = checklist.checks_step if checklist else None
-    checks = [c for c in step.checks if c.outcome] if step else []
+    checks = [c for c in step.checks if c.outcome in CheckOutcome.recordable()] if step else []
     return "; ".join(f"{c.title}: {c.outcome.label.lower()}" + (f" ({c.note})" if c.note else "")
                      for c in checks if c.outcome)
 

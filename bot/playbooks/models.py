@@ -43,10 +43,17 @@ class CheckOutcome(StrEnum):
     TRIED = "tried"                # tried, no luck
     NOT_POSSIBLE = "not_possible"  # couldn't be tried, or doesn't apply
     WORKED = "worked"              # the promise can be kept this way
+    NOT_TRIED = "not_tried"        # left unrecorded when the step was marked done (set by Amends, not picked)
 
     @property
     def label(self) -> str:
-        return {"tried": "Tried, no luck", "not_possible": "Not possible", "worked": "Worked"}[self.value]
+        return {"tried": "Tried, no luck", "not_possible": "Not possible", "worked": "Worked",
+                "not_tried": "Not tried"}[self.value]
+
+    @classmethod
+    def recordable(cls) -> list[CheckOutcome]:
+        """What a person records for a check."""
+        return [cls.TRIED, cls.NOT_POSSIBLE, cls.WORKED]
 
 
 class PlaybookEvent(StrEnum):

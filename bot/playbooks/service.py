@@ -170,9 +170,11 @@ def record_posted(session: Session, case_id: int, *, channel_id: str, message_ts
 
 def complete_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
                   seen_revision: int | None = None) -> Change:
+    """Mark a step done. The keep-the-promise step needs the checks that mattered recorded (at least one);
+    the ones left unrecorded then read "Not tried", in the log too."""
     def allowed(row: CasePlaybook, step: StepProgress) -> None:
         if _is_checks_step(row, step):
-            _require_checks_recorded(row)
+            _settle_checks(session, row, actor_id=actor_id, now=now)
     return _move(session, case_id, step_id, StepStatus.DONE, actor_id=actor_id, now=now,
                  seen_revision=seen_revision, allowed=allowed)
 
@@ -212,8 +214,15 @@ def waive_required_steps(session: Session, case_id: int, *, reason: str, actor_i
 
 def reopen_step(session: Session, case_id: int, step_id: str, *, actor_id: str, now: datetime,
                 seen_revision: int | None = None) -> Change:
+    """Open a step again; the keep-the-promise step's checks that were "Not tried" are open to record again."""
+    def allowed(row: CasePlaybook, step: StepProgress) -> None:
+        if _is_checks_step(row, step):
+            for check in row.checks:
+                if check.outcome == CheckOutcome.NOT_TRIED:
+                    check.outcome, check.recorded_by, check.recorded_at = None, None, None
+                    check.changed_rev = row.revision + 1  # the revision the reopening makes
     return _move(session, case_id, step_id, StepStatus.OPEN, actor_id=actor_id, now=now,
-                 seen_revision=seen_revision)
+                 seen_revision=seen_revision, allowed=allowed)
 
 
 def _move(session: Session, case_id: int, step_id: str, wanted: StepStatus, *, actor_id: str, now: datetime,
@@ -539,12 +548,19 @@ def _check_title(row: CasePlaybook, check_id: str) -> str:
     return check_id
 
 
-def _require_checks_recorded(row: CasePlaybook) -> None:
-    missing = [_check_title(row, c.check_id) for c in row.checks if c.outcome is None]
-    if missing:
-        listed = ", ".join(f"“{t}”" for t in missing)
-        raise NotAllowed(f"Record an outcome for every check first ({listed}). “Not possible” is a fine answer "
-                         "when a check doesn't apply.")
+def _settle_checks(session: Session, row: CasePlaybook, *, actor_id: str, now: datetime) -> None:
+    """Before the keep-the-promise step is done: at least one check recorded; the others become "Not tried"."""
+    if not any(c.outcome in CheckOutcome.recordable() for c in row.checks):
+        raise NotAllowed("Record how at least one way of keeping the promise went first (pick its outcome in "
+                         "its menu); the ones you didn't try will then say “Not tried”.")
+    case = cases.get_case(session, row.case_id)
+    for check in row.checks:
+        if check.outcome is None:
+            check.outcome, check.recorded_by, check.recorded_at = CheckOutcome.NOT_TRIED, actor_id, now
+            check.changed_rev = row.revision + 1  # the revision the step's change makes
+            cases.record_event(session, case, PlaybookEvent.CHECK_RECORDED, actor_id, now, check=check.check_id,
+                               title=_check_title(row, check.check_id), outcome=CheckOutcome.NOT_TRIED,
+                               previous=None)
 
 
 def _text(value: str | None, limit: int, *, field: str, what: str) -> str:

@@ -99,9 +99,15 @@ class PlaybooksArea:
     def on_done(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         click = Click.of(body, respond)
         now = self.deps.clock.now()
-        self.change(client, click.user_id, click.respond, click.ref.case_id, lambda s: service.complete_step(
-            s, click.ref.case_id, click.ref.step_id, actor_id=click.user_id, now=now,
-            seen_revision=click.ref.revision))
+        try:
+            self.change(client, click.user_id, click.respond, click.ref.case_id, lambda s: service.complete_step(
+                s, click.ref.case_id, click.ref.step_id, actor_id=click.user_id, now=now,
+                seen_revision=click.ref.revision))
+        except NotAllowed as exc:
+            if not click.trigger_id:
+                raise
+            # Where the person clicked, not at the bottom of a long thread: a small modal over the checklist.
+            client.views_open(trigger_id=click.trigger_id, view=blocks.refusal_modal(exc.user_message))
 
     def on_skip(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         click = Click.of(body, respond)

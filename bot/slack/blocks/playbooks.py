@@ -94,7 +94,8 @@ ActionButton = Callable[[StepView], ButtonElement | None]
 STATUS_EMOJI = {StepStatus.DONE: ":white_check_mark:", StepStatus.SKIPPED: ":fast_forward:",
                 StepStatus.WAIVED: ":heavy_minus_sign:"}
 OUTCOME_EMOJI = {CheckOutcome.WORKED: ":white_check_mark:", CheckOutcome.TRIED: ":x:",
-                 CheckOutcome.NOT_POSSIBLE: ":no_entry_sign:", None: ":grey_question:"}
+                 CheckOutcome.NOT_POSSIBLE: ":no_entry_sign:", CheckOutcome.NOT_TRIED: ":heavy_minus_sign:",
+                 None: ":grey_question:"}
 STATUS_WORDS = {StepStatus.DONE: "done", StepStatus.SKIPPED: "skipped", StepStatus.WAIVED: "waived",
                 StepStatus.OPEN: "open"}
 
@@ -250,7 +251,7 @@ def _check_section(checklist: Checklist, check: CheckView, *, live: bool) -> Blo
     text = f"      {OUTCOME_EMOJI[check.outcome]} {escape_mrkdwn(check.title)} — {outcome}{who}"
     accessory = None
     if live:
-        options = [base.option(o.label, o.value) for o in CheckOutcome]
+        options = [base.option(o.label, o.value) for o in CheckOutcome.recordable()]
         accessory = StaticSelectElement(
             action_id=PlaybookAction.CHECK + check.id, placeholder=base.plain("Record outcome"),
             options=[*options, base.option("Edit note…" if check.note else "Add a note…", NOTE_OPTION)],
@@ -396,6 +397,11 @@ def recently_escalated(case_ref: str, actor_id: str | None, at: datetime, zone: 
     who = base.user_mention(actor_id) if actor_id else "Someone"
     return (f":information_source: {who} alerted the managers about {case_ref} {base.slack_date(at, zone)}; "
             "I didn't alert them twice. Add what's new in the case thread.")
+
+
+def refusal_modal(reason: str) -> dict[str, Any]:
+    """Why a step can't be ticked yet, shown over the checklist where the person clicked."""
+    return base.modal(title="Not just yet", blocks=[base.section(f":hand: {reason}")], close="OK")
 
 
 def notice_modal(notice: str) -> dict[str, Any]:
