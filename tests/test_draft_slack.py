@@ -315,3 +315,19 @@ def test_the_draft_starts_on_a_channel_the_customers_contact_allows_and_warns_ot
     emailed = harness.open_case(customer_name="Fabrikam", customer_contact="orders@fabrikam.example")
     view = open_draft(harness, emailed)
     assert body_label(view) == "Email" and "can't reach" not in all_text(view.view["blocks"])
+
+
+def test_mark_as_called_ticks_the_contact_step_with_who_and_when(harness: Harness) -> None:
+    from tests.test_playbooks import Checklist
+
+    case = harness.open_case()
+    view = open_draft(harness, case)
+    harness.driver.submit(view.id)
+    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
+    harness.driver.click(COLLEAGUE, "draft_mark_sent", message=posted)
+    checklist = Checklist(harness, case.id)
+    line = harness.fake.wait_for(lambda: (t := checklist.step_line("contact-customer")).startswith(
+        ":white_check_mark:") and t)
+    # Who called, and when; not "done when the case was resolved" on a case still open.
+    assert f"Contact the customer now* — done by <@{COLLEAGUE}> <!date^" in line
+    assert "resolved" not in line

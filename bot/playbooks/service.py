@@ -380,8 +380,13 @@ def reopen_with_case(session: Session, event: CaseReopened) -> None:
 
 
 def tick_contact_step(session: Session, event: CustomerContacted) -> None:
-    """The customer was told (a draft marked as sent, "Customer told"): the step that asks for it is done."""
-    action_performed(session, event.case.id, StepAction.DRAFT_MESSAGE, actor_id=None, now=event.now)
+    """The customer was told (a draft marked as sent, "Customer told"): the step that asks for it is done,
+    by whoever told them (the event log has who)."""
+    told = session.scalar(select(CaseEvent).where(CaseEvent.case_id == event.case.id,
+                                                  CaseEvent.kind == "customer_contacted")
+                          .order_by(CaseEvent.id.desc()).limit(1))
+    action_performed(session, event.case.id, StepAction.DRAFT_MESSAGE, actor_id=told.actor_id if told else None,
+                     now=event.now)
 
 
 # ---------------------------------------------------------------------- for other areas

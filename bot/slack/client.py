@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.slack.blocks.base import shown_as_typed
 from bot.slack.errors import CheckedRespond, SlackErrorLog
 
 _MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
@@ -42,16 +43,6 @@ class TypedRespond(CheckedRespond):
         if isinstance(text, str):
             return super().__call__(**shown_as_typed(text, blocks), **kwargs)
         return super().__call__(text, blocks=blocks, **kwargs)
-
-
-def shown_as_typed(text: str, blocks: Any) -> dict[str, Any]:
-    """`text` and `blocks` of a message whose text may hold marked person text."""
-    from bot.slack.blocks import base
-    from bot.text import as_mrkdwn, has_literal
-
-    if not has_literal(text):
-        return {"text": text, "blocks": blocks} if blocks else {"text": text}
-    return {"text": as_mrkdwn(text), "blocks": blocks or base.message([base.section(text)])}
 
 
 def make_web_client(token: str | None, base_url: str, *, timeout: int = 10, rate_limit_retries: int = 2,

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.slack.client import shown_as_typed
+from bot.slack.blocks.base import shown_as_typed
 
 Respond = Callable[..., Any]
 

@@ -166,6 +166,14 @@ def person_text(value: object, limit: int = FIELD_TEXT_LIMIT - 40) -> str:
     return literal(value, limit)
 
 
+def shown_as_typed(text: str, blocks: Any) -> dict[str, Any]:
+    """`text` and `blocks` of a message whose text may hold person text: the text (its notification) as
+    harmless mrkdwn, and a message of text alone given a block that shows it as typed."""
+    if not has_literal(text):
+        return {"text": text, "blocks": blocks} if blocks else {"text": text}
+    return {"text": as_mrkdwn(text), "blocks": blocks or message([section(text)])}
+
+
 def slack_date(instant: datetime, zone: ZoneInfo, *, with_time: bool = True) -> str:
     """A date Slack shows in each reader's own timezone; the fallback uses the team's zone."""
     local = instant.astimezone(zone)

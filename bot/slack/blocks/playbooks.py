@@ -224,8 +224,9 @@ def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, detail: 
 
 def _who_when(step: StepView, zone: ZoneInfo) -> str:
     word = STATUS_WORDS[step.status]
-    if step.status_by is None:
-        return f"{word} when the case was resolved"
+    if step.status_by is None:  # Amends itself: resolving the case completes the closing step
+        when = f" {base.slack_date(step.status_at, zone)}" if step.status_at else ""
+        return f"{word} when the case was resolved" if step.action is StepAction.CLOSE else f"{word}{when}"
     when = f" {base.slack_date(step.status_at, zone)}" if step.status_at else ""
     return f"{word} by {base.user_mention(step.status_by)}{when}"
 
