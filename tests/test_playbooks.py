@@ -132,9 +132,15 @@ class Checklist:
 
     def resolve(self, outcome: Outcome, *, user: str = ASSOCIATE, from_checklist: bool = True) -> dict[str, Any]:
         message = self.message() if from_checklist else self.harness.case_message(self.harness.case(self.case_id))
+        shown = self.harness.fake.open_view(user)
         reply = self.harness.driver.click(user, "case_action:close", message=message)
         assert reply.status == 200
-        view = self.harness.fake.wait_for(lambda: self._view(user, "resolve_case"))
+        # The form, or (something required still open) why not, before anything is typed.
+        view = self.harness.fake.wait_for(lambda: (v := self.harness.fake.open_view(user)) and v != shown and (
+            v.view.get("callback_id") == "resolve_case" or "can't be resolved just yet" in all_text(v.view["blocks"]))
+            and v)
+        if view.view.get("callback_id") != "resolve_case":
+            return view.view
         answer = self.harness.driver.submit(view.id, {"outcome": outcome.value, "final_cost": "0",
                                                       "lesson_cause": "The supplier's batch failed inspection."})
         assert answer.status == 200, answer.text
@@ -439,6 +445,40 @@ def test_the_keep_the_promise_step_is_done_with_the_checks_that_mattered_and_a_r
     # Reopened, the step's untried checks are open to record again.
     checklist.click(ASSOCIATE, "playbook_more:keep-promise", selected="reopen")
     assert "— *Not tried*" not in checklist.text() and "not checked yet" in checklist.text()
+
+
+def test_resolving_says_what_blocks_it_before_the_form_and_a_late_refusal_keeps_what_was_typed(
+        harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
+    case = harness.open_case()
+    # Required steps open: the reasons come instead of the form, before anything is typed.
+    harness.driver.click(ASSOCIATE, "case_action:close", message=harness.case_message(case))
+    blocked = harness.fake.wait_for(lambda: (v := harness.fake.open_view(ASSOCIATE)) and
+                                    "can't be resolved just yet" in all_text(v.view["blocks"]) and v)
+    assert blocked.view.get("callback_id") != "resolve_case"
+    assert "Check they are satisfied" in all_text(blocked.view["blocks"])
+
+    # With every required step dealt with, the form opens; a step reopened meanwhile refuses the submit
+    # with the reason over the form, which stays open with everything typed.
+    with harness.amends.db.transaction() as session:
+        now = harness.clock.now()
+        required = [s.id for s in playbooks.checklist(session, case.id, now=now).steps
+                    if s.required and s.is_open and s.id != "close"]
+        for step_id in required:
+            playbooks.waive_step(session, case.id, step_id, reason="test", actor_id=MANAGER, by_manager=True, now=now)
+    harness.driver.click(ASSOCIATE, "case_action:close", message=harness.case_message(case))
+    form = harness.modal("resolve_case")
+    with harness.amends.db.transaction() as session:
+        playbooks.reopen_step(session, case.id, "confirm-satisfaction", actor_id=MANAGER, now=harness.clock.now())
+    typed = {"outcome": "took_alternative", "final_cost": "182", "lesson_cause": "Stock count wrong for a week.",
+             "lesson_worked": "A loaner the same afternoon."}
+    answer = harness.driver.submit(form.id, typed).json()
+    assert answer["response_action"] == "errors"
+    assert "Check they are satisfied" in answer["errors"]["outcome"]
+    still = harness.fake.view(form.id)
+    assert still is not None and not still.closed and still.view.get("callback_id") == "resolve_case"
+    assert harness.case(case.id).status == CaseStatus.OPEN
 
 
 def test_each_check_takes_a_short_note_shown_on_the_checklist_in_the_escalation_and_the_log(harness: Harness) -> None:

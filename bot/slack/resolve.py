@@ -63,9 +63,14 @@ class ResolveArea:
         with self.deps.db.transaction() as session:
             case = service.get_case(session, call.case_id)
             defaults = tracking.form_defaults(session, case.id)
+            blockers = self.deps.lifecycle.blockers(session, case) if case.is_open else []
         if not case.is_open:
             outcome = Outcome(case.outcome).label if case.outcome else "resolved"
             call.reply(f":information_source: {case.ref} is already resolved ({outcome}).")
+            return
+        if blockers:  # say so before the form opens: nothing typed into it can be lost
+            call.client.views_open(trigger_id=call.trigger_id,
+                                   view=blocks.blocked_modal(case.ref or "", blockers, case.permalink))
             return
         call.client.views_open(trigger_id=call.trigger_id,
                                view=blocks.resolve_modal(case, self.config, values=defaults))
@@ -89,9 +94,8 @@ class ResolveArea:
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields or {ResolveField.OUTCOME.value: exc.user_message})
             return
-        except service.ResolveBlocked as exc:
-            case = load_case(self.deps, meta.case_id)
-            ack(response_action="update", view=blocks.blocked_modal(case.ref or "", exc.reasons, case.permalink))
+        except service.ResolveBlocked as exc:  # something reopened since the form opened: keep what was typed
+            ack(response_action="errors", errors={ResolveField.OUTCOME.value: blocks.blocked_line(exc.reasons)})
             return
         except StorageUnavailable as exc:
             ack(response_action="errors", errors={ResolveField.OUTCOME.value: exc.user_message})

@@ -25,7 +25,7 @@ from bot.money import format_amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.metadata import Metadata
-from bot.text import escape_mrkdwn, one_line
+from bot.text import escape_mrkdwn, one_line, truncate
 from bot.tracking.models import ActionItem, Resolution
 from bot.tracking.service import (
     MAX_ACTION_ITEMS,
@@ -173,6 +173,9 @@ def resolve_modal(case: Case, config: AmendsConfig, *, items: int = 1,
                       submit="Resolve", private_metadata=ResolveMeta(case_id=case.id, items=items).encode())
 
 
+FIELD_ERROR_LIMIT = 2000  # ours; Slack shows a field error under its input
+
+
 def blocked_modal(ref: str, reasons: Sequence[str], thread_link: str | None) -> dict[str, Any]:
     """What the modal turns into when something required is still open: what, and what to do."""
     listed = "\n".join(f"• {escape_mrkdwn(reason)}" for reason in reasons)
@@ -182,6 +185,12 @@ def blocked_modal(ref: str, reasons: Sequence[str], thread_link: str | None) -> 
         base.context(f"The checklist is in {where}. Once these are done (or waived by a manager), resolve again."),
     ]
     return base.modal(title="Not quite yet", blocks=blocks, close="OK")
+
+
+def blocked_line(reasons: Sequence[str]) -> str:
+    """The same, as a field error over the form (plain text, short): the form stays open as typed."""
+    return truncate("Can't resolve yet: " + "; ".join(reasons) + ". Finish or waive it, then press Resolve again.",
+                    FIELD_ERROR_LIMIT)
 
 
 def message_modal(title: str, text: str) -> dict[str, Any]:
