@@ -112,21 +112,14 @@ def checklist_fallback(checklist: Checklist) -> str:
 
 @dataclass(frozen=True)
 class Detail:
-    """How much of the text a checklist shows; less when a busy case would pass TEXT_BUDGET."""
+    """How much of the current step's notes the checklist shows; less when a busy case would pass
+    TEXT_BUDGET."""
 
-    notes: int                # latest notes shown under each step
+    notes: int        # latest notes shown under the current step
     note_length: int
-    reason_length: int
-    items_when_overdue: bool  # what to do, under overdue steps too (always under the current one)
-    why_for_all: bool         # the guidance line under every open step, not only the current one
 
 
-DETAIL_LEVELS = (
-    Detail(notes=2, note_length=300, reason_length=500, items_when_overdue=True, why_for_all=True),
-    Detail(notes=1, note_length=150, reason_length=200, items_when_overdue=True, why_for_all=True),
-    Detail(notes=1, note_length=100, reason_length=120, items_when_overdue=False, why_for_all=True),
-    Detail(notes=0, note_length=0, reason_length=80, items_when_overdue=False, why_for_all=False),
-)
+DETAIL_LEVELS = (Detail(notes=2, note_length=300), Detail(notes=1, note_length=150), Detail(notes=0, note_length=0))
 
 
 def checklist_message(checklist: Checklist, zone: ZoneInfo, action_button: ActionButton) -> list[dict[str, Any]]:
@@ -155,10 +148,12 @@ def _checklist_blocks(checklist: Checklist, zone: ZoneInfo, action_button: Actio
     banner = _banner(checklist)
     if banner:
         blocks.append(base.section(banner))
+    # Only the current step in full (why, what to do, its checks, notes); every other step is one line, and
+    # a step dealt with keeps its checks to a count. "Notes" (or the step's menu) shows a step's details.
     for step in checklist.steps:
         blocks.append(_step_section(checklist, step, zone, detail, live=live))
-        for check in step.checks:
-            blocks.append(_check_section(checklist, check, live=live))
+        if step.is_open:
+            blocks += [_check_section(checklist, check, live=live) for check in step.checks]
         if live and step.is_open:
             blocks.append(_step_actions(checklist, step, action_button, primary=step is checklist.current))
     if checklist.earlier:
@@ -193,9 +188,9 @@ def _banner(checklist: Checklist) -> str | None:
 
 def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, detail: Detail, *, live: bool) -> Block:
     title = f"*{step.number}. {escape_mrkdwn(step.title)}*"
-    current = step is checklist.current
+    accessory = None
     if step.is_open:
-        emoji = ":arrow_forward:" if current else ":white_circle:"
+        current = step is checklist.current
         facts = []
         if step.required:
             facts.append("required")
@@ -203,23 +198,27 @@ def _step_section(checklist: Checklist, step: StepView, zone: ZoneInfo, detail: 
             facts.append(f"due {base.slack_date(step.due_at, zone)}")
         if step.overdue:
             facts.append(":alarm_clock: *overdue*")
-        lines = [" · ".join([f"{emoji} {title}", *facts])]
-        if current or detail.why_for_all:
+        lines = [" · ".join([f"{':arrow_forward:' if current else ':white_circle:'} {title}", *facts])]
+        if current:
             lines.append(f"_{escape_mrkdwn(step.why)}_")
-        if current or (step.overdue and detail.items_when_overdue):
             lines += [f"• {escape_mrkdwn(item)}" for item in step.items]
             if step.checks and checklist.kept_titles:
                 kept = "; ".join(checklist.kept_titles)
                 lines.append(f"If a check works, the checklist switches to: {escape_fit(kept, 300)}.")
-        accessory = None
+            lines += _notes(step.notes, detail)
     else:
-        lines = [f"{STATUS_EMOJI[step.status]} {title} — {_who_when(step, zone)}"]
-        if step.reason:
-            lines.append(f"> {base.person_text(one_line(step.reason, detail.reason_length), 2 * detail.reason_length)}")
+        lines = [f"{STATUS_EMOJI[step.status]} {title} — {_who_when(step, zone)}{_checks_count(step)}"]
         accessory = _more_menu(checklist, step) if live else None
-    lines += _notes(step.notes, detail)
     ref = StepRef(case_id=checklist.case_id, step_id=step.id, revision=checklist.revision)
     return base.section("\n".join(lines), accessory=accessory, block_id=ref.encode(BLOCK_ID_LIMIT))
+
+
+def _checks_count(step: StepView) -> str:
+    """A step dealt with shows its checks as a count: " · checks: 1 tried, no luck, 7 not tried"."""
+    order = [CheckOutcome.WORKED, CheckOutcome.TRIED, CheckOutcome.NOT_POSSIBLE, CheckOutcome.NOT_TRIED, None]
+    counts = [(sum(1 for c in step.checks if c.outcome == outcome), outcome) for outcome in order]
+    shown = [f"{n} {outcome.label.lower() if outcome else 'not checked'}" for n, outcome in counts if n]
+    return f" · checks: {', '.join(shown)}" if shown else ""
 
 
 def _who_when(step: StepView, zone: ZoneInfo) -> str:
@@ -323,7 +322,15 @@ def reason_modal(kind: PlaybookCallback, step: StepView, ref: StepRef) -> dict[s
 
 
 def note_modal(step: StepView, ref: StepRef, zone: ZoneInfo) -> dict[str, Any]:
-    blocks: list[Block] = [base.section(f"*{step.number}. {escape_mrkdwn(step.title)}*")]
+    """A step's details, which the checklist keeps to one line unless it is the current step, its notes,
+    and a note to add."""
+    about = [f"*{step.number}. {escape_mrkdwn(step.title)}*", f"_{escape_mrkdwn(step.why)}_"]
+    about += [f"• {escape_mrkdwn(item)}" for item in step.items]
+    blocks: list[Block] = [base.section("\n".join(about))]
+    if not step.is_open:
+        why = f" because: {base.person_text(step.reason, 2000)}" if step.reason else "."
+        blocks.append(base.context(f"{STATUS_EMOJI[step.status]} {STATUS_WORDS[step.status].capitalize()} "
+                                   f"{_who_when(step, zone).split(' ', 1)[1]}{why}"))
     for note in step.notes[-20:]:
         blocks.append(base.context(f"{base.user_mention(note.author_id)} · {base.slack_date(note.at, zone)}\n"
                                    f"{base.person_text(note.text, 2900)}"))
