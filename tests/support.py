@@ -183,26 +183,38 @@ class Harness:
         return self.fake.thread(case.channel_id, case.message_ts)
 
 
-def all_text(blocks: list[dict[str, Any]] | None, text: str = "") -> str:
-    """Every string in a message or view (text and blocks), for asserting what a person would see."""
-    parts = [text]
+def _texts(blocks: Any, text_of: Callable[[dict[str, Any]], str | None]) -> list[str]:
+    """`text_of(node)` for every node of blocks that it answers (not looking inside those), in order."""
+    parts: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") in {"rich_text_section", "rich_text_quote", "rich_text_preformatted"}:
-                parts.append(_as_mrkdwn(node))
+            found = text_of(node)
+            if found is not None:
+                parts.append(found)
                 return
-            for key, value in node.items():
-                if key in {"text"} and isinstance(value, str):
-                    parts.append(value)
-                else:
-                    walk(value)
+            for value in node.values():
+                walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)
 
     walk(blocks or [])
-    return "\n".join(parts)
+    return parts
+
+
+_RICH = {"rich_text_section", "rich_text_quote", "rich_text_preformatted"}
+
+
+def all_text(blocks: list[dict[str, Any]] | None, text: str = "") -> str:
+    """Every string in a message or view (text and blocks), for asserting what a person would see; rich text
+    written as the mrkdwn that would say the same."""
+    def text_of(node: dict[str, Any]) -> str | None:
+        if node.get("type") in _RICH:
+            return _as_mrkdwn(node)
+        return node["text"] if isinstance(node.get("text"), str) else None
+
+    return "\n".join([text, *_texts(blocks, text_of)])
 
 
 _ANGLE = re.compile(r"<([^<>]*)>")
@@ -245,26 +257,17 @@ def slack_shows(blocks: list[dict[str, Any]] | None) -> str:
     """The text of blocks as Slack shows it to a person: mrkdwn's formatting applied (its `*`, `_`, `~` and
     backticks gone, entities decoded, mentions and links as their labels), plain_text and rich text as
     they are. A person's text is shown as typed only if it is found in here unchanged."""
-    parts: list[str] = []
+    def text_of(node: dict[str, Any]) -> str | None:
+        kind = node.get("type")
+        if kind == "mrkdwn":
+            return _mrkdwn_shown(node.get("text", ""))
+        if kind == "plain_text":
+            return node.get("text", "")
+        if kind in _RICH:
+            return "".join(_rich_shown(e) for e in node.get("elements", []))
+        return None
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")
-            if kind == "mrkdwn":
-                parts.append(_mrkdwn_shown(node.get("text", "")))
-            elif kind == "plain_text":
-                parts.append(node.get("text", ""))
-            elif kind in {"rich_text_section", "rich_text_quote", "rich_text_preformatted"}:
-                parts.append("".join(_rich_shown(e) for e in node.get("elements", [])))
-            else:
-                for value in node.values():
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(blocks or [])
-    return "\n".join(parts)
+    return "\n".join(_texts(blocks, text_of))
 
 
 def _as_mrkdwn(section: dict[str, Any]) -> str:

@@ -175,22 +175,7 @@ def test_reminder_update_sent_opens_the_status_update(harness: Harness) -> None:
     assert case.ref in all_text(view.view["blocks"])
 
 
-def test_edit_reopens_the_saved_text(harness: Harness) -> None:
-    case = harness.open_case()
-    view = open_draft(harness, case)
-    body_id, _ = element(view, "draft_body")
-    harness.driver.submit(view.id, {body_id: "Hello Northwind, my own words."})
-    posted = harness.fake.wait_for(lambda: posted_drafts(harness, case))[-1]
-    harness.driver.click(ASSOCIATE, "draft_edit", message=posted)
-    view = harness.modal(DRAFT, until=lambda v: body_of(v) == "Hello Northwind, my own words.")
-    body_id, _ = element(view, "draft_body")
-    harness.driver.submit(view.id, {body_id: "Hello Northwind, my own better words."})
-    harness.fake.wait_for(lambda: len(posted_drafts(harness, case)) == 2)
-    assert [d.body for d in drafts(harness)] == ["Hello Northwind, my own words.",
-                                                 "Hello Northwind, my own better words."]
-
-
-def test_an_edited_draft_retires_the_old_copys_buttons(harness: Harness) -> None:
+def test_edit_reopens_the_saved_text_and_retires_the_old_copys_buttons(harness: Harness) -> None:
     case = harness.open_case()
     view = open_draft(harness, case)
     body_id, _ = element(view, "draft_body")
@@ -201,6 +186,8 @@ def test_an_edited_draft_retires_the_old_copys_buttons(harness: Harness) -> None
     body_id, _ = element(view, "draft_body")
     harness.driver.submit(view.id, {body_id: "Hello Northwind, my own better words."})
     new = harness.fake.wait_for(lambda: len(posted_drafts(harness, case)) == 2 and posted_drafts(harness, case))[-1]
+    assert [d.body for d in drafts(harness)] == ["Hello Northwind, my own words.",
+                                                 "Hello Northwind, my own better words."]
 
     # The old copy says it was replaced and has no buttons left; the new one has them.
     retired = harness.fake.wait_for(lambda: (m := harness.fake.message(old.channel, old.ts)) and
