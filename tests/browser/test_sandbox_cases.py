@@ -110,6 +110,8 @@ def test_open_case_on_the_home_tab_opens_the_case_thread_here(ui: SandboxPage) -
     ui.app("home")
     home = ui.page.locator("#main .home")
     case = home.locator(".bk-section").filter(has_text="Fabrikam Stores").first
+    expect(case.get_by_role("button", name="Open case")).to_be_visible()
+    ui.shot("home")
     case.get_by_role("button", name="Open case").click()
     expect(ui.page.locator("#sidebar a[data-channel='" + CASES.id + "']")).to_have_attribute("aria-current", "page")
     expect(ui.thread_messages("Fabrikam Stores").first).to_be_visible()
