@@ -54,7 +54,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
     "customer_choices": {"gesture": S, "note": E, "choice": K, "currency": K, "recorded_by": K},
     "case_playbooks": {"playbook_id": K, "title": K, "definition": K, "path": K, "channel_id": K, "message_ts": K},
     "playbook_steps": {"reason": S, "step_id": K, "track": K, "title": K, "action": K, "status": K, "status_by": K},
-    "playbook_checks": {"check_id": K, "outcome": K, "recorded_by": K},
+    "playbook_checks": {"note": S, "check_id": K, "outcome": K, "recorded_by": K},
     "playbook_notes": {"text": S, "step_id": K, "author_id": K},
     "reminders": {
         "payload": J,

@@ -2,7 +2,7 @@
 drafts.replaced_by: the edited draft that replaced a posted one (whose buttons are then retired)
 
 Revision ID: 0013_check_notes
-Revises: 0010_home_digest
+Revises: 0017_privacy
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_check_notes'
-down_revision = '0010_home_digest'
+down_revision = '0017_privacy'
 branch_labels = None
 depends_on = None
 
