@@ -2,7 +2,7 @@
 drafts.replaced_by: the edited draft that replaced a posted one (whose buttons are then retired)
 
 Revision ID: 0013_check_notes
-Revises: 0016_offer_learning
+Revises: 0012_hardening
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_check_notes'
-down_revision = '0016_offer_learning'
+down_revision = '0012_hardening'
 branch_labels = None
 depends_on = None
 
