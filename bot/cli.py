@@ -41,12 +41,17 @@ def _fail(problems: Sequence[str], heading: str = "configuration problem") -> in
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.has_no_slack_credentials():
+    if settings.runs_sandbox:
         from bot.sandbox.launch import run_sandbox
 
-        return run_sandbox(settings, port=args.port, why="no Slack tokens are set (SLACK_BOT_TOKEN, "
-                           "SLACK_SIGNING_SECRET, SLACK_APP_TOKEN),\n  so Amends runs on a local fake Slack "
-                           "workspace instead of a real one.")
+        why = ("AMENDS_MODE=sandbox, so Amends runs on a local fake Slack workspace instead of a real one."
+               if settings.mode == "sandbox" else
+               "no Slack tokens are set (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN),\n  so Amends "
+               "runs on a local fake Slack workspace instead of a real one.")
+        return run_sandbox(settings, port=args.port, why=why)
+    partial = settings.partial_slack_problem()
+    if partial:
+        return _fail([partial])
     missing = settings.missing_for_slack()
     if missing:
         print(NO_SLACK_HELP.format(missing=", ".join(missing)), file=sys.stderr)
@@ -255,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP; "
-                                     "with no Slack tokens at all, the sandbox)")
+                                     "with no Slack tokens at all, or AMENDS_MODE=sandbox, the sandbox)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000); path /slack/events")
     run.add_argument("--threads", type=int, default=8, help="HTTP mode: server threads (default 8)")
