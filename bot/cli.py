@@ -331,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(exc.problems)
-    logs.configure(settings.log_level)
+    for secret in settings.secret_values():
+        logs.add_secret(secret)
+    logs.configure(settings.log_level, fmt=settings.log_format)
     try:
         return int(args.handler(args, settings))
     except ConfigError as exc:

@@ -14,6 +14,7 @@ from slack_bolt import App
 from waitress.server import create_server
 
 from bot.request_limits import SERVER_BODY_CAP
+from bot.slack import observe
 from bot.slack.http import SlackEndpoint
 
 EVENTS_PATH = "/slack/events"
@@ -29,7 +30,8 @@ def wsgi_app(bolt: App, *, signing_secret: str) -> WSGIApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == EVENTS_PATH:
-            return slack(environ, start_response)
+            with observe.arrived():
+                return slack(environ, start_response)
         if path == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]

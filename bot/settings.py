@@ -230,6 +230,7 @@ class Settings(BaseSettings):
     config_path: Path = Field(default=Path("amends.yaml"), alias="AMENDS_CONFIG")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="AMENDS_SLACK_API_URL")
     log_level: str = Field(default="INFO", alias="AMENDS_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="AMENDS_LOG_FORMAT")
     database_lock_timeout: float = Field(default=DEFAULT_DATABASE_LOCK_TIMEOUT, alias="AMENDS_DATABASE_LOCK_TIMEOUT")
     # Unset: the sandbox when no Slack variable is set, Slack otherwise. Set, it is the operator's choice.
     mode: Literal["slack", "sandbox"] | None = Field(default=None, alias="AMENDS_MODE")
@@ -291,6 +292,11 @@ class Settings(BaseSettings):
             if value not in {None, "slack", "sandbox"}:
                 raise ValueError("must be slack or sandbox (or unset: the sandbox when no Slack variable is set)")
         return value
+
+    def secret_values(self) -> list[str]:
+        """What must never appear in a log line."""
+        return [s.get_secret_value() for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+                if s is not None]
 
     @property
     def socket_mode(self) -> bool:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import cases, drafting, errors, home, knowledge, offers, playbooks, reminders, resolve, tracking
+from bot.slack import cases, drafting, errors, home, knowledge, observe, offers, playbooks, reminders, resolve, tracking
 from bot.slack.case_actions import CaseActions
 from bot.slack.case_followups import CaseFollowUps
 from bot.slack.commands import RecoverCommand
@@ -39,6 +39,7 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = T
     surface = Surface(app, workers, deps.db)
     surface.uses_scopes("chat:write", "users:read", "usergroups:read")
     errors.install(app)
+    app.use(observe.bind_user)
     wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,
                     reminder_kinds=ReminderKinds(), home=HomeSections())
     for area in AREAS:

@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import logs
 from bot.cases import service
 from bot.cases.models import Case
 from bot.changes import RecordedEvent
@@ -31,7 +32,9 @@ FIXABLE_POST_ERRORS = {"not_in_channel", "channel_not_found", "is_archived"}
 
 def load_case(deps: SlackDeps, case_id: int) -> Case:
     with deps.db.transaction() as session:
-        return service.get_case(session, case_id)
+        case = service.get_case(session, case_id)
+    logs.bind(case_ref=case.ref)  # the rest of this request's (or task's) log lines are about this case
+    return case
 
 
 def publish_case(client: WebClient, wiring: Wiring, case_id: int) -> Case | None:

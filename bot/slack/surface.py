@@ -28,6 +28,7 @@ person gets a kind message, and unknown errors are logged with a reference.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import json
 import logging
@@ -150,7 +151,8 @@ class Surface:
             log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
             return
         try:
-            self.workers.submit(fn, *args)
+            # In a copy of the request's context: its log lines keep the request id, user and case.
+            self.workers.submit(contextvars.copy_context().run, fn, *args)
         except RuntimeError:  # the pool shut down between the check and the submit
             log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
 
