@@ -44,7 +44,7 @@ class BotProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"bot exited early:\n{self.log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
+                with urllib.request.urlopen(self.url("/readyz"), timeout=1):
                     return self
             except OSError:
                 time.sleep(0.05)  # polling a child process's port: nothing to wait on but time

@@ -7,7 +7,19 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import cases, drafting, errors, home, knowledge, observe, offers, playbooks, reminders, resolve, tracking
+from bot.slack import (
+    cases,
+    drafting,
+    errors,
+    home,
+    knowledge,
+    observe,
+    offers,
+    playbooks,
+    reminders,
+    resolve,
+    tracking,
+)
 from bot.slack.case_actions import CaseActions
 from bot.slack.case_followups import CaseFollowUps
 from bot.slack.commands import RecoverCommand

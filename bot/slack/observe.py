@@ -9,24 +9,42 @@ context (surface.py) and keeps all of it.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from slack_bolt import BoltContext
 
-from bot import logs
+from bot import logs, metrics
 
 
 def new_request_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+# When the request being handled arrived (perf_counter), for latencies measured later in its work.
+ARRIVED_AT: ContextVar[float | None] = ContextVar("amends_arrived_at", default=None)
+
+
 @contextmanager
 def arrived() -> Iterator[None]:
-    with logs.bound(request_id=new_request_id(), slack_user=None, case_ref=None):
-        yield
+    """Around one request, from its arrival to its answer: what it binds, and the ack's latency."""
+    started = time.perf_counter()
+    token = ARRIVED_AT.set(started)
+    try:
+        with logs.bound(request_id=new_request_id(), slack_user=None, case_ref=None):
+            yield
+    finally:
+        ARRIVED_AT.reset(token)
+        metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+
+
+def since_arrival() -> float | None:
+    started = ARRIVED_AT.get()
+    return None if started is None else time.perf_counter() - started
 
 
 def bind_user(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name for it
