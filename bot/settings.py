@@ -95,6 +95,8 @@ class WorkspaceConfig(_Strict):
 class CasesConfig(_Strict):
     channel: ChannelId
     id_prefix: str = "AM"
+    # A case saved but still not posted this long after (the bot was killed in between) is posted by a sweep.
+    post_missing_after: Duration = timedelta(minutes=1)
 
     @field_validator("id_prefix")
     @classmethod

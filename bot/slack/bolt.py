@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack import (
+    case_posts,
     cases,
     drafting,
     errors,
@@ -30,7 +31,7 @@ from bot.slack.surface import Surface
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
-AREAS = [cases, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
+AREAS = [cases, case_posts, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = True, workers: int = 8) -> Wiring:
