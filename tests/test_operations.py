@@ -7,12 +7,16 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from bot.db import Database, head_revision, upgrade
 from bot.health import Health
+from bot.sandbox.launch import SANDBOX_SCHEMA, _sandbox_database
 from bot.server import HttpServer, operations_app
+from bot.settings import load_settings
+from tests.conftest import POSTGRES_URL
 from tests.support import ASSOCIATE, Harness
 
 UPDATE_TEXT = "Time to update"
@@ -102,3 +106,27 @@ def test_metrics_count_the_traffic(harness: Harness) -> None:
     assert database_errors == 1  # OperationalError on SQLite, ProgrammingError on PostgreSQL
     assert after[("amends_work_queue_depth", ())] == 0  # everything acknowledged was done
     assert ("amends_reminders_due", ()) in after
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="AMENDS_TEST_POSTGRES_URL is not set")
+def test_the_sandbox_on_postgresql_keeps_to_a_schema_of_its_own(tmp_path: Path) -> None:
+    # compose.yaml without Slack tokens: the sandbox on the deployment's PostgreSQL, never in its tables.
+    assert POSTGRES_URL
+    settings = load_settings({"AMENDS_DATABASE_URL": POSTGRES_URL})
+    url, described = _sandbox_database(settings, tmp_path)
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT current_schema()")).scalar() == SANDBOX_SCHEMA
+        _sandbox_database(settings, tmp_path)  # the next start empties it
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                                     ":schema"), {"schema": SANDBOX_SCHEMA}).scalar() == 0
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{SANDBOX_SCHEMA}" CASCADE'))
+        db.dispose()
+    assert described == f"schema {SANDBOX_SCHEMA} of AMENDS_DATABASE_URL"
+    assert _sandbox_database(load_settings({}), tmp_path)[0].startswith("sqlite:///")  # not given: SQLite
