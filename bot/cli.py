@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -83,7 +82,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
           shutdown_timeout=args.shutdown_timeout, server=server)
     # Everything is closed: exit at once. Work still running past the deadline must not hold the exit, nor
     # must the interpreter's teardown (2-3 s of freeing modules, measured here) slow a rolling upgrade.
-    logging.shutdown()
+    logs.flush()
     sys.stdout.flush()
     os._exit(0)
 

@@ -224,4 +224,14 @@ def configure(level: str, stream: TextIO | None = None, *, fmt: str = "text",
     root.addHandler(handler)
     listener.start()
     atexit.register(listener.stop)  # what is queued is written before the process ends
+    _writers.append(listener)
     return listener
+
+
+_writers: list[Writer] = []
+
+
+def flush() -> None:
+    """Write what is queued now (before os._exit, which runs no atexit handler)."""
+    for writer in _writers:
+        writer.stop()

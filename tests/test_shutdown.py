@@ -53,7 +53,8 @@ def test_a_stop_opens_every_modal_already_acknowledged(workspace: FakeSlack, db_
     assert modals_opened(workspace) < 20, "the work was done before the stop: nothing was tested"
     assert stopped(bot) == 0
     assert modals_opened(workspace) == 20  # ...and all done before it exited
-    assert "stopping gracefully" in bot.log_path.read_text()
+    log = bot.log_path.read_text()
+    assert "stopping gracefully" in log and "INFO    bot: stopped" in log  # its last lines are written too
 
 
 def test_a_stop_posts_every_case_already_saved(workspace: FakeSlack, db_url: str, tmp_path: Path) -> None:
