@@ -116,14 +116,14 @@ def private_schema(url: str | None, *, prefix: str = "amends_bench") -> Iterator
         return
     from sqlalchemy import create_engine, text
 
-    from bot.db import normalize_url
+    from bot.db import in_schema, normalize_url
 
     schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        yield in_schema(url, schema)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

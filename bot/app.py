@@ -10,10 +10,11 @@ from functools import partial
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import bootstrap, replays
+from bot import bootstrap, metrics, replays
 from bot.cases.lifecycle import Lifecycle
 from bot.clock import Clock, SystemClock
 from bot.db import Database, upgrade
+from bot.health import Health
 from bot.knowledge.search import SharedEngine
 from bot.knowledge.synonyms import load_synonyms
 from bot.privacy.jobs import retention_sweep
@@ -37,6 +38,7 @@ class Amends:
     client: WebClient
     wiring: Wiring
     ticker: Ticker
+    health: Health
 
     @property
     def bolt(self) -> App:
@@ -57,14 +59,15 @@ class Amends:
         secret = self.settings.slack_signing_secret
         return secret.get_secret_value() if secret else ""
 
-    def close(self) -> None:
-        """Stop the areas' own timers, stop ticking, let queued work finish, then release the database (in
-        that order, so nothing touches it afterwards)."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop the areas' own timers, stop ticking, let queued work finish (within `timeout` seconds), then
+        release the database (in that order, so nothing touches it afterwards). False when work was abandoned."""
         for stop in self.deps.on_close:
             stop()
         self.ticker.shutdown()
-        self.wiring.surface.close()
+        finished = self.wiring.surface.close(timeout)
         self.db.dispose()
+        return finished
 
 
 def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Clock | None = None,
@@ -75,6 +78,7 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
         upgrade(settings.database_url)
     db = Database(settings.database_url, busy_timeout=settings.database_lock_timeout)
     replays.install(db)
+    metrics.watch_database(db.engine)
     clock = clock or SystemClock()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_web_client(token, settings.slack_api_url)
@@ -85,8 +89,9 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     ticker.every(timedelta(hours=1), "forget_applied_interactions")(lambda now: replays.forget_old(db, now))
     deps = slack_deps(config, db, clock, ticker)
     wiring = build_bolt_app(client, deps, verify_token=verify_token, workers=workers)
+    # Bolt asked Slack's auth.test while building the app when verify_token is set (it raises otherwise).
     return Amends(settings=settings, config=config, db=db, clock=clock, client=client, wiring=wiring,
-                  ticker=ticker)
+                  ticker=ticker, health=Health(db, slack_verified=verify_token))
 
 
 def slack_deps(config: AmendsConfig, db: Database, clock: Clock, ticker: Ticker) -> SlackDeps:

@@ -477,6 +477,11 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
+def in_schema(url: str, schema: str) -> str:
+    """The PostgreSQL URL whose connections use `schema` (their search_path): its tables, nobody else's."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
 def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 

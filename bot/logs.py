@@ -6,22 +6,132 @@ modals. Here a thread only puts its record on a bounded queue; one writer thread
 When the sink stalls and the queue is full, records are dropped and counted (the count is logged once the
 sink moves again) rather than stalling the bot. waitress warns "Task queue depth is N" for every request
 that waits for a thread; under a burst that is a line per request, so it is let through once a minute.
+
+Lines are plain text by default, one JSON object a line with AMENDS_LOG_FORMAT=json. What a line is
+about rides in context variables, bound where a Slack request arrives (request id), by Bolt's middleware
+(the Slack user) and by code that knows the case (its ref); work queued after the ack runs in a copy of
+the request's context (bot.slack.surface), so its lines carry them too. They are read in the thread that
+logs, before the record is queued. An error's reference is passed as `extra={"error_ref": ref}`.
+
+Redaction is the last step of formatting, so it covers every logger at every level, tracebacks and other
+libraries' debug lines included: Slack tokens (xox?-, xapp-), `Bearer` credentials, passwords in URLs,
+and every secret value registered with `add_secret` (the signing secret; API keys).
 """
 
 from __future__ import annotations
 
 import atexit
+import copy
+import json
 import logging
 import queue
+import re
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from logging.handlers import QueueHandler, QueueListener
-from typing import TextIO
+from typing import Any, TextIO
+
+from pythonjsonlogger.json import JsonFormatter
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 QUEUE_RECORDS = 10_000
 QUEUE_DEPTH_EVERY = 60.0  # seconds between two of waitress's queue-depth warnings
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("amends_request_id", default=None)
+SLACK_USER: ContextVar[str | None] = ContextVar("amends_slack_user", default=None)
+CASE_REF: ContextVar[str | None] = ContextVar("amends_case_ref", default=None)
+_FIELDS = {"request_id": REQUEST_ID, "slack_user": SLACK_USER, "case_ref": CASE_REF}
+
+REDACTED = "[redacted]"
+_PATTERNS = [
+    re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"),               # bot, user and other Slack tokens
+    re.compile(r"\bxapp-[A-Za-z0-9-]+"),                    # app-level (Socket Mode) tokens
+    re.compile(r"(?i)(?<=bearer )[A-Za-z0-9._~+/=-]{8,}"),  # Authorization headers
+    re.compile(r"(?<=://)[^\s:/@]+:[^\s@/]+(?=@)"),         # user:password@ in URLs
+]
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+# Shorter values are not secrets worth the risk of redacting ordinary words.
+MIN_SECRET_LENGTH = 8
+
+
+def add_secret(value: str | None) -> None:
+    """Never log `value` (a signing secret, an API key), whatever logger or level."""
+    if value and len(value) >= MIN_SECRET_LENGTH:
+        with _secrets_lock:
+            _secrets.add(value)
+            _secrets.add(json.dumps(value)[1:-1])  # as it appears inside a JSON line
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def bind(**fields: str | None) -> list[tuple[ContextVar[str | None], Token[str | None]]]:
+    """Set request_id / slack_user / case_ref for what runs from here on in this context."""
+    return [(_FIELDS[name], _FIELDS[name].set(value)) for name, value in fields.items()]
+
+
+def unbind(tokens: list[tuple[ContextVar[str | None], Token[str | None]]]) -> None:
+    for var, token in reversed(tokens):
+        var.reset(token)
+
+
+@contextmanager
+def bound(**fields: str | None) -> Iterator[None]:
+    tokens = bind(**fields)
+    try:
+        yield
+    finally:
+        unbind(tokens)
+
+
+class _Context(logging.Filter):
+    """Copies the bound context onto each record (an `extra=` value wins)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, var in _FIELDS.items():
+            if getattr(record, name, None) is None:
+                setattr(record, name, var.get())
+        if not hasattr(record, "error_ref"):
+            record.error_ref = None
+        return True
+
+
+class _Text(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        about = " ".join(f"{label}={value}" for label, value in (
+            ("case", getattr(record, "case_ref", None)), ("user", getattr(record, "slack_user", None)),
+            ("req", getattr(record, "request_id", None)), ("ref", getattr(record, "error_ref", None))) if value)
+        if about:
+            first, newline, rest = line.partition("\n")
+            line = f"{first} [{about}]{newline}{rest}"
+        return redact(line)
+
+
+class _Json(JsonFormatter):
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in log_data.items() if value is not None}
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def formatter(fmt: str) -> logging.Formatter:
+    if fmt == "json":
+        return _Json(["levelname", "name", "message"], timestamp="time",
+                     rename_fields={"levelname": "level", "name": "logger", "exc_info": "traceback"})
+    return _Text(FORMAT)
 
 
 class DroppingQueueHandler(QueueHandler):
@@ -31,6 +141,17 @@ class DroppingQueueHandler(QueueHandler):
         super().__init__(records)
         self.dropped = 0
         self._lock = threading.Lock()
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        """The message with its arguments merged and the traceback as text, formatted later by the writer
+        (the base class would fold the traceback into the message, where JSON lines want it apart)."""
+        record = copy.copy(record)
+        record.message = record.msg = record.getMessage()
+        record.args = None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+        return record
 
     def enqueue(self, record: logging.LogRecord) -> None:
         try:
@@ -78,9 +199,11 @@ class EveryInterval(logging.Filter):
         return True
 
 
-def configure(level: str, stream: TextIO | None = None, *, capacity: int = QUEUE_RECORDS) -> Writer | None:
-    """Route the root logger through a queue to `stream` (stderr) and return the started writer; like
-    logging.basicConfig, only when nothing configured the root logger before (then None)."""
+def configure(level: str, stream: TextIO | None = None, *, fmt: str = "text",
+              capacity: int = QUEUE_RECORDS) -> Writer | None:
+    """Route the root logger through a queue to `stream` (stderr), lines in `fmt` (text or json), and return
+    the started writer; like logging.basicConfig, only when nothing configured the root logger before
+    (then None)."""
     root = logging.getLogger()
     root.setLevel(level)
     quiet = max(logging.WARNING, logging.getLevelName(level))
@@ -93,10 +216,22 @@ def configure(level: str, stream: TextIO | None = None, *, capacity: int = QUEUE
     if root.handlers:
         return None
     writer = logging.StreamHandler(stream or sys.stderr)
-    writer.setFormatter(logging.Formatter(FORMAT))
+    writer.setFormatter(formatter(fmt))
     records: queue.Queue[logging.LogRecord] = queue.Queue(capacity)
     listener = Writer(records, writer, respect_handler_level=False)
-    root.addHandler(DroppingQueueHandler(records))
+    handler = DroppingQueueHandler(records)
+    handler.addFilter(_Context())  # in the thread that logs, where the context is
+    root.addHandler(handler)
     listener.start()
     atexit.register(listener.stop)  # what is queued is written before the process ends
+    _writers.append(listener)
     return listener
+
+
+_writers: list[Writer] = []
+
+
+def flush() -> None:
+    """Write what is queued now (before os._exit, which runs no atexit handler)."""
+    for writer in _writers:
+        writer.stop()

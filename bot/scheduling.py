@@ -12,6 +12,7 @@ Tests don't start the ticker; they call `run_pending()` with a controllable cloc
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -54,8 +55,9 @@ class Ticker:
     def run_task(self, task: PeriodicTask, now: datetime | None = None) -> None:
         """Run one task; a failure is logged and never stops the ticker or the other tasks."""
         try:
+            # A fresh context: a case a task logged about must not label the next task's lines.
             with deadline(each=PERIODIC_LIMIT):  # a database that stopped answering must not stop the ticking
-                task.run(now or self.clock.now())
+                contextvars.Context().run(task.run, now or self.clock.now())
         except Exception:  # noqa: BLE001 - a periodic task must survive anything and try again next tick
             log.exception("periodic task %s failed; it will run again at its next tick", task.name)
 

@@ -10,7 +10,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -95,6 +95,8 @@ class WorkspaceConfig(_Strict):
 class CasesConfig(_Strict):
     channel: ChannelId
     id_prefix: str = "AM"
+    # A case saved but still not posted this long after (the bot was killed in between) is posted by a sweep.
+    post_missing_after: Duration = timedelta(minutes=1)
 
     @field_validator("id_prefix")
     @classmethod
@@ -230,7 +232,10 @@ class Settings(BaseSettings):
     config_path: Path = Field(default=Path("amends.yaml"), alias="AMENDS_CONFIG")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="AMENDS_SLACK_API_URL")
     log_level: str = Field(default="INFO", alias="AMENDS_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="AMENDS_LOG_FORMAT")
     database_lock_timeout: float = Field(default=DEFAULT_DATABASE_LOCK_TIMEOUT, alias="AMENDS_DATABASE_LOCK_TIMEOUT")
+    # Unset: the sandbox when no Slack variable is set, Slack otherwise. Set, it is the operator's choice.
+    mode: Literal["slack", "sandbox"] | None = Field(default=None, alias="AMENDS_MODE")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -281,13 +286,46 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return value
 
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or None
+            if value not in {None, "slack", "sandbox"}:
+                raise ValueError("must be slack or sandbox (or unset: the sandbox when no Slack variable is set)")
+        return value
+
+    def secret_values(self) -> list[str]:
+        """What must never appear in a log line."""
+        return [s.get_secret_value() for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+                if s is not None]
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
     def has_no_slack_credentials(self) -> bool:
-        """None of the Slack tokens is set: `amends run` starts the sandbox instead of connecting."""
+        """None of the Slack tokens is set."""
         return self.slack_bot_token is None and self.slack_signing_secret is None and self.slack_app_token is None
+
+    @property
+    def runs_sandbox(self) -> bool:
+        """`amends run` starts the sandbox: asked for, or nothing at all says Slack."""
+        return self.mode == "sandbox" or (self.mode is None and self.has_no_slack_credentials())
+
+    def partial_slack_problem(self) -> str | None:
+        """One line naming what is missing when some Slack variables are set but not all that a mode needs:
+        such a bot must refuse to start rather than quietly become a sandbox."""
+        missing = self.missing_for_slack()
+        if not missing or self.mode == "sandbox" or self.has_no_slack_credentials():
+            return None
+        given = [name for name, value in (("SLACK_BOT_TOKEN", self.slack_bot_token),
+                                          ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+                                          ("SLACK_APP_TOKEN", self.slack_app_token)) if value is not None]
+        wanted = " and ".join(missing).replace(
+            "SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
+        return (f"{wanted} not set, but {' and '.join(given)} {'is' if len(given) == 1 else 'are'}: Amends "
+                f"won't start half-configured nor fall back to the sandbox (AMENDS_MODE=sandbox runs it)")
 
     def missing_for_slack(self) -> list[str]:
         """Environment variables still needed to talk to a real Slack workspace."""

@@ -26,12 +26,13 @@ def free_port() -> int:
 
 
 class BotProcess:
-    def __init__(self, fake: FakeSlack, db_url: str, config_path: Path, log_path: Path) -> None:
+    def __init__(self, fake: FakeSlack, db_url: str, config_path: Path, log_path: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.log_path = log_path
         env = {**os.environ, "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                "AMENDS_SLACK_API_URL": fake.api_url, "AMENDS_DATABASE_URL": db_url,
-               "AMENDS_CONFIG": str(config_path), "AMENDS_LOG_LEVEL": "INFO"}
+               "AMENDS_CONFIG": str(config_path), "AMENDS_LOG_LEVEL": "INFO", **(env or {})}
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1",
                                          "--port", str(self.port)], cwd=ROOT, env=env,
@@ -43,11 +44,14 @@ class BotProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"bot exited early:\n{self.log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
+                with urllib.request.urlopen(self.url("/readyz"), timeout=1):
                     return self
             except OSError:
                 time.sleep(0.05)  # polling a child process's port: nothing to wait on but time
         raise TimeoutError(f"bot not ready:\n{self.log_path.read_text()[-3000:]}")
+
+    def url(self, path: str = "/slack/events") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, no chance to finish what it was doing."""

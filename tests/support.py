@@ -85,20 +85,7 @@ class Harness:
         return view if view and view.view.get("callback_id") == "case_intake" else None
 
     def intake_values(self, **overrides: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "customer_name": "Northwind Traders",
-            "customer_contact": "+44 20 7946 0000",
-            "order_ref": "SO-18342",
-            "promise": "12 office chairs delivered to the Leeds site",
-            "promised_at": self.clock.now() + timedelta(hours=20),
-            "cause": "supplier-delay",
-            "new_date": self.clock.now() + timedelta(days=4),
-            "order_value": "2400.00",
-            "customer_tier": "preferred",
-            "notes": "Supplier says the fabric batch failed inspection.",
-        }
-        values.update(overrides)
-        return values
+        return intake_values(self.clock.now(), **overrides)
 
     def open_case(self, *, user: str = ASSOCIATE, wait_posted: bool = True, **overrides: Any) -> Case:
         """Open a case the way an associate does and wait until it is posted in the cases channel."""
@@ -181,6 +168,24 @@ class Harness:
 
     def thread(self, case: Case) -> list[Message]:
         return self.fake.thread(case.channel_id, case.message_ts)
+
+
+def intake_values(now: datetime, **overrides: Any) -> dict[str, Any]:
+    """What an associate types in the intake modal, by block id."""
+    values: dict[str, Any] = {
+        "customer_name": "Northwind Traders",
+        "customer_contact": "+44 20 7946 0000",
+        "order_ref": "SO-18342",
+        "promise": "12 office chairs delivered to the Leeds site",
+        "promised_at": now + timedelta(hours=20),
+        "cause": "supplier-delay",
+        "new_date": now + timedelta(days=4),
+        "order_value": "2400.00",
+        "customer_tier": "preferred",
+        "notes": "Supplier says the fabric batch failed inspection.",
+    }
+    values.update(overrides)
+    return values
 
 
 def _texts(blocks: Any, text_of: Callable[[dict[str, Any]], str | None]) -> list[str]:

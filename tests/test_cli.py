@@ -94,3 +94,23 @@ def test_socket_mode_manifest_has_no_urls(capsys: object) -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "url" not in manifest["features"]["slash_commands"][0]
     assert "request_url" not in manifest["settings"]["interactivity"]
+
+
+def test_half_configured_slack_refuses_to_start_naming_what_is_missing(tmp_path: Path) -> None:
+    # A bot token without a signing secret (or app token) used to start the sandbox: a deployment whose
+    # secret failed to load would have looked up and healthy while answering nobody.
+    for env, missing in [({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN"),
+                         ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN not set, but SLACK_APP_TOKEN is"),
+                         ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN not set, but SLACK_SIGNING_SECRET is")]:
+        result = run_cli("run", "--port", "0", cwd=tmp_path, env=env)
+        assert result.returncode == 2, result.stderr
+        problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+        assert len(problems) == 1 and missing in problems[0], result.stderr
+        assert "sandbox" not in result.stdout and not (tmp_path / "amends-sandbox").exists()
+
+
+def test_amends_mode_slack_without_tokens_says_what_to_set(tmp_path: Path) -> None:
+    result = run_cli("run", "--port", "0", cwd=tmp_path, env={"AMENDS_MODE": "slack"})
+    assert result.returncode == 2
+    assert "Missing now: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in result.stderr
+    assert not (tmp_path / "amends-sandbox").exists()

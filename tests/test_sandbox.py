@@ -208,5 +208,5 @@ def test_a_second_sandbox_in_the_same_folder_leaves_the_running_one_alone(tmp_pa
 def test_run_with_only_some_tokens_still_explains_what_is_missing(tmp_path: Path) -> None:
     result = run_cli("run", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1-2-3"})
     assert result.returncode == 2
-    assert "SLACK_SIGNING_SECRET" in result.stderr and "amends manifest" in result.stderr
+    assert "SLACK_SIGNING_SECRET" in result.stderr and "sandbox" in result.stderr  # and not started
     assert "Traceback" not in result.stderr

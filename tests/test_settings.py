@@ -89,3 +89,14 @@ def test_socket_mode_needs_no_signing_secret() -> None:
     http = load_settings({"SLACK_BOT_TOKEN": "xoxb-1"})
     assert http.missing_for_slack() == ["SLACK_SIGNING_SECRET"]
     assert http.slack_api_url == "https://slack.com/api/"
+
+
+def test_amends_mode_makes_the_choice_explicit() -> None:
+    assert load_settings({}).runs_sandbox
+    assert not load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}).runs_sandbox  # half-configured is not a sandbox
+    assert load_settings({"AMENDS_MODE": "sandbox", "SLACK_BOT_TOKEN": "xoxb-1"}).runs_sandbox
+    assert load_settings({"AMENDS_MODE": "sandbox", "SLACK_BOT_TOKEN": "xoxb-1"}).partial_slack_problem() is None
+    assert not load_settings({"AMENDS_MODE": "Slack"}).runs_sandbox
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"AMENDS_MODE": "prod"})
+    assert caught.value.problems[0].startswith("AMENDS_MODE: must be slack or sandbox")

@@ -24,6 +24,7 @@ class CaseEventKind(StrEnum):
     OPENED = "opened"
     POSTED = "posted"                          # the case message is in the cases channel
     POST_FAILED = "post_failed"
+    POST_CLAIMED = "post_claimed"              # a replica took the job of posting a case nobody posted
     CUSTOMER_CONTACTED = "customer_contacted"
     OWNER_CHANGED = "owner_changed"
     PROMISE_KIND_CHANGED = "promise_kind_changed"  # corrected: a service or a visit, not a delivery

@@ -141,6 +141,21 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, 
     return sorted(claimed)
 
 
+def count_due(session: Session, *, now: datetime) -> int:
+    return int(session.scalar(select(func.count()).select_from(Reminder)
+                              .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)) or 0)
+
+
+def release_claims(session: Session, *, token: str, now: datetime) -> int:
+    """Hand back what a sweep claimed and could not settle (it is stopping, or settling failed): due again
+    at once for any replica, marked uncertain since the post may have landed (it is looked up first)."""
+    result = session.execute(update(Reminder)
+                             .where(Reminder.claim_token == token, Reminder.state == ReminderState.SENDING)
+                             .values(state=ReminderState.PENDING, claim_token=None, due_at=now, uncertain=True)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
 def _claimed(session: Session, reminder_id: int, token: str) -> Reminder | None:
     return session.scalar(select(Reminder).where(Reminder.id == reminder_id, Reminder.claim_token == token,
                                                  Reminder.state == ReminderState.SENDING))

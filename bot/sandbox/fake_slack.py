@@ -271,9 +271,10 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self, port: int = 0) -> FakeSlack:
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> FakeSlack:
+        """`host`: another address of this machine, e.g. a container network's gateway (bench/container_smoke)."""
         handler = type("FakeSlackHandler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", port), handler)
+        self._server = _Server((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
         self._thread.start()

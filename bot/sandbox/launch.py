@@ -3,8 +3,10 @@
 The sandbox keeps its files in a working folder (default ./amends-sandbox): a generated amends.yaml,
 unless AMENDS_CONFIG names the team's own, and a SQLite database that starts anew at every start (the
 fake workspace lives in memory, so cases from an earlier run would point at messages that no longer
-exist). It never touches AMENDS_DATABASE_URL: a sandbox must not write practice cases into a real
-database. A lock file in the folder, held while the sandbox runs, keeps a second sandbox started there
+exist). A sandbox must not write practice cases into a real database: given a PostgreSQL
+AMENDS_DATABASE_URL (as in compose.yaml), it uses a schema of its own there, `amends_sandbox`, emptied at
+every start, and never the bot's tables; any other AMENDS_DATABASE_URL it ignores.
+A lock file in the folder, held while the sandbox runs, keeps a second sandbox started there
 from deleting the database the first one has open.
 """
 
@@ -34,6 +36,29 @@ Amends sandbox: {why}
 {demo}  To connect a real Slack workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
   (or SLACK_APP_TOKEN); `amends manifest` creates the Slack app. Press Ctrl+C to stop.
 """
+
+
+SANDBOX_SCHEMA = "amends_sandbox"
+
+
+def _sandbox_database(settings: Settings, folder: Path) -> tuple[str, str]:
+    """(URL, what to call it): an emptied schema of a PostgreSQL database given, else a new SQLite file."""
+    if "database_url" in settings.model_fields_set and settings.database_url.startswith("postgresql"):
+        from sqlalchemy import text
+
+        from bot.db import create_db_engine, in_schema
+
+        engine = create_db_engine(settings.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{SANDBOX_SCHEMA}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{SANDBOX_SCHEMA}"'))
+        finally:
+            engine.dispose()
+        return in_schema(settings.database_url, SANDBOX_SCHEMA), f"schema {SANDBOX_SCHEMA} of AMENDS_DATABASE_URL"
+    database = folder / "amends.db"
+    database.unlink(missing_ok=True)
+    return f"sqlite:///{database}", str(database)
 
 
 def run_sandbox(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000, demo: bool = False,
@@ -75,10 +100,8 @@ def _run_locked(settings: Settings, *, host: str, port: int, demo: bool, folder:
     if problems:
         raise ConfigError(problems)
 
-    database = folder / "amends.db"
-    database.unlink(missing_ok=True)
-    sandbox = Sandbox(config, database_url=f"sqlite:///{database}", host=host, port=port,
-                      log_level=settings.log_level)
+    database_url, database = _sandbox_database(settings, folder)
+    sandbox = Sandbox(config, database_url=database_url, host=host, port=port, log_level=settings.log_level)
     try:
         sandbox.start()
     except OperationalError as exc:  # about the sandbox's own file, never AMENDS_DATABASE_URL

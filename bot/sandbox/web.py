@@ -150,6 +150,10 @@ class _Handler(BaseHTTPRequestHandler):
             elif url.path == "/api/state":
                 since = int(query.get("since", "-1")) if query.get("since", "-1").lstrip("-").isdigit() else -1
                 self._json(HTTPStatus.OK, self.web.state(query.get("user", ""), since))
+            elif url.path in ("/healthz", "/readyz"):  # compose's health check, whichever mode it runs
+                problems = [] if url.path == "/healthz" else self.web.sandbox.amends.health.problems()
+                self._json(HTTPStatus.SERVICE_UNAVAILABLE if problems else HTTPStatus.OK,
+                           {"ok": not problems, "problems": problems})
             elif url.path == "/api/traffic":
                 self._json(HTTPStatus.OK, self.web.traffic())
             elif url.path.startswith("/files/"):

@@ -8,7 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import cases, drafting, errors, home, knowledge, offers, playbooks, reminders, resolve, tracking
+from bot.slack import (
+    case_posts,
+    cases,
+    drafting,
+    errors,
+    home,
+    knowledge,
+    observe,
+    offers,
+    playbooks,
+    reminders,
+    resolve,
+    tracking,
+)
 from bot.slack.case_actions import CaseActions
 from bot.slack.case_followups import CaseFollowUps
 from bot.slack.client import TypedRespond, per_request
@@ -20,7 +33,7 @@ from bot.slack.surface import Surface
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
-AREAS = [cases, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
+AREAS = [cases, case_posts, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = True, workers: int = 8) -> Wiring:
@@ -50,6 +63,7 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = T
                                               ssl=context.client.ssl)
         next()
 
+    app.use(observe.bind_user)
     wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,
                     reminder_kinds=ReminderKinds(), home=HomeSections())
     for area in AREAS:

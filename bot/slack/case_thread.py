@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import logs
 from bot.cases import service
 from bot.cases.models import Case
 from bot.changes import RecordedEvent
@@ -27,15 +28,19 @@ from bot.slack.wiring import Wiring
 log = logging.getLogger(__name__)
 
 FIXABLE_POST_ERRORS = {"not_in_channel", "channel_not_found", "is_archived"}
+CASE_METADATA = "amends_case"  # the case message's metadata names its case, so it can be found again
 
 
 def load_case(deps: SlackDeps, case_id: int) -> Case:
     with deps.db.transaction() as session:
-        return service.get_case(session, case_id)
+        case = service.get_case(session, case_id)
+    logs.bind(case_ref=case.ref)  # the rest of this request's (or task's) log lines are about this case
+    return case
 
 
-def publish_case(client: WebClient, wiring: Wiring, case_id: int) -> Case | None:
-    """Post the case message, alert the managers in its thread and confirm to the associate.
+def publish_case(client: WebClient, wiring: Wiring, case_id: int, *, look_first: bool = False) -> Case | None:
+    """Post the case message, alert the managers in its thread and confirm to the associate. `look_first`:
+    an earlier attempt may have posted it (case_posts), so adopt the message found in the channel.
 
     Returns the case as posted, or None when posting failed in a way the associate was told how to fix.
     """
@@ -45,8 +50,10 @@ def publish_case(client: WebClient, wiring: Wiring, case_id: int) -> Case | None
         return case
     channel = deps.config.cases.channel
     try:
-        posted = client.chat_postMessage(channel=channel, text=blocks.case_fallback(case),
-                                         blocks=case_message_blocks(wiring, case), unfurl_links=False)
+        posted = _find_case_message(client, channel, case.id) if look_first else None
+        posted = posted or client.chat_postMessage(
+            channel=channel, text=blocks.case_fallback(case), blocks=case_message_blocks(wiring, case),
+            unfurl_links=False, metadata={"event_type": CASE_METADATA, "event_payload": {"case_id": case.id}})
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
         if error not in FIXABLE_POST_ERRORS:
@@ -110,3 +117,12 @@ def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
     except SlackApiError as exc:  # a missing link only costs a click; the case is posted
         log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
         return None
+
+
+def _find_case_message(client: WebClient, channel: str, case_id: int) -> dict[str, str] | None:
+    history = client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
+    for message in history.get("messages", []):
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == CASE_METADATA and (metadata.get("event_payload") or {}).get("case_id") == case_id:
+            return {"channel": channel, "ts": message["ts"]}
+    return None

@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from bot import logs
 from bot.cases import service
 from bot.cases.intake import parse_intake
 from bot.errors import InvalidInput, StorageUnavailable
@@ -80,6 +81,7 @@ class CasesArea:
             ack(response_action="errors", errors=blocks.storage_error(exc.user_message))
             return
         ack(response_action="update", view=blocks.saved_modal(case, deps.config))
+        logs.bind(case_ref=case.ref)  # the rest of this request's lines are about it
         log.info("opened %s (%s) for %s", case.ref, case.severity, user_id)
 
     def retry_post(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

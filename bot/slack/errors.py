@@ -142,7 +142,7 @@ def report(error: Exception, body: dict[str, Any], client: WebClient, respond: R
     else:
         ref = error_ref()
         log.error("unexpected error %s while handling %s", ref, body.get("type") or body.get("command"),
-                  exc_info=error)
+                  exc_info=error, extra={"error_ref": ref})
         text = apology(ref)
     user_id = user_of(body)
     if not user_id:

@@ -27,9 +27,9 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import default_retry_handlers
 from sqlalchemy import select
 
+from bot import metrics
 from bot.cases import service as cases
 from bot.cases.models import Case, CaseStatus
 from bot.errors import InvalidInput, StorageUnavailable
@@ -39,8 +39,7 @@ from bot.reminders.models import Audience, Reminder
 from bot.reminders.policy import next_morning
 from bot.slack.blocks import reminders as blocks
 from bot.slack.case_thread import post_in_thread, refresh_case_message
-from bot.slack.client import AmendsWebClient
-from bot.slack.errors import SlackErrorLog
+from bot.slack.client import make_web_client
 from bot.slack.ids import Action
 from bot.slack.notify import Respond, dm
 from bot.slack.reminder_kinds import Rendered
@@ -117,24 +116,49 @@ class ReminderSender:
         self.config = wiring.deps.config.reminders
         self.pool = ThreadPoolExecutor(self.config.send_concurrency, thread_name_prefix="amends-reminders")
         self._held: dict[str, datetime] = {}  # channel -> not before (after a 429)
+        self._stopping = threading.Event()
         self._held_lock = threading.Lock()
+
+    def stop(self) -> None:
+        """The bot is stopping: a sweep in progress ends after its batch, and no new one starts."""
+        self._stopping.set()
 
     def sweep(self, now: datetime | None = None) -> Counter[str]:
         """Send everything due now. Returns how each claimed reminder ended (sent, cancelled, retry, ...)."""
         token = uuid.uuid4().hex
         batch = self.config.send_concurrency * 4
         outcomes: Counter[str] = Counter()
-        while True:
+        with self.deps.db.transaction() as session:
+            metrics.REMINDERS_DUE.set(service.count_due(session, now=now or self.deps.clock.now()))
+        try:
+            while not self._stopping.is_set():
+                with self.deps.db.transaction() as session:
+                    ids = service.claim_due(session, now=now or self.deps.clock.now(), limit=batch,
+                                            lease=self.config.claim_lease, token=token)
+                metrics.REMINDERS.labels("claimed").inc(len(ids))
+                if not ids:
+                    break
+                jobs, settled = self._prepare(ids, token)
+                results = settled + list(self.pool.map(self._deliver_guarded, jobs))
+                done = self._settle(results, token)
+                for outcome, count in done.items():
+                    metrics.REMINDERS.labels(outcome).inc(count)
+                outcomes.update(done)
+                if len(ids) < batch:
+                    break
+        finally:
+            self._release(token)
+        return outcomes
+
+    def _release(self, token: str) -> None:
+        try:
             with self.deps.db.transaction() as session:
-                ids = service.claim_due(session, now=now or self.deps.clock.now(), limit=batch,
-                                        lease=self.config.claim_lease, token=token)
-            if not ids:
-                return outcomes
-            jobs, settled = self._prepare(ids, token)
-            results = settled + list(self.pool.map(self._deliver_guarded, jobs))
-            outcomes.update(self._settle(results, token))
-            if len(ids) < batch:
-                return outcomes
+                released = service.release_claims(session, token=token, now=self.deps.clock.now())
+        except Exception:  # noqa: BLE001 - left `sending`: reclaimed after the lease, looked up first
+            log.exception("could not hand back unsettled reminder claims")
+            return
+        if released:
+            log.warning("handed back %d claimed reminder(s) this sweep could not settle", released)
 
     # ------------------------------------------------------------------ 1. decide and render
 
@@ -292,6 +316,7 @@ class ReminderSender:
                                          message_ts=result.ts)
             if reminder is None:
                 return "lost"
+            metrics.REMINDER_LATENESS_SECONDS.observe(max(0.0, (now - reminder.due_at).total_seconds()))
             kind = self.wiring.reminder_kinds.get(reminder.kind)
             if kind and kind.after_sent:
                 case = session.get(Case, reminder.case_id) if reminder.case_id else None
@@ -389,9 +414,10 @@ def register(wiring: Wiring) -> None:
     # Reminders get their own client without retry handlers: the sweep retries on its own terms, so a
     # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again.
     app_client = surface.app.client
-    quiet_client = AmendsWebClient(token=app_client.token, base_url=app_client.base_url, timeout=app_client.timeout,
-                                   retry_handlers=[SlackErrorLog(), *default_retry_handlers()])
+    quiet_client = make_web_client(app_client.token, app_client.base_url, timeout=app_client.timeout,
+                                   rate_limit_retries=0, server_error_retries=0, connection_retries=1)
     sender = ReminderSender(wiring, quiet_client)
+    deps.on_close.append(sender.stop)
     if deps.ticker is not None:
         deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sweep(now))
 

@@ -28,20 +28,23 @@ person gets a kind message, and unknown errors are logged with a reference.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent import futures
+from concurrent.futures import Executor, Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import replays
+from bot import metrics, replays
 from bot.db import Database, deadline
 from bot.errors import StorageUnavailable
 from bot.replays import Interaction
@@ -142,6 +145,8 @@ class Surface:
         self.answers = replays.Answers()
         self.declared = Declarations()
         self._closed = False
+        self._pending: set[Future[Any]] = set()  # queued or running
+        self._pending_lock = threading.Lock()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Queue work on the pool. Once the bot is closing, late work (a debounce timer firing) is dropped:
@@ -150,15 +155,33 @@ class Surface:
             log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
             return
         try:
-            self.workers.submit(fn, *args)
+            # In a copy of the request's context: its log lines keep the request id, user and case.
+            future = self.workers.submit(contextvars.copy_context().run, fn, *args)
         except RuntimeError:  # the pool shut down between the check and the submit
             log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
+            return
+        with self._pending_lock:
+            self._pending.add(future)
+        metrics.WORK_QUEUE_DEPTH.inc()
+        future.add_done_callback(self._done)
 
-    def close(self) -> None:
-        """Finish the work already queued, then accept no more (before the database is disposed, so no
-        worker reconnects to it afterwards)."""
+    def _done(self, future: Future[Any]) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+        metrics.WORK_QUEUE_DEPTH.dec()
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Finish the work already queued (within `timeout` seconds), then accept no more (before the database
+        is disposed, so no worker reconnects to it afterwards). False when some was abandoned."""
         self._closed = True
-        self.workers.shutdown(wait=True)
+        with self._pending_lock:
+            pending = list(self._pending)
+        _, unfinished = futures.wait(pending, timeout=timeout)
+        if unfinished:
+            log.warning("%d piece(s) of acknowledged work unfinished after %.0f s: abandoned (cases saved but not "
+                        "posted are posted by the case_posts sweep)", len(unfinished), timeout or 0)
+        self.workers.shutdown(wait=not unfinished, cancel_futures=True)
+        return not unfinished
 
     def run_after_ack(self, work: Listener) -> Listener:
         """A Bolt listener that acks at once and queues `work` on the worker pool. A click already applied
