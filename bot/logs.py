@@ -199,6 +199,17 @@ class EveryInterval(logging.Filter):
         return True
 
 
+# Loggers whose DEBUG lines are whole Slack payloads: messages, views and forms, which hold customers' names
+# and contacts (README "Customer data"). Those lines are never written, whatever the level (a filter on the
+# handler: Bolt sets its own app logger's level from the root's when the app is built).
+WIRE_LOGGERS = ("slack_sdk.web", "slack_sdk.socket_mode", "slack_sdk.webhook", "slack_bolt")
+
+
+class _NoWirePayloads(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO or not record.name.startswith(WIRE_LOGGERS)
+
+
 def configure(level: str, stream: TextIO | None = None, *, fmt: str = "text",
               capacity: int = QUEUE_RECORDS) -> Writer | None:
     """Route the root logger through a queue to `stream` (stderr), lines in `fmt` (text or json), and return
@@ -220,6 +231,7 @@ def configure(level: str, stream: TextIO | None = None, *, fmt: str = "text",
     records: queue.Queue[logging.LogRecord] = queue.Queue(capacity)
     listener = Writer(records, writer, respect_handler_level=False)
     handler = DroppingQueueHandler(records)
+    handler.addFilter(_NoWirePayloads())
     handler.addFilter(_Context())  # in the thread that logs, where the context is
     root.addHandler(handler)
     listener.start()

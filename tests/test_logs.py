@@ -160,7 +160,7 @@ def test_json_lines_carry_what_they_are_about() -> None:
     assert set(second) == {"time", "level", "logger", "message"}  # nothing bound, nothing shown
 
 
-def test_a_debug_run_logs_json_about_each_request_and_never_a_secret(fake_slack: FakeSlack, db_url: str,
+def test_a_debug_run_logs_json_about_each_request_and_never_a_secret_nor_the_customer(fake_slack: FakeSlack, db_url: str,
                                                                      tmp_path: Path) -> None:
     config = tmp_path / "amends.yaml"
     config.write_text(f"cases:\n  channel: {CASES_CHANNEL}\nmanagers:\n  users: [{MANAGER}]\n")
@@ -170,7 +170,9 @@ def test_a_debug_run_logs_json_about_each_request_and_never_a_secret(fake_slack:
         driver = SlackDriver(fake_slack, bot.url(), SIGNING_SECRET)
         assert driver.command(ASSOCIATE).status == 200
         view = fake_slack.wait_for(lambda: fake_slack.open_view(ASSOCIATE))
-        assert driver.submit(view.id, intake_values(datetime.now(UTC))).status == 200
+        assert driver.submit(view.id, intake_values(datetime.now(UTC), customer_name="Zebulon Quirk Ltd",
+                                                    customer_contact="zq@quirk.example",
+                                                    notes="Zebulon wants a call")).status == 200
         fake_slack.wait_for(lambda: fake_slack.messages(CASES_CHANNEL))
         # An unexpected error: the person is told a reference, the log has it next to the traceback.
         fake_slack.fail_next("views.open", "fatal_error", status=200)
@@ -188,3 +190,5 @@ def test_a_debug_run_logs_json_about_each_request_and_never_a_secret(fake_slack:
     assert failure and failure[0]["slack_user"] == ASSOCIATE and "traceback" in failure[0]
     assert fake_slack.bot_token not in text and fake_slack.bot_token.split("-", 1)[1] not in text
     assert SIGNING_SECRET not in text
+    # Nor the customer (README "Customer data"): Slack's wire logs, which carry whole messages, are not written.
+    assert "Zebulon" not in text and "zq@quirk.example" not in text
