@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import bootstrap, metrics, replays
+from bot.api.wsgi import ApiApp
 from bot.cases.lifecycle import Lifecycle
 from bot.clock import Clock, SystemClock
 from bot.db import Database, upgrade
@@ -39,6 +40,7 @@ class Amends:
     wiring: Wiring
     ticker: Ticker
     health: Health
+    api: ApiApp  # the order systems' HTTP API, mounted at /api by bot/server.py
 
     @property
     def bolt(self) -> App:
@@ -91,7 +93,17 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     wiring = build_bolt_app(client, deps, verify_token=verify_token, workers=workers)
     # Bolt asked Slack's auth.test while building the app when verify_token is set (it raises otherwise).
     return Amends(settings=settings, config=config, db=db, clock=clock, client=client, wiring=wiring,
-                  ticker=ticker, health=Health(db, slack_verified=verify_token))
+                  ticker=ticker, health=Health(db, slack_verified=verify_token),
+                  api=_api(settings, wiring, client))
+
+
+def _api(settings: Settings, wiring: Wiring, client: WebClient) -> ApiApp:
+    from bot.slack import api_events
+
+    deps = wiring.deps
+    secret = settings.api_secret.get_secret_value() if settings.api_secret else None
+    return ApiApp(db=deps.db, config=deps.config, clock=deps.clock, lifecycle=deps.lifecycle, server_secret=secret,
+                  find_user=api_events.user_by_email(client))
 
 
 def slack_deps(config: AmendsConfig, db: Database, clock: Clock, ticker: Ticker) -> SlackDeps:

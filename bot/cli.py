@@ -245,6 +245,43 @@ def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
         db.dispose()
 
 
+def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.api import keys
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.errors import InvalidInput, NotFound
+
+    if _schema_out_of_date(settings):
+        return _fail([SCHEMA_OUT_OF_DATE])
+    db = Database(settings.database_url)
+    secret = settings.api_secret.get_secret_value() if settings.api_secret else None
+    try:
+        with db.transaction() as session:
+            if args.key_command == "create":
+                created = keys.create(session, args.name, now=SystemClock().now(), server_secret=secret)
+            elif args.key_command == "revoke":
+                revoked = keys.revoke(session, args.name, now=SystemClock().now())
+            else:
+                for row in keys.listing(session):
+                    state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "live"
+                    print(f"{row.source:<20} {row.key_id}  created {row.created_at:%Y-%m-%d}  {state}")
+                return 0
+    except (InvalidInput, NotFound) as exc:
+        return _fail([exc.user_message], "usage problem")
+    finally:
+        db.dispose()
+    if args.key_command == "revoke":
+        print(f"revoked: {', '.join(revoked)}")
+        return 0
+    print(f"API key for {created.source} (shown once; only its hash is stored):\n  {created.key}")
+    if created.signing_secret:
+        print(f"Signing secret for webhook-style requests (X-Amends-Key-Id: {created.key_id}):\n"
+              f"  {created.signing_secret}")
+    else:
+        print("(set AMENDS_API_SECRET before creating keys to also get a signing secret for signed requests)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amends", description="Amends: recover broken promises to customers, in Slack.")
     parser.add_argument("--version", action="version", version=f"amends {__version__}")
@@ -316,6 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--dry-run", action="store_true", help="list what would be erased, change nothing")
     for action in (export, erase, retention):
         action.set_defaults(handler=cmd_privacy)
+
+    api_key = sub.add_parser("api-key", help="keys of the order systems that call the HTTP API")
+    key_sub = api_key.add_subparsers(dest="key_command", required=True, metavar="KEY_COMMAND")
+    create = key_sub.add_parser("create", help="a new key for a source (e.g. warehouse); printed once")
+    create.add_argument("name", help="the source: lowercase letters, digits, - or _ (e.g. warehouse)")
+    revoke = key_sub.add_parser("revoke", help="revoke a key (by key id) or every key of a source (by name)")
+    revoke.add_argument("name", help="a key id or a source name")
+    key_sub.add_parser("list", help="every key: source, key id, created, live or revoked")
+    api_key.set_defaults(handler=cmd_api_key)
 
     check = sub.add_parser("check", help="validate amends.yaml and the other data files")
     check.set_defaults(handler=cmd_check)

@@ -26,7 +26,8 @@ log = logging.getLogger("bot.http")
 MAX_BODY = 256 * 1024
 # What waitress itself accepts (it refuses a larger Content-Length with 413 before reading the body, and
 # stops reading a chunked body there). Its default is 1 GB, buffered to disk.
-SERVER_BODY_CAP = MAX_BODY
+API_MAX_BODY = 1_000_000  # the order systems' API (bot/api/wsgi.py) answers a larger one 413 in JSON itself
+SERVER_BODY_CAP = max(MAX_BODY, API_MAX_BODY)
 # Slack refuses requests signed more than five minutes ago, and so do we (a replay window).
 SIGNATURE_MAX_AGE = 5 * 60
 

@@ -69,7 +69,7 @@ def serve(amends: Amends, listen: Listen, *, stop: threading.Event,
         assert settings.slack_app_token is not None
         operations = None
         if listen.health_port is not None:
-            operations = HttpServer(operations_app(amends.health), host=listen.host, port=listen.health_port,
+            operations = HttpServer(operations_app(amends.health, amends.api), host=listen.host, port=listen.health_port,
                                     threads=2).start_in_thread()
             log.info("health and metrics on %s", operations.url("/readyz"))
         handler = _SocketModeHandler(amends.bolt, settings.slack_app_token.get_secret_value())
@@ -84,7 +84,8 @@ def serve(amends: Amends, listen: Listen, *, stop: threading.Event,
             operations.stop()
     else:
         server = server or HttpServer(None, host=listen.host, port=listen.port, threads=listen.threads)
-        app = wsgi_app(amends.bolt, signing_secret=amends.signing_secret, health=amends.health)
+        app = wsgi_app(amends.bolt, signing_secret=amends.signing_secret, health=amends.health,
+                       api=amends.api)
         server.serve(app).start_in_thread()
         amends.ticker.start()
         log.info("Amends %s listening on %s (HTTP mode)", __version__, server.url())

@@ -24,14 +24,17 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
+API_PREFIX = "/api/"  # the order systems' API (bot/api/wsgi.py)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def wsgi_app(bolt: App, *, signing_secret: str, health: Health | None = None) -> WSGIApp:
-    """Slack's endpoint accepts only requests signed with `signing_secret` (see bot/slack/http.py)."""
+def wsgi_app(bolt: App, *, signing_secret: str, health: Health | None = None,
+             api: WSGIApp | None = None) -> WSGIApp:
+    """Slack's endpoint accepts only requests signed with `signing_secret` (see bot/slack/http.py); the order
+    systems' API, when given, is served under /api/."""
     slack = SlackEndpoint(bolt, signing_secret)
-    operations = operations_app(health)
+    operations = operations_app(health, api)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") == EVENTS_PATH:
@@ -42,12 +45,14 @@ def wsgi_app(bolt: App, *, signing_secret: str, health: Health | None = None) ->
     return application
 
 
-def operations_app(health: Health | None) -> WSGIApp:
+def operations_app(health: Health | None, api: WSGIApp | None = None) -> WSGIApp:
     """What operators and orchestrators ask: /healthz, /readyz, /metrics (served alone on --health-port in
-    Socket Mode). Without `health` (a bare app in a benchmark), /readyz says so."""
+    Socket Mode, with the order systems' API). Without `health` (a bare app in a benchmark), /readyz says so."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if api is not None and path.startswith(API_PREFIX):
+            return api(environ, start_response)
         if path == HEALTH_PATH:
             return _plain(start_response, "200 OK", "ok")
         if path == METRICS_PATH:

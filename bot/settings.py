@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.api.config import ApiConfig
 from bot.datafile import load_model
 from bot.drafting.config import DraftingConfig
 from bot.errors import ConfigError
@@ -203,6 +204,7 @@ class AmendsConfig(_Strict):
     home: HomeConfig = Field(default_factory=HomeConfig)
     offers: OffersConfig = Field(default_factory=OffersConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
 
     @field_validator("customer_tiers")
     @classmethod
@@ -236,6 +238,8 @@ class Settings(BaseSettings):
     database_lock_timeout: float = Field(default=DEFAULT_DATABASE_LOCK_TIMEOUT, alias="AMENDS_DATABASE_LOCK_TIMEOUT")
     # Unset: the sandbox when no Slack variable is set, Slack otherwise. Set, it is the operator's choice.
     mode: Literal["slack", "sandbox"] | None = Field(default=None, alias="AMENDS_MODE")
+    # Signing secrets of API keys are derived from it, so none is stored (README "Connecting your order system").
+    api_secret: SecretStr | None = Field(default=None, alias="AMENDS_API_SECRET")
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -109,7 +109,8 @@ def environment() -> dict[str, str]:
 def harness(db_url: str, fake_slack: FakeSlack, config: AmendsConfig, clock: FrozenClock,
             environment: dict[str, str]) -> Iterator[Harness]:
     amends = build(make_settings(db_url, fake_slack, **environment), config=config, clock=clock, migrate=False)
-    server = HttpServer(wsgi_app(amends.bolt, signing_secret=amends.signing_secret, health=amends.health),
+    server = HttpServer(wsgi_app(amends.bolt, signing_secret=amends.signing_secret, health=amends.health,
+                                api=amends.api),
                         host="127.0.0.1", port=0, threads=8).start_in_thread()
     driver = SlackDriver(fake_slack, server.url(), SIGNING_SECRET)
     yield Harness(amends, server, driver, fake_slack, clock)

@@ -894,6 +894,15 @@ class FakeSlack:
             raise SlackError("user_not_found")
         return {"user": user.to_api(self.team_id)}
 
+    def api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email") or "").strip().lower()
+        if not email:
+            raise SlackError("invalid_arguments")
+        user = next((u for u in self.users.values() if u.email and u.email.lower() == email), None)
+        if user is None:
+            raise SlackError("users_not_found")
+        return {"user": user.to_api(self.team_id)}
+
     def api_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._page(args, [u.to_api(self.team_id) for u in self.users.values()], "members")
 

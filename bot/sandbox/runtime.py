@@ -129,7 +129,8 @@ class Sandbox:
         try:
             self.amends = build(settings, config=self.config, clock=self.clock, migrate=self.migrate,
                                 workers=self.workers)
-            self._bot_server = HttpServer(wsgi_app(self.amends.bolt, signing_secret=self.amends.signing_secret), host="127.0.0.1", port=0,
+            self._bot_server = HttpServer(wsgi_app(self.amends.bolt, signing_secret=self.amends.signing_secret,
+                                                   api=self.amends.api), host="127.0.0.1", port=0,
                                           threads=8).start_in_thread()
             self.driver = _RecordingDriver(self.fake, self._bot_server.url(), secret, timeout=self.ack_timeout,
                                            traffic=self.traffic)

@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from slack_sdk import WebClient
 
 from bot import changes
+from bot.api.service import ApiEvent
 from bot.cases.models import CaseEventKind
 from bot.changes import Changes, RecordedEvent
-from bot.slack import errors
+from bot.slack import api_events, errors
 from bot.slack.case_thread import post_case, refresh_case
 from bot.slack.drafting import refresh_posted_drafts
 from bot.slack.knowledge import post_similar_cases
@@ -48,6 +49,11 @@ FOLLOW_UPS: Mapping[str, Sequence[FollowUp]] = {
     SATISFACTION_EVENT: [refresh_case, post_satisfaction_note],
     # The customer's name, contact and drafts gone (bot/privacy): the case message and drafts say so.
     CaseEventKind.PERSONAL_DATA_ERASED: [refresh_case, refresh_posted_drafts],
+    # What an order system told the HTTP API (bot/api/service.py).
+    ApiEvent.OPENED_BY_SYSTEM: [api_events.dm_owner_at_risk],
+    ApiEvent.DATE_CHANGED: [refresh_case, api_events.say_date_changed],
+    ApiEvent.DELIVERED: [post_checklist, api_events.say_delivered],
+    ApiEvent.CANCELLED_UPSTREAM: [api_events.say_cancelled],
 }
 
 

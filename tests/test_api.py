@@ -1,0 +1,187 @@
+"""The order systems' HTTP API, end to end: signed requests to the bot's real HTTP endpoint, cases seen
+through the fake Slack like any case opened with /recover."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.api import keys
+from bot.api.client import ApiClient
+from bot.api.models import ExternalRef
+from bot.cases.models import Case
+from bot.playbooks.models import CasePlaybook
+from bot.settings import AmendsConfig
+from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, MANAGER, Harness, all_text, configured
+
+SERVER_SECRET = "test-api-secret"
+AT_RISK = "A promise is at risk and the customer does not know yet: tell them before"
+
+
+@pytest.fixture
+def environment() -> dict[str, str]:
+    return {"AMENDS_API_SECRET": SERVER_SECRET}
+
+
+@pytest.fixture
+def config() -> AmendsConfig:
+    return configured(api={"triage_owner": COLLEAGUE})
+
+
+def new_key(harness: Harness, source: str = "warehouse") -> keys.CreatedKey:
+    with harness.amends.db.transaction() as session:
+        return keys.create(session, source, now=harness.clock.now(), server_secret=SERVER_SECRET)
+
+
+def signed(harness: Harness, created: keys.CreatedKey) -> ApiClient:
+    return ApiClient(harness.server.url("").rstrip("/"), key_id=created.key_id, signing_secret=created.signing_secret)
+
+
+def bearer(harness: Harness, created: keys.CreatedKey) -> ApiClient:
+    return ApiClient(harness.server.url("").rstrip("/"), key=created.key)
+
+
+def event(harness: Harness, external_id: str = "short-pick-4411", **overrides: Any) -> dict[str, Any]:
+    now = harness.clock.now()
+    body: dict[str, Any] = {
+        "external_id": external_id,
+        "customer": {"name": "Northwind Traders", "contact": "+44 20 7946 0000", "language": "en-GB",
+                     "timezone": "Europe/London", "tier": "preferred"},
+        "order": {"reference": "SO-18342", "url": "https://erp.example.com/orders/18342", "value": "2400.00"},
+        "promise": {"what": "12 office chairs delivered to the Leeds site",
+                    "due": (now + timedelta(hours=30)).isoformat()},
+        "cause": "stock-out",
+        "new_date": (now + timedelta(days=4)).isoformat(),
+        "owner": ASSOCIATE,
+    }
+    body.update(overrides)
+    return body
+
+
+def counts(harness: Harness) -> tuple[int, int]:
+    with harness.amends.db.transaction() as session:
+        return (session.scalar(select(func.count()).select_from(Case)),
+                session.scalar(select(func.count()).select_from(ExternalRef)))
+
+
+def posted(harness: Harness, case_id: int) -> Case:
+    harness.fake.wait_for(lambda: harness.settled(case_id))
+    return harness.case(case_id)
+
+
+def test_a_signed_event_opens_a_case_posted_like_any_other_and_the_owner_is_told(harness: Harness) -> None:
+    api = signed(harness, new_key(harness))
+    answer = api.post("/api/v1/promises-at-risk", event(harness))
+    assert answer.status == 201, answer.body
+    assert answer.body["ref"].startswith("AM-") and answer.body["source"] == "warehouse"
+    case = posted(harness, answer.body["id"])
+
+    message = harness.case_message(case)
+    assert message.channel == CASES_CHANNEL and "Northwind Traders" in all_text(message.blocks, message.text)
+    thread = "\n".join(all_text(m.blocks, m.text) for m in harness.thread(case))
+    assert f"<@{MANAGER}>" in thread  # the manager is pinged, as for a case opened with /recover
+    dm = harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, AT_RISK))
+    assert case.ref in dm[0].text and "<!date^" in dm[0].text  # the due date, in the reader's own zone
+
+    again = api.post("/api/v1/promises-at-risk", event(harness))
+    assert again.status == 200 and again.body["id"] == case.id
+    assert counts(harness) == (1, 1)
+    assert api.get(f"/api/v1/cases/{case.ref}").body["slack_url"] == case.permalink
+    assert api.get("/api/v1/promises-at-risk/warehouse/short-pick-4411").body["id"] == case.id
+
+
+def test_bad_credentials_and_bad_bodies_get_their_status_and_store_nothing(harness: Harness) -> None:
+    created = new_key(harness)
+    api = signed(harness, created)
+    body = json.dumps(event(harness)).encode()
+    forged = ApiClient(api.base_url, key_id=created.key_id, signing_secret="not-the-secret")
+    stale = time.time() - 6 * 60
+    unknown = ApiClient(api.base_url, key="amk_000000000000_" + "x" * 43)
+    revoked_key = new_key(harness, "old-erp")
+    with harness.amends.db.transaction() as session:
+        keys.revoke(session, "old-erp", now=harness.clock.now())
+
+    assert forged.post("/api/v1/promises-at-risk", None, raw=body).status == 401
+    assert api.post("/api/v1/promises-at-risk", None, raw=body, timestamp=int(stale)).status == 401
+    assert unknown.post("/api/v1/promises-at-risk", None, raw=body).status == 401
+    assert bearer(harness, revoked_key).post("/api/v1/promises-at-risk", None, raw=body).status == 401
+    assert ApiClient(api.base_url).post("/api/v1/promises-at-risk", None, raw=body).status == 401
+    # The signature covers the body: a body changed in transit does not match.
+    tampered = api.credentials(body)
+    assert api.post("/api/v1/promises-at-risk", None, raw=body.replace(b"Northwind", b"Southwind"),
+                    headers=tampered).status == 401
+
+    huge = api.post("/api/v1/promises-at-risk", event(harness, notes="x" * 2_000_000))
+    assert huge.status == 413 and "limit" in huge.body["error"]
+
+    malformed = api.post("/api/v1/promises-at-risk", event(harness, promise={"what": "chairs", "due": "soon"}))
+    assert malformed.status == 422
+    assert [f["field"] for f in malformed.body["fields"]] == ["promise.due"]
+    unknown_cause = api.post("/api/v1/promises-at-risk", event(harness, cause="gremlins"))
+    assert unknown_cause.status == 422 and unknown_cause.body["fields"][0]["field"] == "cause"
+    past = api.post("/api/v1/promises-at-risk",
+                    event(harness, new_date=(harness.clock.now() - timedelta(days=2)).isoformat()))
+    assert past.status == 422 and past.body["fields"][0]["field"] == "new_date"  # the domain's own rule
+    not_json = api.post("/api/v1/promises-at-risk", None, raw=b"{not json")
+    assert not_json.status == 422 and not_json.body["fields"][0]["field"] == "body"
+
+    assert counts(harness) == (0, 0)
+    assert harness.fake.messages(CASES_CHANNEL) == []
+
+
+def test_the_owner_is_found_by_email_else_the_triage_owner_gets_the_case(harness: Harness) -> None:
+    api = bearer(harness, new_key(harness))
+    by_email = api.post("/api/v1/promises-at-risk", event(harness, "a", owner="ADA@example.com"))
+    nobody = api.post("/api/v1/promises-at-risk", event(harness, "b", owner="gone@example.com"))
+    unnamed = api.post("/api/v1/promises-at-risk", {k: v for k, v in event(harness, "c").items() if k != "owner"})
+    assert [by_email.body["owner"], nobody.body["owner"], unnamed.body["owner"]] == [ASSOCIATE, COLLEAGUE, COLLEAGUE]
+    posted(harness, unnamed.body["id"])
+    harness.fake.wait_for(lambda: harness.dms_containing(COLLEAGUE, AT_RISK))
+
+
+def test_an_eta_change_reaches_the_thread_and_the_case_and_delivered_ticks_the_step(harness: Harness) -> None:
+    api = bearer(harness, new_key(harness))
+    opened = api.post("/api/v1/promises-at-risk", event(harness, cause="supplier-delay"))
+    case = posted(harness, opened.body["id"])
+    moved_to = harness.clock.now() + timedelta(days=6)
+
+    moved = api.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411",
+                      {"new_date": moved_to.isoformat(), "note": "Supplier ETA slipped to next week"})
+    assert moved.status == 200 and moved.body["new_date"] == moved_to.isoformat().replace("+00:00", "Z")
+    assert harness.case(case.id).new_date == moved_to
+    said = harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "moved the achievable date" in m.text])
+    assert "Supplier ETA slipped" in said[0].text and f"<!date^{int(moved_to.timestamp())}" in said[0].text
+    assert "date_changed" in [e.kind for e in harness.events(case.id)]
+
+    assert api.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411", {"delivered": True}).status == 200
+    with harness.amends.db.transaction() as session:
+        steps = {s.step_id: s.status for s in session.get(CasePlaybook, case.id).steps}
+    assert steps["deliver"] == "done"
+    harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "was delivered" in m.text])
+    assert [e.kind for e in harness.events(case.id)][-2:] == ["step_done", "delivered"]
+
+
+def test_a_source_changes_only_its_own_cases_and_unknown_ones_are_404(harness: Harness) -> None:
+    warehouse, carrier = bearer(harness, new_key(harness)), bearer(harness, new_key(harness, "carrier"))
+    assert warehouse.post("/api/v1/promises-at-risk", event(harness)).status == 201
+    assert carrier.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411", {"delivered": True}).status == 404
+    assert warehouse.patch("/api/v1/promises-at-risk/warehouse/nope", {"delivered": True}).status == 404
+    both = warehouse.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411", {"delivered": True,
+                                                                                 "cancelled": True})
+    assert both.status == 422
+    assert warehouse.get("/api/v1/cases/AM-999").status == 404
+
+
+def test_cases_are_listed_by_state_a_page_at_a_time(harness: Harness) -> None:
+    api = bearer(harness, new_key(harness))
+    ids = [api.post("/api/v1/promises-at-risk", event(harness, f"e{i}")).body["id"] for i in range(3)]
+    first = api.get("/api/v1/cases?status=open&limit=2").body
+    rest = api.get(f"/api/v1/cases?status=open&limit=2&after={first['next_cursor']}").body
+    assert [c["id"] for c in first["cases"] + rest["cases"]] == ids and rest["next_cursor"] is None
+    assert api.get("/api/v1/cases?status=resolved").body["cases"] == []
+    assert api.get("/api/v1/cases?status=lost").status == 422
