@@ -98,9 +98,18 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
 
 
 def _api(settings: Settings, wiring: Wiring, client: WebClient) -> ApiApp:
+    """The order systems' API, and the outbox that tells the team's webhooks of case events."""
+    from bot.api import outbox
+    from bot.api.sender import OutboxSender, webhook_secrets
     from bot.slack import api_events
 
     deps = wiring.deps
+    if deps.config.api.webhooks:
+        outbox.capture(deps.db, deps.config.api)
+        sender = OutboxSender(deps.db, deps.config.api, deps.clock, webhook_secrets(deps.config.api))
+        assert deps.ticker is not None
+        deps.ticker.every(deps.config.api.send_every, "api-outbox")(sender.sweep)
+        deps.on_close.append(sender.close)
     secret = settings.api_secret.get_secret_value() if settings.api_secret else None
     return ApiApp(db=deps.db, config=deps.config, clock=deps.clock, lifecycle=deps.lifecycle, server_secret=secret,
                   find_user=api_events.user_by_email(client))

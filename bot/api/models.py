@@ -55,7 +55,7 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(40), unique=True)  # the receiver dedupes on it
+    event_id: Mapped[str] = mapped_column(String(40))  # one per case event; the receiver dedupes on it
     webhook: Mapped[str] = mapped_column(String(200))  # the webhook's url as configured
     kind: Mapped[str] = mapped_column(String(60))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
@@ -69,4 +69,5 @@ class OutboxEvent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_outbox_events_state_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_outbox_events_state_due", "state", "due_at"),
+                      UniqueConstraint("webhook", "event_id"))

@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_outbox_events_case_id_cases'),
                             ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_events')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_events_event_id'))
+    sa.UniqueConstraint('webhook', 'event_id', name=op.f('uq_outbox_events_webhook'))
     )
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_events_state_due', ['state', 'due_at'], unique=False)
