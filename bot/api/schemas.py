@@ -52,8 +52,9 @@ class PromiseAtRisk(_In):
     promise: Promise
     cause: Cause
     new_date: AwareDatetime | None = Field(default=None, description="the achievable new date, if known")
-    owner: Short | None = Field(default=None, description="Slack user id (U0123ABCD) or email of who owns the "
-                                                         "case; else the team's api.triage_owner")
+    owner: Annotated[str, StringConstraints(pattern=r"^([UW][A-Z0-9]{2,31}|[^@\s]{1,64}@[^@\s]{1,190})$")] | None = Field(
+        default=None, description="Slack user id (U0123ABCD) or email of who owns the case; else the team's "
+                                  "api.triage_owner")
     notes: Text | None = None
 
 
