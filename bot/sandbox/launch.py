@@ -33,6 +33,8 @@ Amends sandbox: {why}
   reaches it as a signed Slack request.
   Configuration: {config}
   Database: {database} ({fresh})
+  Order-system API: {api_url}/api/v1/ with key {api_key}
+    (`source {api_env}` sets AMENDS_API_URL and AMENDS_API_KEY; see README "Connecting your order system")
 {demo}  To connect a real Slack workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
   (or SLACK_APP_TOKEN); `amends manifest` creates the Slack app. Press Ctrl+C to stop.
 """
@@ -122,8 +124,10 @@ def _run_locked(settings: Settings, *, host: str, port: int, demo: bool, folder:
             summary = seed_demo(sandbox)
             demo_note = f"  Demo: {summary}\n"
         fresh = "starts with the demo cases each time" if demo else "starts empty each time"
+        api_env = folder / "api.env"
+        api_env.write_text(f"export AMENDS_API_URL={sandbox.api_url}\nexport AMENDS_API_KEY={sandbox.api_key.key}\n")
         print(BANNER.format(why=why, url=sandbox.url, config=config_note, database=database, fresh=fresh,
-                            demo=demo_note),
+                            demo=demo_note, api_url=sandbox.api_url, api_key=sandbox.api_key.key, api_env=api_env),
               file=out, flush=True)
         while not stop.wait(0.5):
             pass

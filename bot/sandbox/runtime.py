@@ -23,6 +23,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from bot.api import keys
+from bot.api.keys import CreatedKey
 from bot.app import Amends, build
 from bot.clock import Clock
 from bot.sandbox.driver import BotReply, SlackDriver
@@ -110,6 +112,7 @@ class Sandbox:
         self.workspace = workspace or SandboxWorkspace.for_config(config)
         self.traffic: deque[Delivery] = deque(maxlen=TRAFFIC_KEPT)
         self.fake: FakeSlack
+        self.api_key: CreatedKey
         self.amends: Amends
         self.driver: SlackDriver
         self._bot_server: HttpServer | None = None
@@ -124,7 +127,7 @@ class Sandbox:
         settings = Settings.model_validate({
             "SLACK_BOT_TOKEN": self.fake.bot_token, "SLACK_SIGNING_SECRET": secret,
             "AMENDS_DATABASE_URL": self.database_url, "AMENDS_SLACK_API_URL": self.fake.api_url,
-            "AMENDS_LOG_LEVEL": self.log_level,
+            "AMENDS_LOG_LEVEL": self.log_level, "AMENDS_API_SECRET": secrets.token_hex(16),
         })
         try:
             self.amends = build(settings, config=self.config, clock=self.clock, migrate=self.migrate,
@@ -132,6 +135,7 @@ class Sandbox:
             self._bot_server = HttpServer(wsgi_app(self.amends.bolt, signing_secret=self.amends.signing_secret,
                                                    api=self.amends.api), host="127.0.0.1", port=0,
                                           threads=8).start_in_thread()
+            self.api_key = self._api_key(settings)
             self.driver = _RecordingDriver(self.fake, self._bot_server.url(), secret, timeout=self.ack_timeout,
                                            traffic=self.traffic)
             self._web = WebServer(self, self.host, self.port).start()
@@ -141,6 +145,19 @@ class Sandbox:
         if ticker:
             self.amends.ticker.start()
         return self
+
+    def _api_key(self, settings: Settings) -> CreatedKey:
+        """A key for trying the order-system API against this sandbox (README "Connecting your order system")."""
+        with self.amends.db.transaction() as session:
+            return keys.create(session, "sandbox", now=self.amends.clock.now(),
+                               server_secret=settings.api_secret.get_secret_value() if settings.api_secret else None)
+
+    @property
+    def api_url(self) -> str:
+        """Where the bot serves the order-system API (its own HTTP server, as `amends run` does)."""
+        if self._bot_server is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._bot_server.url("")
 
     def stop(self) -> None:
         if self._web is not None:

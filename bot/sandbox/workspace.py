@@ -109,4 +109,7 @@ knowledge:
 offers:
   approvers:
     users: [{APPROVER.id}]     # {APPROVER.real_name} decides offers beyond an associate's limit
+
+api:
+  triage_owner: {ASSOCIATE.id}  # {ASSOCIATE.real_name} owns cases an order system opens without naming anyone
 """
