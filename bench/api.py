@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,10 @@ def main() -> int:
            "AMENDS_DATABASE_URL": db_url, "AMENDS_CONFIG": str(workdir / "amends.yaml"),
            "AMENDS_LOG_LEVEL": "WARNING"}
     process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir)
+    # Drain its log: a full pipe would block the server mid-request (waitress warns of its queue depth).
+    log_lines: list[str] = []
+    threading.Thread(target=lambda: log_lines.extend(line.decode(errors="replace") for line in process.stderr),
+                     daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     wait_http(f"{base}/healthz", process=process, timeout=60)
     api = ApiClient(base, key=key.key, timeout=60)
@@ -125,6 +130,8 @@ def main() -> int:
     print(f"bot CPU per event, its Slack follow-ups included (post, manager alert, DMs, checklist): "
           f"{cpu_per_event * 1000:.1f} ms")
     print(f"answers: {dict(sorted(statuses.items()))}; cases posted: {len(to_posted)} of {len(sent_at)}")
+    problems = [line for line in log_lines if " ERROR " in line or "Traceback" in line]
+    print(f"bot log: {len(log_lines)} lines, {len(problems)} errors" + (f"; first: {problems[0].strip()}" if problems else ""))
     fake.stop()
     return 0
 
