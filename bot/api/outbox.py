@@ -1,12 +1,13 @@
 """The transactional outbox: case events owed to the team's webhooks, written in the transaction that
-made the change, then claimed and settled like reminders (bot/reminders/service.py).
+made the change, then claimed and settled like reminders (bot/claims.py).
 
 * Written with the change: `capture(db, config)` listens to the session. Every case event is recorded
   through bot.cases.service.record_event, whatever the entry point (Slack, the API, the CLI), so the
   listener sees them all; at commit it adds one row per event and interested webhook. A rollback drops
   both.
 * Claimed by one replica: `claim_due` is one UPDATE ... RETURNING over rows picked with FOR UPDATE SKIP
-  LOCKED on PostgreSQL (SQLite has one writer). Each later step checks the claim token.
+  LOCKED on PostgreSQL (SQLite has one writer), as reminders are (bot/claims.py). Each later step checks
+  the claim token.
 * At least once: a process killed mid-send leaves rows `sending`; after `claim_lease` another sweep takes
   them again. The receiver dedupes on the event id, which never changes between attempts.
 """
@@ -17,9 +18,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from bot import claims
 from bot.api.config import ApiConfig
 from bot.api.models import ExternalRef, OutboxEvent, OutboxState
 from bot.cases.models import Case, CaseEvent
@@ -93,18 +95,7 @@ def _case(case: Case, ref: ExternalRef | None) -> dict[str, Any]:
 
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, token: str) -> list[int]:
     """Atomically take up to `limit` due rows (and ones whose claim expired) for this sweep."""
-    due = (select(OutboxEvent.id)
-           .where(or_(and_(OutboxEvent.state == OutboxState.PENDING, OutboxEvent.due_at <= now),
-                      and_(OutboxEvent.state == OutboxState.SENDING, OutboxEvent.claimed_at < now - lease)))
-           .order_by(OutboxEvent.due_at, OutboxEvent.id)
-           .limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claimed = session.execute(
-        update(OutboxEvent).where(OutboxEvent.id.in_(due.scalar_subquery()))
-        .values(state=OutboxState.SENDING, claim_token=token, claimed_at=now, attempts=OutboxEvent.attempts + 1)
-        .returning(OutboxEvent.id).execution_options(synchronize_session=False)).scalars().all()
-    return sorted(claimed)
+    return claims.claim_due(session, OutboxEvent, now=now, limit=limit, lease=lease, token=token)
 
 
 def claimed(session: Session, ids: list[int], token: str) -> list[OutboxEvent]:

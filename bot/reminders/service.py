@@ -19,12 +19,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, text, update
+from sqlalchemy import case, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot import changes
+from bot import changes, claims
 from bot.errors import Conflict, NotFound
 from bot.reminders.models import Audience, Reminder, ReminderState
 
@@ -119,26 +119,14 @@ def cancel_key(session: Session, key: str, *, reason: str) -> bool:
 
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, token: str) -> list[int]:
     """Atomically take up to `limit` due reminders (and ones whose claim expired) for this sweep."""
-    due = (select(Reminder.id)
-           .where(or_(and_(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now),
-                      and_(Reminder.state == ReminderState.SENDING, Reminder.claimed_at < now - lease)))
-           .order_by(Reminder.due_at, Reminder.id)
-           .limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claimed = session.execute(
-        update(Reminder)
-        .where(Reminder.id.in_(due.scalar_subquery()))
-        .values(state=ReminderState.SENDING, claim_token=token, claimed_at=now, attempts=Reminder.attempts + 1,
-                # SET expressions see the row as it was: a row still `sending` was interrupted mid-send.
-                uncertain=case((Reminder.state == ReminderState.SENDING, True), else_=Reminder.uncertain),
-                uncertain_since=case((Reminder.state == ReminderState.SENDING,
-                                      func.coalesce(Reminder.uncertain_since, Reminder.claimed_at)),
-                                     else_=Reminder.uncertain_since))
-        .returning(Reminder.id)
-        .execution_options(synchronize_session=False)
-    ).scalars().all()
-    return sorted(claimed)
+    # SET expressions see the row as it was: a row still `sending` was interrupted mid-send, and the sender
+    # looks in Slack before posting it again.
+    return claims.claim_due(
+        session, Reminder, now=now, limit=limit, lease=lease, token=token,
+        uncertain=case((Reminder.state == ReminderState.SENDING, True), else_=Reminder.uncertain),
+        uncertain_since=case((Reminder.state == ReminderState.SENDING,
+                              func.coalesce(Reminder.uncertain_since, Reminder.claimed_at)),
+                             else_=Reminder.uncertain_since))
 
 
 def count_due(session: Session, *, now: datetime) -> int:
