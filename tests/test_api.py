@@ -185,3 +185,17 @@ def test_cases_are_listed_by_state_a_page_at_a_time(harness: Harness) -> None:
     assert [c["id"] for c in first["cases"] + rest["cases"]] == ids and rest["next_cursor"] is None
     assert api.get("/api/v1/cases?status=resolved").body["cases"] == []
     assert api.get("/api/v1/cases?status=lost").status == 422
+
+
+def test_in_socket_mode_the_api_has_a_server_of_its_own(harness: Harness) -> None:
+    """What `amends run` serves on --port in Socket Mode: the API and /healthz, no Slack endpoint."""
+    from bot.server import HttpServer, wsgi_app
+
+    server = HttpServer(wsgi_app(None, harness.amends.api), host="127.0.0.1", port=0).start_in_thread()
+    try:
+        api = ApiClient(server.url("").rstrip("/"), key=new_key(harness).key)
+        assert api.post("/api/v1/promises-at-risk", event(harness)).status == 201
+        assert api.get("/healthz").status == 200
+        assert api.post("/slack/events", {}).status == 404
+    finally:
+        server.stop()
