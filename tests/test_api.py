@@ -165,6 +165,11 @@ def test_an_eta_change_reaches_the_thread_and_the_case_and_delivered_ticks_the_s
     harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "was delivered" in m.text])
     assert [e.kind for e in harness.events(case.id)][-2:] == ["step_done", "delivered"]
 
+    # Some days later the owner is reminded to check the customer is satisfied (the checklist's step).
+    harness.tick(advance=timedelta(days=4))
+    asked = harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, "Check they are satisfied"))
+    assert case.ref in asked[0].text
+
 
 def test_a_source_changes_only_its_own_cases_and_unknown_ones_are_404(harness: Harness) -> None:
     warehouse, carrier = bearer(harness, new_key(harness)), bearer(harness, new_key(harness, "carrier"))

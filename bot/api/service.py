@@ -20,10 +20,16 @@ from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, CaseStatus
 from bot.errors import InvalidInput, NotFound
 from bot.playbooks import service as playbooks
+from bot.playbooks.models import CasePlaybook
+from bot.reminders import service as reminders
+from bot.reminders import steps
+from bot.reminders.kinds import Policy
 from bot.settings import AmendsConfig
 
 # Steps "delivered" ticks, the first one open on the case's path (general and late-delivery playbooks).
 DELIVERY_STEPS = ("deliver", "confirm-delivery")
+# The step a delivery makes due: the owner is reminded of it after reminders.satisfaction_followup_after.
+SATISFACTION_STEP = "confirm-satisfaction"
 # Intake fields as the API names them, so a 422 points at the field the caller sent.
 API_FIELDS = {"customer_name": "customer.name", "customer_contact": "customer.contact",
               "customer_timezone": "customer.timezone", "customer_tier": "customer.tier",
@@ -79,7 +85,7 @@ def open_promise(session: Session, event: PromiseAtRisk, *, source: str, owner_i
 
 
 def update_promise(session: Session, source: str, external_id: str, change: PromiseUpdate, *,
-                   now: datetime) -> Case:
+                   config: AmendsConfig, now: datetime) -> Case:
     """Record what changed upstream in the case's event log (and on the case where it has a field)."""
     found = find(session, source, external_id)
     if found is None:
@@ -97,11 +103,29 @@ def update_promise(session: Session, source: str, external_id: str, change: Prom
         ticked = [step for step in DELIVERY_STEPS if playbooks.step_is_open(session, case.id, step)][:1]
         for step in ticked:
             playbooks.complete_step(session, case.id, step, actor_id=None, now=now)  # type: ignore[arg-type]
-        cases.record_event(session, case, ApiEvent.DELIVERED, None, now, source=source, steps=ticked, **note)
+        check_at = _remind_satisfaction(session, case, config, now)
+        cases.record_event(session, case, ApiEvent.DELIVERED, None, now, source=source, steps=ticked,
+                           satisfaction_check_at=check_at.isoformat() if check_at else None, **note)
     else:
         cases.record_event(session, case, ApiEvent.CANCELLED_UPSTREAM, None, now, source=source, **note)
     session.flush()
     return case
+
+
+def _remind_satisfaction(session: Session, case: Case, config: AmendsConfig, now: datetime) -> datetime | None:
+    """Delivered: some days later (in working hours) the owner is reminded to check the customer is
+    satisfied, as the step reminder of the checklist's satisfaction step (sent once; not if it is done)."""
+    row = session.get(CasePlaybook, case.id)
+    step = next((s for s in row.steps if s.step_id == SATISFACTION_STEP), None) if row else None
+    if step is None or not playbooks.step_is_open(session, case.id, step.step_id):
+        return None
+    policy = Policy(config.reminders, config.workspace.zone)
+    due = policy.working(now + config.reminders.satisfaction_followup_after)
+    reminders.schedule(session, kind=steps.KIND, case_id=case.id, now=now, due_at=due,
+                       key=steps.key(case.id, step.step_id),
+                       payload={"step_id": step.step_id, "title": step.title, "action": step.action,
+                                "required": step.required, "step_due_at": due.isoformat()})
+    return due
 
 
 def get(session: Session, ref: str) -> Found:

@@ -181,7 +181,8 @@ class ApiApp:
             raise HttpError(404, f"no case was opened for {source}/{external_id} with this key")
         try:
             with self.db.transaction() as session:
-                case = service.update_promise(session, source, external_id, change, now=self.clock.now())
+                case = service.update_promise(session, source, external_id, change, config=self.config,
+                                               now=self.clock.now())
                 found = service.get(session, str(case.id))
                 out = service.case_out(found)
         except NotFound as exc:

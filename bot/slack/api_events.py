@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -38,8 +39,11 @@ def say_date_changed(client: WebClient, wiring: Wiring, event: RecordedEvent) ->
 def say_delivered(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
     case = load_case(wiring.deps, event.case_id)
     if case.has_thread:
-        post_in_thread(client, case, blocks.delivered(case, event.data.get("source", ""),
-                                                      list(event.data.get("steps") or []), event.data.get("note")))
+        check_at = event.data.get("satisfaction_check_at")
+        post_in_thread(client, case, blocks.delivered(case, wiring.deps.config, event.data.get("source", ""),
+                                                      list(event.data.get("steps") or []),
+                                                      datetime.fromisoformat(check_at) if check_at else None,
+                                                      event.data.get("note")))
 
 
 def say_cancelled(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:

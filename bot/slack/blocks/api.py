@@ -30,10 +30,12 @@ def date_changed(case: Case, config: AmendsConfig, source: str, note: str | None
     return text + _note(note)
 
 
-def delivered(case: Case, source: str, ticked: list[str], note: str | None) -> str:
+def delivered(case: Case, config: AmendsConfig, source: str, ticked: list[str], check_at: datetime | None,
+              note: str | None) -> str:
     step = " The delivery step is ticked." if ticked else ""
+    when = f" I'll remind you {_due(check_at, config)}." if check_at else ""
     return (f"{base.user_mention(case.owner_id)} {base.person_text(source, 40)} says *{case.ref}* was delivered."
-            f"{step} Check the customer is satisfied.{_note(note)}")
+            f"{step} Check the customer is satisfied.{when}{_note(note)}")
 
 
 def cancelled_upstream(case: Case, source: str, note: str | None) -> str:
