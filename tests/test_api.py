@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -204,3 +205,12 @@ def test_in_socket_mode_the_api_has_a_server_of_its_own(harness: Harness) -> Non
         assert api.post("/slack/events", {}).status == 404
     finally:
         server.stop()
+
+
+def test_the_same_event_sent_ten_times_at_once_opens_one_case(harness: Harness) -> None:
+    api = bearer(harness, new_key(harness))
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: api.post("/api/v1/promises-at-risk", event(harness)), range(10)))
+    assert sorted(a.status for a in answers) == [200] * 9 + [201]
+    assert len({a.body["id"] for a in answers}) == 1
+    assert counts(harness) == (1, 1)
