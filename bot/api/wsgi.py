@@ -129,6 +129,7 @@ class ApiApp:
                 source = keys.authenticate(session, headers, body, unix_now=time.time(),
                                            server_secret=self.server_secret)
             except keys.Unauthorized as exc:
+                log.info("API 401 for %s from %s: %s", path[:100], str(environ.get("REMOTE_ADDR"))[:45], exc)
                 raise HttpError(401, str(exc)) from None
         return Request(method, path, query, headers, body, source)
 
