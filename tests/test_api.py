@@ -214,3 +214,13 @@ def test_the_same_event_sent_ten_times_at_once_opens_one_case(harness: Harness) 
     assert sorted(a.status for a in answers) == [200] * 9 + [201]
     assert len({a.body["id"] for a in answers}) == 1
     assert counts(harness) == (1, 1)
+
+
+def test_an_external_id_is_one_path_segment_and_a_wrong_method_says_what_is_allowed(harness: Harness) -> None:
+    api = bearer(harness, new_key(harness))
+    slashed = api.post("/api/v1/promises-at-risk", event(harness, "orders/18342"))
+    assert slashed.status == 422 and slashed.body["fields"][0]["field"] == "external_id"
+    assert api.post("/api/v1/promises-at-risk", event(harness, "SO-18342#line-2")).status == 201
+    assert api.get("/api/v1/promises-at-risk/warehouse/SO-18342%23line-2").body["external_id"] == "SO-18342#line-2"
+    wrong = api.request("DELETE", "/api/v1/promises-at-risk/warehouse/SO-18342%23line-2")
+    assert wrong.status == 405 and wrong.headers["Allow"] == "GET, PATCH"

@@ -45,8 +45,9 @@ class Promise(_In):
 class PromiseAtRisk(_In):
     """A system learned that a promise will break, before the customer knows."""
 
-    external_id: Short = Field(description="your id for this event; a retry with the same id returns the "
-                                           "same case")
+    external_id: Annotated[str, StringConstraints(pattern=r"^[^/\s]{1,200}$")] = Field(
+        description="your id for this event (no spaces or /: it is part of the case's URL); a retry with the "
+                    "same id returns the same case")
     customer: Customer
     order: Order
     promise: Promise

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -41,9 +42,10 @@ FindUser = Callable[[str], "str | None"]  # email -> Slack user id
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.message, self.fields = status, message, fields or {}
+        self.status, self.message, self.fields, self.headers = status, message, fields or {}, headers or {}
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class ApiApp:
         try:
             status, payload, extra = self._handle(environ)
         except HttpError as exc:
-            status, payload, extra = exc.status, _error(exc.message, exc.fields), {}
+            status, payload, extra = exc.status, _error(exc.message, exc.fields), exc.headers
         except StorageUnavailable:
             status, payload, extra = 503, _error("the database is unavailable; nothing was saved, retry later"), {}
         except Exception:  # noqa: BLE001 - a caller gets an id to quote, never a traceback
@@ -119,11 +121,7 @@ class ApiApp:
             raise HttpError(413, f"the body is {length} bytes; the limit is {MAX_BODY}")
         body = environ["wsgi.input"].read(min(length, MAX_BODY + 1)) if length else b""
         headers = {k[5:].replace("_", "-").lower(): str(v)[:500] for k, v in environ.items() if k.startswith("HTTP_")}
-        query = {}
-        for pair in str(environ.get("QUERY_STRING", ""))[:2000].split("&"):
-            name, _, value = pair.partition("=")
-            if name:
-                query[name] = value
+        query = dict(parse_qsl(str(environ.get("QUERY_STRING", ""))[:2000]))
         with self.db.reading() as session:
             try:
                 source = keys.authenticate(session, headers, body, unix_now=time.time(),
@@ -229,7 +227,7 @@ _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 
 
 def _allow(method: str, *allowed: str) -> None:
     if method not in allowed:
-        raise HttpError(405, f"use {' or '.join(allowed)} here")
+        raise HttpError(405, f"use {' or '.join(allowed)} here", headers={"Allow": ", ".join(allowed)})
 
 
 def _parse(model: type[M], body: bytes) -> M:
