@@ -91,7 +91,24 @@ def offers_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     return result
 
 
-CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check, offers_check]
+def api_check(settings: Settings, config: AmendsConfig) -> CheckResult:
+    from bot.api.sender import webhook_secrets
+    from bot.errors import ConfigError
+
+    hooks = config.api.webhooks
+    result = CheckResult(f"order-system API ({len(hooks)} webhook{'s' if len(hooks) != 1 else ''})")
+    try:
+        webhook_secrets(config.api)
+    except ConfigError as exc:
+        result.problems += exc.problems
+    if not config.api.triage_owner:
+        result.notes.append("no api.triage_owner: an event that names no owner found in Slack is refused (422)")
+    if settings.api_secret is None:
+        result.notes.append("AMENDS_API_SECRET not set: the API takes bearer keys only, no signed requests")
+    return result
+
+
+CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check, offers_check, api_check]
 
 
 def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:

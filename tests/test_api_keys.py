@@ -45,3 +45,12 @@ def test_create_list_revoke(tmp_path: Path, sqlite_template: Path) -> None:
     db.dispose()
     bad = run_cli("api-key", "create", "Not A Name", cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "lowercase" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_amends_check_names_a_webhook_whose_secret_is_not_set(tmp_path: Path) -> None:
+    (tmp_path / "amends.yaml").write_text("cases:\n  channel: C0CASES01\napi:\n  webhooks:\n"
+                                          "    - url: https://erp.example.com/hook\n      secret_env: ERP_HOOK_SECRET\n")
+    missing = run_cli("check", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "api.webhooks[0].secret_env: the environment variable ERP_HOOK_SECRET is not set" in missing.stderr
+    assert run_cli("check", cwd=tmp_path, env={"ERP_HOOK_SECRET": "s"}).returncode == 0
