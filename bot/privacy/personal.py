@@ -56,6 +56,11 @@ COLUMNS: dict[str, dict[str, Rule]] = {
     "playbook_steps": {"reason": S, "step_id": K, "track": K, "title": K, "action": K, "status": K, "status_by": K},
     "playbook_checks": {"note": S, "check_id": K, "outcome": K, "recorded_by": K},
     "playbook_notes": {"text": S, "step_id": K, "author_id": K},
+    # The HTTP API: which system event opened the case (ids of the order system's, no person in them), and
+    # the case events owed to webhooks (their payload is scrubbed like the case's own events).
+    "external_refs": {"source": K, "external_id": K, "order_url": K},
+    "outbox_events": {"payload": J, "event_id": K, "webhook": K, "kind": K, "state": K, "claim_token": K,
+                      "last_error": K},
     "reminders": {
         "payload": J,
         "kind": K, "audience": K, "recipient_id": K, "dedupe_key": K, "state": K, "claim_token": K,
