@@ -209,10 +209,11 @@ def test_cases_are_listed_by_state_a_page_at_a_time(harness: Harness) -> None:
 
 
 def test_in_socket_mode_the_api_has_a_server_of_its_own(harness: Harness) -> None:
-    """What `amends run` serves on --port in Socket Mode: the API and /healthz, no Slack endpoint."""
-    from bot.server import HttpServer, wsgi_app
+    """What `amends run` serves on --health-port in Socket Mode: the API and /healthz, no Slack endpoint."""
+    from bot.server import HttpServer, operations_app
 
-    server = HttpServer(wsgi_app(None, api=harness.amends.api), host="127.0.0.1", port=0).start_in_thread()
+    server = HttpServer(operations_app(harness.amends.health, harness.amends.api), host="127.0.0.1",
+                        port=0).start_in_thread()
     try:
         api = ApiClient(server.url("").rstrip("/"), key=new_key(harness).key)
         assert api.post("/api/v1/promises-at-risk", event(harness)).status == 201
