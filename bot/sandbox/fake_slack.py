@@ -226,6 +226,13 @@ class _Bucket:
     updated: float
 
 
+# How long a test waits for the bot's work after an ack before calling it missing. It returns as soon as the
+# work shows, so a passing test never waits it out; generous because a full suite run on a 2-core machine
+# (browser, two databases, bot processes) has timed out at 5 s on work that takes 20 ms alone. Speed is
+# the benches' business, not the tests'.
+WAIT_FOR_TIMEOUT = 15.0
+
+
 class FakeSlack:
     """The workspace state plus the HTTP server that serves it."""
 
@@ -569,7 +576,7 @@ class FakeSlack:
     def permalink(self, channel_id: str, ts: str) -> str:
         return f"https://{self.domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
 
-    def wait_for(self, probe: Callable[[], T], timeout: float = 5.0) -> T:
+    def wait_for(self, probe: Callable[[], T], timeout: float = WAIT_FOR_TIMEOUT) -> T:
         """Wait until `probe()` returns something truthy (re-checked on every change) and return it."""
         deadline = time.monotonic() + timeout
         with self._changed:
