@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Table, delete, func, or_, select, update
+from sqlalchemy import JSON, Select, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
@@ -32,6 +32,12 @@ ERASED_EVENT = CaseEventKind.PERSONAL_DATA_ERASED
 
 
 # ---------------------------------------------------------------------- the tables about a case
+
+
+def _link(child: Table, parent: Table) -> tuple[str, str]:
+    """(child's column, parent's column) of the foreign key from `child` to `parent`."""
+    fk = next(fk for fk in child.foreign_keys if fk.column.table is parent)
+    return fk.parent.name, fk.column.name
 
 
 def case_tables() -> list[tuple[Table, list[Table]]]:
@@ -107,8 +113,8 @@ def export(session: Session, case_list: Iterable[Case]) -> list[dict[str, Any]]:
             rows = _rows(session, table, "case_id", [case.id])
             record[table.name] = rows
             for child in children:
-                fk = next(fk for fk in child.foreign_keys if fk.column.table is table)
-                record[child.name] = _rows(session, child, fk.parent.name, [r[fk.column.name] for r in rows])
+                column, parent_column = _link(child, table)
+                record[child.name] = _rows(session, child, column, [r[parent_column] for r in rows])
         exported.append(record)
     return exported
 
@@ -192,8 +198,7 @@ def erase_case(session: Session, case: Case, *, now: datetime, actor_id: str | N
         changed, keys = _erase_rows(session, table, "case_id", [case.id], scrub)
         records[table.name] = changed
         for child in children:
-            fk = next(fk for fk in child.foreign_keys if fk.column.table is table)
-            records[child.name] = _erase_rows(session, child, fk.parent.name, keys, scrub)[0]
+            records[child.name] = _erase_rows(session, child, _link(child, table)[0], keys, scrub)[0]
     case_row = session.execute(select(Case.__table__).where(Case.id == case.id)).mappings().one()
     values = _new_values(Case.__table__, dict(case_row), scrub)
     if values:
@@ -218,20 +223,19 @@ def erase_case(session: Session, case: Case, *, now: datetime, actor_id: str | N
 # ---------------------------------------------------------------------- retention
 
 
-def past_retention(session: Session, *, now: datetime, retain_for: timedelta, limit: int | None = None
-                   ) -> list[Case]:
+def _past_retention(now: datetime, retain_for: timedelta) -> Select[tuple[Case]]:
     """Resolved cases whose personal data is past the retention period and still there, oldest first."""
-    query = (select(Case).where(Case.status == CaseStatus.RESOLVED, Case.resolved_at <= now - retain_for,
-                                Case.personal_data_erased_at.is_(None))
-             .order_by(Case.resolved_at, Case.id))
-    return list(session.scalars(query.limit(limit) if limit else query))
+    return (select(Case).where(Case.status == CaseStatus.RESOLVED, Case.resolved_at <= now - retain_for,
+                               Case.personal_data_erased_at.is_(None))
+            .order_by(Case.resolved_at, Case.id))
+
+
+def past_retention(session: Session, *, now: datetime, retain_for: timedelta) -> list[Case]:
+    return list(session.scalars(_past_retention(now, retain_for)))
 
 
 def claim_past_retention(session: Session, *, now: datetime, retain_for: timedelta, limit: int) -> list[Case]:
     """Like past_retention, locked for this transaction: replicas running it at once skip each other's
     cases (PostgreSQL: SKIP LOCKED; SQLite has one writer at a time), so each case is erased once."""
-    query = (select(Case).where(Case.status == CaseStatus.RESOLVED, Case.resolved_at <= now - retain_for,
-                                Case.personal_data_erased_at.is_(None))
-             .order_by(Case.resolved_at, Case.id).limit(limit).with_for_update(skip_locked=True))
-    return list(session.scalars(query))
+    return list(session.scalars(_past_retention(now, retain_for).limit(limit).with_for_update(skip_locked=True)))
 
