@@ -66,6 +66,13 @@ AFTER_ACK_LIMIT = 10.0  # seconds
 # Where a view submission's answer leaves its interaction for the follow-up (Bolt's context crosses threads).
 _INTERACTION = "amends_interaction"
 
+def _after_ack(fn: Callable[..., Any], *args: Any) -> Any:
+    # Queued work replaces the deadline of the request that queued it (the person's 3 seconds, long past
+    # once a Retry-After was slept) with its own per-transaction bound.
+    with deadline(each=AFTER_ACK_LIMIT):
+        return fn(*args)
+
+
 _INJECTABLE = ("body", "client", "respond", "context", "logger", "action", "view", "command", "event",
                "shortcut", "message", "say")
 
@@ -156,7 +163,7 @@ class Surface:
             return
         try:
             # In a copy of the request's context: its log lines keep the request id, user and case.
-            future = self.workers.submit(contextvars.copy_context().run, fn, *args)
+            future = self.workers.submit(contextvars.copy_context().run, _after_ack, fn, *args)
         except RuntimeError:  # the pool shut down between the check and the submit
             log.debug("bot closing: dropped %s", getattr(fn, "__qualname__", fn))
             return
@@ -207,15 +214,14 @@ class Surface:
 
     def _run_once(self, work: Listener, wanted: set[str], given: dict[str, Any], interaction: Interaction | None,
                   check: bool) -> None:
-        with deadline(each=AFTER_ACK_LIMIT):
-            try:
-                if interaction is not None and check and replays.applied(self.db, interaction.key):
-                    log.info("a replayed %s changed nothing", given["body"].get("type"))
-                    return
-            except StorageUnavailable as exc:
-                errors.report(exc, given["body"], given["client"], given["respond"])
+        try:
+            if interaction is not None and check and replays.applied(self.db, interaction.key):
+                log.info("a replayed %s changed nothing", given["body"].get("type"))
                 return
-            _run(work, wanted, given, interaction)
+        except StorageUnavailable as exc:
+            errors.report(exc, given["body"], given["client"], given["respond"])
+            return
+        _run(work, wanted, given, interaction)
 
     def _answer_once(self, answer: Listener, ack: Ack, body: dict[str, Any], context: Any,
                      kwargs: dict[str, Any]) -> bool:
