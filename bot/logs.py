@@ -15,7 +15,8 @@ logs, before the record is queued. An error's reference is passed as `extra={"er
 
 Redaction is the last step of formatting, so it covers every logger at every level, tracebacks and other
 libraries' debug lines included: Slack tokens (xox?-, xapp-), `Bearer` credentials, passwords in URLs,
-and every secret value registered with `add_secret` (the signing secret; API keys).
+Amends API keys (by their shape, so any key, not only this process's), and every secret value registered
+with `add_secret` (the signing secret, AMENDS_API_SECRET).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ _PATTERNS = [
     re.compile(r"\bxapp-[A-Za-z0-9-]+"),                    # app-level (Socket Mode) tokens
     re.compile(r"(?i)(?<=bearer )[A-Za-z0-9._~+/=-]{8,}"),  # Authorization headers
     re.compile(r"(?<=://)[^\s:/@]+:[^\s@/]+(?=@)"),         # user:password@ in URLs
+    re.compile(r"(?<=\bamk_[0-9a-f]{12}_)[A-Za-z0-9_-]{43}"),  # an API key's secret (its id is kept)
 ]
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()

@@ -127,15 +127,17 @@ def test_secrets_are_redacted_whatever_logs_them() -> None:
         log.info("socket mode with xapp-1-A0123-456-beef and key an-api-key-0123456789")
         log.warning("header Authorization: Bearer sk_live_abcdefghij")
         log.error("cannot reach postgresql://amends:s3cr3t-pw@db:5432/amends")
+        log.info("order system sent amk_0123456789ab_%s", "A" * 43)  # any API key, registered or not
         try:
             raise RuntimeError("refused xoxb-9999-8888-zzzz")
         except RuntimeError:
             log.exception("failed")
     text = captured.getvalue()
     for secret in ("xoxb-1234", "xapp-1-A0123", "an-api-key-0123456789", "sk_live_abcdefghij", "s3cr3t-pw",
-                   "xoxb-9999"):
+                   "xoxb-9999", "A" * 43):
         assert secret not in text
-    assert text.count(logs.REDACTED) == 7
+    assert text.count(logs.REDACTED) == 8
+    assert "amk_0123456789ab_[redacted]" in text  # which key, not the key
     assert "postgresql://[redacted]@db:5432/amends" in text  # enough left to tell which database
     assert "RuntimeError: refused" in text  # the traceback is kept, redacted
 
