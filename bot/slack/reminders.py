@@ -439,9 +439,10 @@ def register(wiring: Wiring) -> None:
     sender = ReminderSender(wiring, quiet_client)
     deps.on_close.append(sender.stop)
     if deps.ticker is not None:
-        deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sweep(now))
-        # People's timezones, refreshed off the sender's path (the sender only reads the cache).
+        # People's timezones, refreshed off the sender's path (the sender only reads the cache); first, so a
+        # tick that learns someone's zone sends their reminders in it.
         deps.ticker.every(ZONE_REFRESH_EVERY, "people-timezones")(lambda now: refresh_zones(app_client, deps))
+        deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sweep(now))
 
     def sweep(now: datetime) -> None:
         # Steps that fell due become reminders first, so the same tick sends them.
@@ -578,6 +579,9 @@ def _register_actions(wiring: Wiring, policy: Policy) -> None:
         profile = client.users_info(user=new_owner)["user"]
         if profile.get("is_bot") or profile.get("deleted"):
             raise InvalidInput("Please pick a colleague: bots and deactivated accounts can't own a case.")
+        with deps.db.transaction() as session:  # their profile is here anyway: their reminders keep their hours
+            people.record(session, new_owner, tz=profile.get("tz"), label=profile.get("tz_label"),
+                          offset=profile.get("tz_offset"), now=deps.clock.now())
 
         def hand(session: Any, case: Case, now: datetime) -> Case:
             return cases.change_owner(session, case.id, new_owner_id=new_owner, actor_id=user_id, now=now)

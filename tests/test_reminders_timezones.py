@@ -1,0 +1,174 @@
+"""Working hours per person: a reminder DMed to someone lands in *their* working hours, from the timezone of
+their Slack profile (users.info), cached and refreshed; the team's zone (Europe/London here) otherwise.
+
+The clock starts on Monday 23 Nov 2026; the cases open on Friday 27 Nov at 21:00 UTC (16:00 in New York,
+05:00 on Saturday in Singapore), medium severity, so their first status update (a day later) falls due
+over the weekend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.people.models import PersonZone
+from bot.reminders.models import Reminder, ReminderState
+from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, SUPPORT_CHANNEL, Harness
+
+FRI = datetime(2026, 11, 27, tzinfo=UTC)
+MON = datetime(2026, 11, 30, tzinfo=UTC)
+SINGAPORE, NEW_YORK, LONDON = ZoneInfo("Asia/Singapore"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
+SIN_OWNER, NY_OWNER = "U0SINGAP01", "U0NEWYORK1"
+UPDATE = "Time to update"
+
+
+def add_colleague(harness: Harness, user_id: str, name: str, tz: str | None) -> None:
+    harness.fake.add_user(user_id, name, tz=tz)
+    for channel in (CASES_CHANNEL, SUPPORT_CHANNEL):
+        harness.fake.channels[channel].members.add(user_id)
+
+
+def open_friday_evening(harness: Harness, owner: str) -> int:
+    harness.clock.set(FRI.replace(hour=21))
+    case = harness.open_case(user=owner, promised_at=FRI + timedelta(days=10), new_date=None)
+    harness.settle()  # the owner's timezone is looked up after the case is posted
+    return case.id
+
+
+def sent(harness: Harness, user: str) -> list[Reminder]:
+    """The status updates DMed to `user`, in the order they went out."""
+    with harness.amends.db.transaction() as session:
+        return list(session.scalars(select(Reminder).where(
+            Reminder.state == ReminderState.SENT, Reminder.kind == "status_update",
+            Reminder.channel_id == harness.fake.im_channel(user).id).order_by(Reminder.sent_at)))
+
+
+def lookups(harness: Harness, user: str) -> int:
+    return len([c for c in harness.fake.calls("users.info") if c.args.get("user") == user])
+
+
+def in_working_hours(instant: datetime, zone: ZoneInfo) -> bool:
+    local = instant.astimezone(zone)
+    return local.weekday() < 5 and 9 <= local.hour < 18
+
+
+def tick_hourly(harness: Harness, until: datetime, owners: dict[str, ZoneInfo]) -> None:
+    """Run the bot hour by hour, checking that no reminder ever reaches an owner outside their hours."""
+    seen = {user: 0 for user in owners}
+    while harness.clock.now() < until:
+        harness.tick(advance=timedelta(hours=1))
+        for user, zone in owners.items():
+            dms = harness.dms_containing(user, UPDATE)
+            if len(dms) > seen[user]:
+                local = harness.clock.now().astimezone(zone)
+                assert in_working_hours(harness.clock.now(), zone), f"{user} reminded at {local:%a %H:%M} local"
+                seen[user] = len(dms)
+
+
+def test_owners_in_singapore_and_new_york_are_reminded_at_their_own_monday_nine(harness: Harness) -> None:
+    add_colleague(harness, SIN_OWNER, "wei", "Asia/Singapore")
+    add_colleague(harness, NY_OWNER, "nora", "America/New_York")
+    singapore_case = open_friday_evening(harness, SIN_OWNER)
+    new_york_case = open_friday_evening(harness, NY_OWNER)
+
+    tick_hourly(harness, MON.replace(hour=16), {SIN_OWNER: SINGAPORE, NY_OWNER: NEW_YORK})
+
+    for user, zone, case_id in ((SIN_OWNER, SINGAPORE, singapore_case), (NY_OWNER, NEW_YORK, new_york_case)):
+        first = sent(harness, user)[0]
+        assert first.case_id == case_id
+        local = first.sent_at.astimezone(zone)
+        assert (local.strftime("%a"), local.hour) == ("Mon", 9), f"{user}: {local}"
+    # Monday 09:00 in Singapore is Sunday 20:00 in New York: each owner on their own morning, hours apart.
+    assert sent(harness, SIN_OWNER)[0].sent_at == MON.replace(hour=1)   # 09:00 SGT
+    assert sent(harness, NY_OWNER)[0].sent_at == MON.replace(hour=14)   # 09:00 EST
+    # A message to the team (the managers' thread) keeps the team's zone: nothing here is the owners' own.
+
+
+def test_the_timezone_is_looked_up_once_per_person_not_per_reminder(harness: Harness) -> None:
+    add_colleague(harness, SIN_OWNER, "wei", "Asia/Singapore")
+    for _ in range(3):
+        open_friday_evening(harness, SIN_OWNER)
+    assert lookups(harness, SIN_OWNER) == 1  # on the first case; the next two found it cached
+
+    tick_hourly(harness, MON.replace(hour=2), {SIN_OWNER: SINGAPORE})
+
+    assert len(sent(harness, SIN_OWNER)) == 3
+    # Three reminders and 53 hourly ticks later: one lookup more each time the cached zone turned a day old.
+    assert lookups(harness, SIN_OWNER) == 3
+
+
+def test_a_timezone_changed_in_slack_is_picked_up_when_the_cache_is_a_day_old(harness: Harness) -> None:
+    add_colleague(harness, SIN_OWNER, "wei", "Asia/Singapore")
+    open_friday_evening(harness, SIN_OWNER)
+    harness.fake.set_timezone(SIN_OWNER, "America/New_York")  # they flew to New York for the weekend
+    tick_hourly(harness, MON.replace(hour=16), {SIN_OWNER: NEW_YORK})
+
+    # Timed for 09:00 in Singapore (Monday 01:00 UTC), it waited for 09:00 in New York instead.
+    assert sent(harness, SIN_OWNER)[0].sent_at == MON.replace(hour=14)
+    with harness.amends.db.transaction() as session:
+        cached = session.get(PersonZone, SIN_OWNER)
+        assert (cached.tz, cached.tz_label, cached.tz_offset) == ("America/New_York", "Eastern Standard Time",
+                                                                   -5 * 3600)
+
+
+def test_users_info_failing_falls_back_to_the_team_zone_for_someone_unknown(harness: Harness) -> None:
+    add_colleague(harness, SIN_OWNER, "wei", "Asia/Singapore")
+    harness.fake.fail_next("users.info", "fatal_error", status=200, count=1)
+    open_friday_evening(harness, SIN_OWNER)
+    with harness.amends.db.transaction() as session:  # timed in the team's hours: Monday 09:00 London
+        due = session.scalar(select(Reminder.due_at).where(Reminder.kind == "status_update"))
+        assert due == MON.replace(hour=9)
+        assert session.get(PersonZone, SIN_OWNER).error == "fatal_error"
+
+    harness.tick(MON.replace(hour=8, minute=59))
+    assert harness.dms_containing(SIN_OWNER, UPDATE) == []
+    with harness.amends.db.transaction() as session:
+        cached = session.get(PersonZone, SIN_OWNER)
+        # Failed on Friday, tried again at the next refresh after an hour: the zone is known by Monday...
+        assert cached.tz == "Asia/Singapore" and cached.error is None
+    # ...but the reminder was timed in London's hours on Friday, and 09:00 London is 17:00 in Singapore:
+    # their working time, so it goes out then rather than waiting for Tuesday.
+    harness.tick(MON.replace(hour=9))
+    assert len(harness.dms_containing(SIN_OWNER, UPDATE)) == 1
+
+
+def test_users_info_failing_keeps_the_cached_zone(harness: Harness) -> None:
+    add_colleague(harness, SIN_OWNER, "wei", "Asia/Singapore")
+    open_friday_evening(harness, SIN_OWNER)
+    harness.fake.fail_next("users.info", "fatal_error", status=200, count=100)  # Slack down all weekend
+    tick_hourly(harness, MON.replace(hour=2), {SIN_OWNER: SINGAPORE})
+
+    assert sent(harness, SIN_OWNER)[0].sent_at == MON.replace(hour=1)  # 09:00 SGT, from the cache
+    with harness.amends.db.transaction() as session:
+        cached = session.get(PersonZone, SIN_OWNER)
+        assert cached.tz == "Asia/Singapore" and cached.error == "fatal_error"
+    # While it fails, tried again once an hour, not at every tick.
+    before = lookups(harness, SIN_OWNER)
+    for _ in range(4):
+        harness.tick(advance=timedelta(minutes=15))
+    assert lookups(harness, SIN_OWNER) - before == 1
+
+
+def test_a_profile_without_a_timezone_gets_the_team_zone(harness: Harness) -> None:
+    add_colleague(harness, SIN_OWNER, "wei", None)
+    open_friday_evening(harness, SIN_OWNER)
+    tick_hourly(harness, MON.replace(hour=10), {SIN_OWNER: LONDON})
+    assert sent(harness, SIN_OWNER)[0].sent_at == MON.replace(hour=9)  # 09:00 London
+
+
+def test_a_case_handed_over_follows_the_new_owners_hours(harness: Harness) -> None:
+    add_colleague(harness, NY_OWNER, "nora", "America/New_York")
+    harness.clock.set(MON.replace(hour=9))
+    harness.open_case()  # a London owner; high severity: every 4 hours
+    harness.settle()
+    harness.tick(MON.replace(hour=13))
+    update = harness.dms_containing(ASSOCIATE, UPDATE)[-1]
+    harness.driver.click(ASSOCIATE, "reminder_handover", message=update, selected=NY_OWNER)
+    harness.fake.wait_for(lambda: harness.dms_containing(NY_OWNER, "handed "))
+    harness.tick(MON.replace(hour=17))  # the next one, due 17:00 London, is 12:00 in New York: it goes
+    assert len(harness.dms_containing(NY_OWNER, UPDATE)) == 1
+    harness.tick(MON.replace(hour=21))  # 21:00 London, 16:00 in New York: their afternoon
+    assert len(harness.dms_containing(NY_OWNER, UPDATE)) == 2
+    assert harness.dms_containing(COLLEAGUE, UPDATE) == []
