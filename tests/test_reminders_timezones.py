@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.cases.models import Case
 from bot.people.models import PersonZone
+from bot.reminders import kinds
 from bot.reminders.models import Reminder, ReminderState
-from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, SUPPORT_CHANNEL, Harness
+from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, SUPPORT_CHANNEL, Harness, all_text, configured
 
 FRI = datetime(2026, 11, 27, tzinfo=UTC)
 MON = datetime(2026, 11, 30, tzinfo=UTC)
@@ -172,3 +174,41 @@ def test_a_case_handed_over_follows_the_new_owners_hours(harness: Harness) -> No
     harness.tick(MON.replace(hour=21))  # 21:00 London, 16:00 in New York: their afternoon
     assert len(harness.dms_containing(NY_OWNER, UPDATE)) == 2
     assert harness.dms_containing(COLLEAGUE, UPDATE) == []
+
+
+def test_a_deadline_nudge_keeps_the_owners_hours_and_says_when_none_is_left(harness: Harness) -> None:
+    add_colleague(harness, NY_OWNER, "nora", "America/New_York")
+    add_colleague(harness, SIN_OWNER, "wei", "Asia/Singapore")
+    # Opened on Monday at 07:00 UTC, due at 11:00 UTC; nudged no sooner than an hour after opening (08:00 UTC).
+    # In Singapore that is 16:00, a working moment before the deadline (19:00 there): nudged then. In New
+    # York it is 03:00, and none is left before the deadline (06:00 there): nudged at once, saying so. In the
+    # team's zone it would have been 09:00 London for both.
+    harness.clock.set(MON.replace(hour=7))
+    harness.open_case(user=NY_OWNER, promised_at=MON.replace(hour=11))
+    harness.open_case(user=SIN_OWNER, promised_at=MON.replace(hour=11))
+    harness.settle()
+    harness.tick(MON.replace(hour=8))
+    new_york = harness.dms_containing(NY_OWNER, "hasn't been told yet")
+    singapore = harness.dms_containing(SIN_OWNER, "hasn't been told yet")
+    assert len(new_york) == 1 and "Sent outside working hours" in all_text(new_york[0].blocks)
+    assert len(singapore) == 1 and "Sent outside working hours" not in all_text(singapore[0].blocks)
+
+
+def test_a_reminder_timed_in_another_zone_waits_for_the_persons_hours() -> None:
+    """The sweep's last check, right before posting (a case handed over, a zone learned late, a snooze)."""
+    config = configured()
+    team = kinds.Policy(config.reminders, LONDON)
+    new_york = kinds.Policy(config.reminders, NEW_YORK)
+    now = MON.replace(hour=9)  # 09:00 London, 04:00 in New York
+    case = Case(promised_at=MON + timedelta(days=3))
+    status = Reminder(kind=kinds.Kind.STATUS_UPDATE, due_at=now, payload={})
+    assert kinds.when_person_can_get(status, case, now, team) is None
+    assert kinds.when_person_can_get(status, case, now, new_york) == MON.replace(hour=14)  # 09:00 in New York
+    # Due at 17:50 in the person's own hours, the sweep running 20 minutes late: it still goes.
+    late = Reminder(kind=kinds.Kind.STATUS_UPDATE, due_at=MON.replace(hour=17, minute=50), payload={})
+    assert kinds.when_person_can_get(late, case, MON.replace(hour=18, minute=10), team) is None
+    # A deadline nudge whose deadline comes before the person's morning goes now, and says so.
+    urgent = Case(promised_at=MON.replace(hour=12))
+    nudge = Reminder(kind=kinds.Kind.DEADLINE_NEAR, due_at=now, payload={})
+    assert kinds.when_person_can_get(nudge, urgent, now, new_york) is None
+    assert nudge.payload[kinds.OUTSIDE_HOURS] is True
