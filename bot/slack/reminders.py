@@ -228,7 +228,7 @@ class ReminderSender:
             if case.has_thread:
                 return Destination(case.channel_id, case.message_ts)
             return Destination(self.deps.config.cases.channel)
-        user = reminder.recipient_id if reminder.audience == Audience.USER or case is None else case.owner_id
+        user = self._person(reminder, case)
         if user is None:
             raise ValueError(f"reminder {reminder.id} has no recipient")
         return Destination(user, user_id=user)
@@ -348,9 +348,9 @@ class ReminderSender:
             return "cancelled"
         if result.outcome in ("retry", "deferred"):
             assert result.due_at is not None
-            return result.outcome if service.retry_later(session, rid, token=token, due_at=result.due_at,
-                                                  error=result.error, uncertain=result.uncertain,
-                                                  counts_as_attempt=result.counts) else "lost"
+            retried = service.retry_later(session, rid, token=token, due_at=result.due_at, error=result.error,
+                                          uncertain=result.uncertain, counts_as_attempt=result.counts)
+            return result.outcome if retried else "lost"
         reminder = service.mark_failed(session, rid, token=token, error=result.error)
         if reminder is None:
             return "lost"
