@@ -212,3 +212,50 @@ def test_a_reminder_timed_in_another_zone_waits_for_the_persons_hours() -> None:
     nudge = Reminder(kind=kinds.Kind.DEADLINE_NEAR, due_at=now, payload={})
     assert kinds.when_person_can_get(nudge, urgent, now, new_york) is None
     assert nudge.payload[kinds.OUTSIDE_HOURS] is True
+
+
+def test_who_is_looked_up_again(db_url: str) -> None:
+    """Owners of open cases, owners with a reminder still to come (a resolved case's follow-up) and recipients
+    of their own reminders (a manager's digest); never looked up first; a day-old entry again, a failed one
+    after an hour."""
+    from bot.db import Database
+    from bot.people import service as people
+    from bot.reminders import service as reminders
+    from bot.reminders.models import Audience
+
+    db = Database(db_url)
+    now = MON.replace(hour=9)
+
+    def case(owner: str, status: str) -> int:
+        with db.transaction() as session:
+            row = Case(status=status, severity="medium", customer_name="Northwind", order_ref="SO-1", promise="chairs",
+                       promised_at=now + timedelta(days=3), cause="stock-out", currency="GBP", owner_id=owner,
+                       reporter_id=owner, created_at=now, updated_at=now, version=1)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    case("U0OPEN0001", "open")
+    case("U0FRESH001", "open")
+    case("U0FAILED01", "open")
+    case("U0STALE001", "open")
+    resolved = case("U0RESOLVD1", "resolved")
+    case("U0NOBODY01", "resolved")  # nothing left to remind them of
+    with db.transaction() as session:
+        reminders.schedule(session, kind="follow_up", case_id=resolved, due_at=now + timedelta(days=3), now=now)
+        reminders.schedule(session, kind="weekly_digest", due_at=now, now=now, audience=Audience.USER,
+                           recipient_id="U0MANAGER9", key="weekly_digest:2026-W49:U0MANAGER9")
+        people.record(session, "U0FRESH001", tz="Asia/Singapore", label=None, offset=None,
+                      now=now - timedelta(hours=23))
+        people.record(session, "U0STALE001", tz="Asia/Singapore", label=None, offset=None,
+                      now=now - timedelta(hours=25))
+        people.record_failure(session, "U0FAILED01", now=now - timedelta(minutes=30), error="fatal_error")
+    with db.transaction() as session:
+        due = people.to_refresh(session, now=now, max_age=timedelta(days=1), limit=50)
+        assert due[:3] == sorted(["U0MANAGER9", "U0OPEN0001", "U0RESOLVD1"])  # never looked up: first
+        assert set(due) == {"U0MANAGER9", "U0OPEN0001", "U0RESOLVD1", "U0STALE001"}
+        later = people.to_refresh(session, now=now + timedelta(hours=1), max_age=timedelta(days=1), limit=50)
+        assert "U0FAILED01" in later and "U0FRESH001" in later
+        assert people.zones(session, ["U0FRESH001", "U0FAILED01", None], LONDON) == {
+            "U0FRESH001": SINGAPORE, "U0FAILED01": LONDON}
+    db.dispose()
