@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from bench.common import free_port, start, wait_http  # noqa: E402
-from bench.reminders import SECRET, empty_database, seed, workspace  # noqa: E402
+from bench.reminders import ALWAYS_WORKING, SECRET, empty_database, seed, workspace  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.reminders.models import Reminder, ReminderState  # noqa: E402
 from bot.settings import AmendsConfig  # noqa: E402
@@ -48,7 +48,8 @@ def main() -> int:
     fake, owners = workspace(args.owners)
     fake.set_latency(0.03)  # a real round trip, so that each kill lands mid-send
     (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n"
-                                         f"  claim_lease: {args.lease}s\n  send_concurrency: {CONCURRENCY}\n")
+                                         f"  claim_lease: {args.lease}s\n  send_concurrency: {CONCURRENCY}\n"
+                                         f"{ALWAYS_WORKING}")
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
     db_url = empty_database(workdir, args.postgres)
     seed(db_url, config, owners, args.reminders, datetime.now(UTC))

@@ -5,6 +5,11 @@ per-channel posting limit on (1 message per second per channel, short bursts all
     python bench/reminders.py [--reminders 10000] [--channels 500] [--postgres URL] [--processes 1]
 
 Prints sends per second, lateness (time from due to posted) p50/p99, 429s seen, and duplicates (must be 0).
+
+    python bench/reminders.py --scenario monday [--cases 5000] [--owners 300] [--postgres URL]
+
+Working hours per person (bench/reminders_monday.py): open cases whose reminders fall due over a weekend,
+owned by people in London, New York and Singapore, each reminded at their own Monday 09:00.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.settings import AmendsConfig  # noqa: E402
 
 SECRET = "bench-signing-secret"
+# On the real clock, whatever the hour the bench runs at, the owners' DMs are their working time (a DM
+# outside the person's working hours waits for their morning).
+ALWAYS_WORKING = '  working_hours: {start: "00:00", end: "23:59", days: [mon, tue, wed, thu, fri, sat, sun]}\n'
 
 
 def seed(db_url: str, config: AmendsConfig, owners: list[str], count: int, due: datetime) -> None:
@@ -97,12 +105,20 @@ def main() -> int:
     parser.add_argument("--postgres", help="PostgreSQL URL; default: a SQLite file")
     parser.add_argument("--per-second", type=float, default=1.0, help="fake's posts per second per channel")
     parser.add_argument("--burst", type=int, default=3)
+    parser.add_argument("--scenario", choices=("burst", "monday"), default="burst",
+                        help="burst: everything due at once (default); monday: Monday 09:00 in three timezones")
+    parser.add_argument("--cases", type=int, default=5_000, help="monday: open cases")
+    parser.add_argument("--owners", type=int, default=300, help="monday: owners, a third in each timezone")
     args = parser.parse_args()
+    if args.scenario == "monday":
+        from bench.reminders_monday import monday
+        return monday(args)
 
     workdir = Path(tempfile.mkdtemp(prefix="amends-bench-reminders-"))
     fake, owners = workspace(args.channels)
     fake.limit_posts_per_channel(args.per_second, burst=args.burst)
-    (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n")
+    (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n"
+                                         + ALWAYS_WORKING)
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
 
     db_url = empty_database(workdir, args.postgres)

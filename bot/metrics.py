@@ -31,7 +31,8 @@ SLACK_CALLS = Counter(
 REMINDERS_DUE = Gauge("amends_reminders_due", "Reminders due and not yet sent when the last sweep started")
 REMINDERS = Counter(
     "amends_reminders_total",
-    "Reminders by step: claimed by a sweep, then sent, failed (for good), cancelled, retry (put back), lost",
+    "Reminders by step: claimed by a sweep, then sent, failed (for good), cancelled, retry (put back), "
+    "deferred (held for the person's working hours), lost",
     ["outcome"])
 REMINDER_LATENESS_SECONDS = Histogram(
     "amends_reminder_lateness_seconds", "How long after it fell due a reminder was posted",

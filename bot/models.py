@@ -6,6 +6,7 @@ from bot.drafting.models import Draft  # noqa: F401
 from bot.home.models import AppHome  # noqa: F401
 from bot.knowledge.models import Entry, ImportRun, Reply, SeenEvent, Term, Tombstone  # noqa: F401
 from bot.offers.models import CustomerChoice, Offer, OfferItem  # noqa: F401
+from bot.people.models import PersonZone  # noqa: F401
 from bot.playbooks.models import CasePlaybook, CheckProgress, StepNote, StepProgress  # noqa: F401
 from bot.reminders.models import Reminder  # noqa: F401
 from bot.replays import AppliedInteraction  # noqa: F401

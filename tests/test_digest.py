@@ -88,6 +88,7 @@ def restart(db_url: str, fake_slack: FakeSlack, config: AmendsConfig, clock: Fro
 
 def test_the_digest_of_a_seeded_week(harness: Harness) -> None:
     seed_week(harness)
+    harness.settle()  # the seeded cases are posted (their links are in the digest) before it is due
     harness.tick(DUE - timedelta(minutes=1))
     harness.tick()
     assert digests(harness.fake) == []

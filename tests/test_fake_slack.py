@@ -160,6 +160,19 @@ def test_posting_to_a_user_id_lands_in_the_app_dm(fake: FakeSlack, client: WebCl
     assert [m.text for m in fake.dms(ASSOCIATE)] == ["hello"]
 
 
+def test_users_info_gives_the_profiles_timezone_as_slack_does(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("U0SINGAP01", "wei", tz="Asia/Singapore")
+    user = client.users_info(user="U0SINGAP01")["user"]
+    assert (user["tz"], user["tz_label"], user["tz_offset"]) == ("Asia/Singapore", "Singapore Standard Time", 28800)
+    fake.set_timezone("U0SINGAP01", "America/New_York")  # changed in their profile
+    user = client.users_info(user="U0SINGAP01")["user"]
+    assert user["tz"] == "America/New_York" and user["tz_offset"] in (-5 * 3600, -4 * 3600)
+    assert user["tz_label"] in ("Eastern Standard Time", "Eastern Daylight Time")
+    fake.set_timezone("U0SINGAP01", None)  # as Slack answers for Slackbot: no tz, Pacific time's label
+    user = client.users_info(user="U0SINGAP01")["user"]
+    assert user["tz"] is None and isinstance(user["tz_offset"], int) and user["tz_label"]
+
+
 def test_files_upload_v2(fake: FakeSlack, client: WebClient) -> None:
     client.files_upload_v2(channel=CASES_CHANNEL, content=b"\x89PNG fake", filename="chart.png",
                            initial_comment="Weekly digest")

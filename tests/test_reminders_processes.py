@@ -31,10 +31,15 @@ def workspace(fake_slack: FakeSlack) -> FakeSlack:
     return fake_slack
 
 
+ALWAYS_WORKING = '  working_hours: {start: "00:00", end: "23:59", days: [mon, tue, wed, thu, fri, sat, sun]}\n'
+
+
 def write_config(tmp_path: Path) -> Path:
     path = tmp_path / "amends.yaml"
     path.write_text(f"cases:\n  channel: {CASES_CHANNEL}\nmanagers:\n  users: [{MANAGER}]\n"
-                    f"reminders:\n  sweep_every: 1s\n  claim_lease: 5s\n  send_concurrency: {CONCURRENCY}\n")
+                    f"reminders:\n  sweep_every: 1s\n  claim_lease: 5s\n  send_concurrency: {CONCURRENCY}\n"
+                    # A real clock: at any hour the owners' DMs are their working time, so a run at night sends.
+                    f"{ALWAYS_WORKING}")
     return path
 
 

@@ -119,8 +119,8 @@ def _remind_satisfaction(session: Session, case: Case, config: AmendsConfig, now
     step = next((s for s in row.steps if s.step_id == SATISFACTION_STEP), None) if row else None
     if step is None or not playbooks.step_is_open(session, case.id, step.step_id):
         return None
-    policy = Policy(config.reminders, config.workspace.zone)
-    due = policy.working(now + config.reminders.satisfaction_followup_after)
+    owner = Policy(config.reminders, config.workspace.zone).for_person(session, case.owner_id)
+    due = owner.working(now + config.reminders.satisfaction_followup_after)  # in the owner's working hours
     reminders.schedule(session, kind=steps.KIND, case_id=case.id, now=now, due_at=due,
                        key=steps.key(case.id, step.step_id),
                        payload={"step_id": step.step_id, "title": step.title, "action": step.action,

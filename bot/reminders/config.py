@@ -79,6 +79,8 @@ class RemindersConfig(_Strict):
     # A status reminder nobody answered (Update sent / Snooze / Hand over) goes to the managers after this.
     unanswered_after: Duration = timedelta(hours=4)
     satisfaction_followup_after: Duration = timedelta(days=3)
+    # A person's timezone (from their Slack profile) is looked up again when the cached one is this old.
+    timezone_max_age: Duration = timedelta(days=1)
     # Mechanics: how often the sweep looks for due reminders, how many it sends at once, how long a
     # claim lasts before another process may take it over, and how often a failing send is retried.
     sweep_every: Duration = timedelta(seconds=15)

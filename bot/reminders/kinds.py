@@ -6,7 +6,7 @@ in bot/slack/reminders.py; these are the ones a case gets by itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted
 from bot.cases.models import Case, CaseStatus
+from bot.people import service as people
 from bot.reminders import service
 from bot.reminders.config import RemindersConfig
 from bot.reminders.models import Audience, Reminder
-from bot.reminders.policy import next_working_time, previous_working_time
+from bot.reminders.policy import later_in_working_hours, next_working_time, previous_working_time
 
 
 class Kind(StrEnum):
@@ -32,11 +33,26 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Policy:
+    """When reminders go out, in `zone`: the team's (workspace.timezone), or a person's (for_person)."""
+
     config: RemindersConfig
     zone: ZoneInfo
 
     def working(self, instant: datetime) -> datetime:
         return next_working_time(instant, self.config.working_hours, self.zone)
+
+    def for_person(self, session: Session, user_id: str | None) -> Policy:
+        """The same rules in `user_id`'s own timezone (their Slack profile's, cached; the team's if unknown).
+
+        Who "the person" is, per kind: the case owner for what is DMed to the owner (status update, deadline
+        near, satisfaction follow-up, step due); the named recipient for a reminder to one person (an action
+        item's owner, a manager's weekly digest). What is posted in a case thread or channel for several
+        people (the managers' deadline escalation, an unanswered reminder, an approval waiting for its
+        approvers) keeps the team's zone."""
+        if user_id is None:
+            return self
+        zone = people.zone(session, user_id, self.zone)
+        return self if zone == self.zone else replace(self, zone=zone)
 
     def next_status_update(self, case: Case, after: datetime) -> datetime:
         return self.working(after + self.config.status_update_every.every(case.severity))
@@ -59,15 +75,17 @@ def key(kind: Kind, case_id: int) -> str:
 
 
 def schedule_for_open_case(session: Session, case: Case, now: datetime, policy: Policy) -> None:
-    """A case that is open (new or reopened) gets its update cadence and its deadline watch."""
+    """A case that is open (new or reopened) gets its update cadence and its deadline watch: the owner's in
+    the owner's working hours, the managers' (in the case thread) in the team's."""
+    owner = policy.for_person(session, case.owner_id)
     service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case.id, now=now,
-                     due_at=policy.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
+                     due_at=owner.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
     if case.customer_contacted_at is not None or case.promised_at <= now:
         return
     config = policy.config
     grace = now + timedelta(hours=1)  # never before a short grace after opening: the manager was just alerted
     owner_at, owner_late = deadline_nudge_time(case.promised_at - config.deadline_warning_before,
-                                               case.promised_at, grace, policy)
+                                               case.promised_at, grace, owner)
     manager_at, manager_late = deadline_nudge_time(case.promised_at - config.deadline_manager_before,
                                                    case.promised_at, grace, policy)
     if owner_at < case.promised_at:
@@ -97,6 +115,35 @@ def deadline_nudge_time(target: datetime, deadline: datetime, earliest: datetime
     return earliest, True
 
 
+def retime_for_owner(session: Session, case: Case, opened_at: datetime, policy: Policy) -> None:
+    """The owner's zone became known just after the case opened (their first case): its reminders are timed
+    again as if it had been known then (keyed, so the pending rows move; nothing is sent twice)."""
+    if case.is_open:
+        schedule_for_open_case(session, case, opened_at, policy)
+
+
+# Reminders that must reach their person before the case's deadline, whatever the hour.
+DEADLINE_KINDS = frozenset({Kind.DEADLINE_NEAR, Kind.DEADLINE_MANAGER})
+# A reminder that fell due within the person's working hours still goes this long after (a busy sweep).
+LATE_GRACE = timedelta(minutes=30)
+
+
+def when_person_can_get(reminder: Reminder, case: Case | None, now: datetime, person: Policy) -> datetime | None:
+    """None: a reminder sent to one person may go now. Otherwise when it should go instead, in their working
+    hours (`person` is the policy in their zone): it was timed in another zone (their zone was not known
+    yet, the case changed hands, they moved) or falls due outside working hours (a snooze, a digest).
+    A deadline nudge with no working moment left before the deadline goes now, and says so."""
+    if (reminder.payload or {}).get(OUTSIDE_HOURS):
+        return None
+    later = later_in_working_hours(reminder.due_at, now, person.config.working_hours, person.zone, grace=LATE_GRACE)
+    if later is None:
+        return None
+    if reminder.kind in DEADLINE_KINDS and case is not None and later >= case.promised_at:
+        reminder.payload = {**(reminder.payload or {}), OUTSIDE_HOURS: True}
+        return None
+    return later
+
+
 def _outside_hours(late: bool) -> dict[str, bool]:
     return {OUTSIDE_HOURS: late}  # always given, so a nudge moved back into working hours loses the flag
 
@@ -112,8 +159,9 @@ def on_resolved(session: Session, event: CaseResolved, *, policy: Policy) -> Non
     """Resolving stops every reminder and, some days later, asks the owner to check satisfaction."""
     case, now = event.case, event.now
     service.cancel_for_case(session, case.id, reason="case resolved")
+    owner = policy.for_person(session, case.owner_id)
     service.schedule(session, kind=Kind.FOLLOW_UP, case_id=case.id, now=now,
-                     due_at=policy.working(now + policy.config.satisfaction_followup_after),
+                     due_at=owner.working(now + policy.config.satisfaction_followup_after),
                      key=key(Kind.FOLLOW_UP, case.id))
 
 
@@ -149,8 +197,9 @@ def why_not_send(session: Session, reminder: Reminder, case: Case | None, now: d
 def after_sent(session: Session, reminder: Reminder, case: Case | None, now: datetime, policy: Policy) -> None:
     """What a sent built-in reminder sets in motion."""
     if reminder.kind == Kind.STATUS_UPDATE and case is not None and case.is_open:
+        owner = policy.for_person(session, case.owner_id)
         service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case.id, now=now,
-                         due_at=policy.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
+                         due_at=owner.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
         service.schedule(session, kind=Kind.UNANSWERED, case_id=case.id, now=now, audience=Audience.MANAGERS,
                          due_at=now + policy.config.unanswered_after, key=f"{Kind.UNANSWERED}:{reminder.id}",
                          payload={"source_id": reminder.id})

@@ -1,4 +1,4 @@
-"""When reminders fall due: working hours in the team's timezone, cadence by severity.
+"""When reminders fall due: working hours in the person's timezone (or the team's), cadence by severity.
 
 Intervals are wall-clock and then moved forward into working hours: a 4-hour reminder that would land
 at 20:00 on Friday goes out at 09:00 on Monday. Nobody is nudged at night about a customer who is
@@ -56,3 +56,16 @@ def previous_working_time(instant: datetime, hours: WorkingHours, zone: ZoneInfo
         previous = (local - timedelta(days=1)).replace(hour=23, minute=59, second=0, microsecond=0, tzinfo=None)
         local = previous.replace(tzinfo=zone)
     raise AssertionError("no working day in a week")
+
+
+def later_in_working_hours(due_at: datetime, now: datetime, hours: WorkingHours, zone: ZoneInfo, *,
+                           grace: timedelta) -> datetime | None:
+    """None when a message due at `due_at` may go `now` in `zone`: now is working time, or it fell due in
+    working time less than `grace` ago (a sweep running late must not push it to the next morning).
+    Otherwise the start of the next working period."""
+    next_now = next_working_time(now, hours, zone)
+    if next_now == now:
+        return None
+    if now - due_at <= grace and next_working_time(due_at, hours, zone) == due_at:
+        return None
+    return next_now

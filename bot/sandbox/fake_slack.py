@@ -32,9 +32,11 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.sandbox import blockkit
 
@@ -66,12 +68,34 @@ class SlackError(Exception):
         self.recorded = False
 
 
+# Slack's tz_label is the zone's long name at this moment (standard or daylight); the fake knows a few and
+# falls back to the abbreviation. With no tz (Slackbot), Slack still sends Pacific time's label and offset.
+_TZ_LABELS = {
+    "Europe/London": ("Greenwich Mean Time", "British Summer Time"),
+    "Europe/Madrid": ("Central European Time", "Central European Summer Time"),
+    "Europe/Berlin": ("Central European Time", "Central European Summer Time"),
+    "America/New_York": ("Eastern Standard Time", "Eastern Daylight Time"),
+    "America/Los_Angeles": ("Pacific Standard Time", "Pacific Daylight Time"),
+    "Asia/Singapore": ("Singapore Standard Time", "Singapore Standard Time"),
+    "Asia/Tokyo": ("Japan Standard Time", "Japan Standard Time"),
+}
+
+
+def _tz_now(tz: str | None) -> tuple[str, int]:
+    """users.info's tz_label and tz_offset (seconds east of UTC) for `tz`, as of now."""
+    zone = ZoneInfo(tz or "America/Los_Angeles")
+    now = datetime.now(zone)
+    standard, daylight = _TZ_LABELS.get(zone.key, (now.tzname() or zone.key,) * 2)
+    offset = now.utcoffset()
+    return (daylight if now.dst() else standard), int(offset.total_seconds()) if offset is not None else 0
+
+
 @dataclass
 class User:
     id: str
     name: str
     real_name: str
-    tz: str = "Europe/London"
+    tz: str | None = "Europe/London"  # Slack sends null for a few accounts (Slackbot)
     is_bot: bool = False
     is_admin: bool = False
     deleted: bool = False
@@ -80,12 +104,13 @@ class User:
 
     def to_api(self, team_id: str) -> dict[str, Any]:
         profile = {"real_name": self.real_name, "display_name": self.name, "phone": self.phone}
+        label, offset = _tz_now(self.tz)
         if self.email:
             profile["email"] = self.email
         return {
             "id": self.id, "team_id": team_id, "name": self.name, "real_name": self.real_name,
-            "tz": self.tz, "is_bot": self.is_bot, "is_admin": self.is_admin, "deleted": self.deleted,
-            "profile": profile,
+            "tz": self.tz, "tz_label": label, "tz_offset": offset, "is_bot": self.is_bot, "is_admin": self.is_admin,
+            "deleted": self.deleted, "profile": profile,
         }
 
 
@@ -319,6 +344,12 @@ class FakeSlack:
             self.users[user_id] = user
             self._touch()
             return user
+
+    def set_timezone(self, user_id: str, tz: str | None) -> None:
+        """The person changed the timezone in their Slack profile (users.info answers with it from now on)."""
+        with self._changed:
+            self.users[user_id].tz = tz
+            self._touch()
 
     def add_channel(self, channel_id: str, name: str, *, members: list[str] = (), is_private: bool = False,
                     bot_member: bool = True) -> Channel:

@@ -30,6 +30,7 @@ from bot.slack.drafting import refresh_posted_drafts
 from bot.slack.knowledge import post_similar_cases
 from bot.slack.notify import tell
 from bot.slack.playbooks import post_checklist
+from bot.slack.reminders import learn_owner_zone
 from bot.slack.resolve import dm_action_items, post_reopened_note, post_resolved_note, post_satisfaction_note
 from bot.slack.wiring import Wiring
 from bot.tracking.service import SATISFACTION_EVENT
@@ -40,7 +41,7 @@ FollowUp = Callable[[WebClient, Wiring, RecordedEvent], None]
 
 FOLLOW_UPS: Mapping[str, Sequence[FollowUp]] = {
     # The case message, the managers' alert in its thread and the owner's confirmation (or how to fix it).
-    CaseEventKind.OPENED: [post_case],
+    CaseEventKind.OPENED: [post_case, learn_owner_zone],  # the owner's timezone, on their first case
     # In the case thread now there is one (also when posting again from the DM's button).
     CaseEventKind.POSTED: [post_similar_cases, post_checklist],
     CaseEventKind.CUSTOMER_CONTACTED: [post_checklist],  # the contact step ticked

@@ -3,17 +3,26 @@
 Managers are the users listed in `managers.users` plus the members of `managers.usergroup` (asked of
 Slack each time, so someone added to or removed from the group counts at once). Areas that need other
 roles (e.g. offer approvers) follow the same shape: a config list, an optional user group.
+
+A person's timezone comes from their profile (users.info `user.tz`) and is cached in the database
+(bot/people/service.py): looked up once when someone's first case opens, then again when the cache is
+older than `reminders.timezone_max_age`, by a periodic task, never on the reminder sender's path.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
+from urllib.error import URLError
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.people import service as people
 from bot.settings import AmendsConfig
+from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +59,39 @@ def manager_ids(client: WebClient, config: AmendsConfig) -> set[str]:
     """Everyone who is a manager right now (one Slack call for the user group, whoever asks next)."""
     managers = config.managers
     return set(managers.users) | (usergroup_members(client, managers.usergroup) if managers.usergroup else set())
+
+
+# How often the periodic task looks for timezones to refresh, and how many people it asks Slack about
+# each time (users.info is Tier 4, 100+ a minute: this stays far below it).
+ZONE_REFRESH_EVERY = timedelta(minutes=1)
+ZONE_REFRESH_BATCH = 50
+
+
+def look_up_zone(client: WebClient, deps: SlackDeps, user_id: str) -> ZoneInfo | None:
+    """One users.info call for `user_id`, its answer (or its failure) recorded in the cache. The zone, or
+    None when Slack gave none that works (the cached one, or the team's, stays in use)."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    except (URLError, TimeoutError, ConnectionError, OSError) as exc:
+        error = f"network: {exc}"
+    else:
+        with deps.db.transaction() as session:
+            return people.record(session, user_id, tz=user.get("tz"), label=user.get("tz_label"),
+                                 offset=user.get("tz_offset"), now=deps.clock.now())
+    log.warning("could not look up the timezone of %s (%s): the cached or the team's zone stays in use",
+                user_id, error)
+    with deps.db.transaction() as session:
+        people.record_failure(session, user_id, now=deps.clock.now(), error=error)
+    return None
+
+
+def refresh_zones(client: WebClient, deps: SlackDeps) -> int:
+    """Look up the people about to be reminded whose cached zone is missing or stale; returns how many."""
+    with deps.db.transaction() as session:
+        due = people.to_refresh(session, now=deps.clock.now(), max_age=deps.config.reminders.timezone_max_age,
+                                limit=ZONE_REFRESH_BATCH)
+    for user_id in due:
+        look_up_zone(client, deps, user_id)
+    return len(due)

@@ -32,7 +32,9 @@ from sqlalchemy import select
 from bot import metrics
 from bot.cases import service as cases
 from bot.cases.models import Case, CaseStatus
+from bot.changes import RecordedEvent
 from bot.errors import InvalidInput, StorageUnavailable
+from bot.people import service as people
 from bot.reminders import kinds, service, steps
 from bot.reminders.kinds import Kind, Policy
 from bot.reminders.models import Audience, Reminder
@@ -42,6 +44,7 @@ from bot.slack.case_thread import post_in_thread, refresh_case_message
 from bot.slack.client import make_web_client
 from bot.slack.ids import Action
 from bot.slack.notify import Respond, dm
+from bot.slack.people import ZONE_REFRESH_EVERY, look_up_zone, refresh_zones
 from bot.slack.reminder_kinds import Rendered
 from bot.slack.wiring import Wiring
 
@@ -114,6 +117,7 @@ class ReminderSender:
         self.deps = wiring.deps
         self.client = client
         self.config = wiring.deps.config.reminders
+        self.policy = Policy(self.config, wiring.deps.config.workspace.zone)
         self.pool = ThreadPoolExecutor(self.config.send_concurrency, thread_name_prefix="amends-reminders")
         self._held: dict[str, datetime] = {}  # channel -> not before (after a 429)
         self._stopping = threading.Event()
@@ -169,6 +173,8 @@ class ReminderSender:
         with self.deps.db.transaction() as session:
             claimed = session.scalars(select(Reminder).where(Reminder.id.in_(ids), Reminder.claim_token == token)).all()
             _load_cases(session, {r.case_id for r in claimed})
+            zones = people.zones(session, [self._person(r, session.get(Case, r.case_id) if r.case_id else None)
+                                           for r in claimed], self.policy.zone)  # one query for the batch
             for reminder in claimed:
                 case = session.get(Case, reminder.case_id) if reminder.case_id else None  # loaded above
                 kind = self.wiring.reminder_kinds.get(reminder.kind)
@@ -179,6 +185,13 @@ class ReminderSender:
                 if reason:
                     service.mark_cancelled(session, reminder.id, token=token, reason=reason)
                     settled.append(Result(None, reminder.id, "cancelled", error=reason))
+                    continue
+                person = self._person(reminder, case)
+                later = kinds.when_person_can_get(reminder, case, now, Policy(self.config, zones[person])) \
+                    if person else None
+                if later:  # not their working time: back to pending until their morning, not an attempt
+                    settled.append(Result(None, reminder.id, "deferred", due_at=later, counts=False,
+                                          error=f"outside {person}'s working hours ({zones[person].key})"))
                     continue
                 try:
                     jobs.append(Job(reminder.id, reminder.kind, reminder.case_id, kind.needs_open_case,
@@ -203,12 +216,19 @@ class ReminderSender:
             return "case resolved"
         return kind.why_not(session, reminder, case, now) if kind.why_not else None
 
+    @staticmethod
+    def _person(reminder: Reminder, case: Case | None) -> str | None:
+        """The one person a reminder is DMed to (whose working hours it keeps); None for a thread or channel."""
+        if reminder.audience == Audience.MANAGERS and case is not None:
+            return None
+        return reminder.recipient_id if reminder.audience == Audience.USER or case is None else case.owner_id
+
     def _destination(self, reminder: Reminder, case: Case | None) -> Destination:
         if reminder.audience == Audience.MANAGERS and case is not None:
             if case.has_thread:
                 return Destination(case.channel_id, case.message_ts)
             return Destination(self.deps.config.cases.channel)
-        user = reminder.recipient_id if reminder.audience == Audience.USER or case is None else case.owner_id
+        user = self._person(reminder, case)
         if user is None:
             raise ValueError(f"reminder {reminder.id} has no recipient")
         return Destination(user, user_id=user)
@@ -326,11 +346,11 @@ class ReminderSender:
             if result.job is not None:  # cancelled at delivery; those from step 1 are settled already
                 service.mark_cancelled(session, rid, token=token, reason=result.error)
             return "cancelled"
-        if result.outcome == "retry":
+        if result.outcome in ("retry", "deferred"):
             assert result.due_at is not None
-            return "retry" if service.retry_later(session, rid, token=token, due_at=result.due_at,
-                                                  error=result.error, uncertain=result.uncertain,
-                                                  counts_as_attempt=result.counts) else "lost"
+            retried = service.retry_later(session, rid, token=token, due_at=result.due_at, error=result.error,
+                                          uncertain=result.uncertain, counts_as_attempt=result.counts)
+            return result.outcome if retried else "lost"
         reminder = service.mark_failed(session, rid, token=token, error=result.error)
         if reminder is None:
             return "lost"
@@ -419,6 +439,9 @@ def register(wiring: Wiring) -> None:
     sender = ReminderSender(wiring, quiet_client)
     deps.on_close.append(sender.stop)
     if deps.ticker is not None:
+        # People's timezones, refreshed off the sender's path (the sender only reads the cache); first, so a
+        # tick that learns someone's zone sends their reminders in it.
+        deps.ticker.every(ZONE_REFRESH_EVERY, "people-timezones")(lambda now: refresh_zones(app_client, deps))
         deps.ticker.every(config.reminders.sweep_every, "reminders")(lambda now: sweep(now))
 
     def sweep(now: datetime) -> None:
@@ -533,8 +556,10 @@ def _register_actions(wiring: Wiring, policy: Policy) -> None:
         choice = (action.get("selected_option") or {}).get("value")
         now = deps.clock.now()
         config = deps.config
+        with deps.db.transaction() as session:
+            zone = people.zone(session, user_id, config.workspace.zone)  # "tomorrow morning" is theirs
         until = {"1h": lambda: now + timedelta(hours=1), "4h": lambda: now + timedelta(hours=4),
-                 "tomorrow": lambda: next_morning(now, config.reminders.working_hours, config.workspace.zone)}
+                 "tomorrow": lambda: next_morning(now, config.reminders.working_hours, zone)}
         if choice not in until:
             raise InvalidInput("Please pick how long to snooze for.")
         when = until[choice]()
@@ -554,6 +579,9 @@ def _register_actions(wiring: Wiring, policy: Policy) -> None:
         profile = client.users_info(user=new_owner)["user"]
         if profile.get("is_bot") or profile.get("deleted"):
             raise InvalidInput("Please pick a colleague: bots and deactivated accounts can't own a case.")
+        with deps.db.transaction() as session:  # their profile is here anyway: their reminders keep their hours
+            people.record(session, new_owner, tz=profile.get("tz"), label=profile.get("tz_label"),
+                          offset=profile.get("tz_offset"), now=deps.clock.now())
 
         def hand(session: Any, case: Case, now: datetime) -> Case:
             return cases.change_owner(session, case.id, new_owner_id=new_owner, actor_id=user_id, now=now)
@@ -563,3 +591,24 @@ def _register_actions(wiring: Wiring, policy: Policy) -> None:
                                                 f"<@{new_owner}>, who now gets its reminders.")
         dm(client, new_owner, f"<@{user_id}> handed {case.ref} over to you: you now own it and get its reminders.")
         refresh_case_message(client, wiring, case.id)
+
+
+def learn_owner_zone(client: WebClient, wiring: Wiring, event: RecordedEvent) -> None:
+    """A case follow-up (bot/slack/case_followups.py). The owner's first case: their timezone is looked up
+    now (one users.info call), and if it isn't the team's, the case's reminders are timed again in it, so
+    even the first ones land in the owner's working hours. Anyone already known is left to the periodic
+    refresh."""
+    deps = wiring.deps
+    with deps.db.transaction() as session:
+        case = session.get(Case, event.case_id)
+        if case is None or not case.is_open or people.known(session, case.owner_id):
+            return
+        owner = case.owner_id
+    zone = look_up_zone(client, deps, owner)
+    if zone is None or zone == deps.config.workspace.zone:
+        return
+    with deps.db.transaction() as session:
+        case = session.get(Case, event.case_id)
+        if case is not None and case.owner_id == owner:
+            kinds.retime_for_owner(session, case, case.created_at,
+                                   Policy(deps.config.reminders, deps.config.workspace.zone))
