@@ -110,6 +110,13 @@ def test_someone_not_on_the_team_may_not_resolve_a_case_from_a_modal(harness: Ha
     harness.settle()
     assert nothing_resolved(harness, case)
 
+    # Nor can they use the form's buttons (each click in a modal naming a case is checked too).
+    reply = harness.driver.click(STRANGER, "resolve_add_item", view=harness.fake.view(form.id))
+    assert reply.status == 200
+    harness.fake.wait_for(lambda: harness.dms_containing(STRANGER, f"Only the team working on {case.ref}"))
+    harness.settle()
+    assert not any(b.get("block_id") == "item_1_text" for b in harness.fake.view(form.id).view["blocks"])
+
     # Once in the cases channel they are on the team: the same form goes through.
     harness.fake.channels[CASES_CHANNEL].members.add(STRANGER)
     assert harness.driver.submit(form.id, ANSWERS).json()["response_action"] == "update"

@@ -74,6 +74,9 @@ OUTCOME_HELP = {
 }
 
 
+SATISFACTION_REQUIRED_HINT = "Required: the checklist asks to check they are satisfied, and this answers it."
+
+
 def _satisfaction_options() -> list[Option]:
     return [base.option(f"{score} · {label}", str(score)) for score, label in sorted(SATISFACTION_LABELS.items())]
 
@@ -159,8 +162,6 @@ def resolve_inputs(case: Case, config: AmendsConfig, *, items: int = 1, values: 
                                    "from there or from the case message."))
     return blocks
 
-
-SATISFACTION_REQUIRED_HINT = "Required: the checklist asks to check they are satisfied, and this answers it."
 
 
 def _case_line(case: Case) -> str:
