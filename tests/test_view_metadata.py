@@ -136,3 +136,14 @@ def test_the_seal_keeps_private_metadata_within_slacks_limit() -> None:
         assert Seal(lambda: b"k" * 32, COLLEAGUE).open("resolve_case", sealed) is None  # another person's
     finally:
         bind_seal(None)
+
+
+def test_replicas_share_the_seals_key_through_the_database(harness: Harness) -> None:
+    from bot.slack.view_guard import ViewGuard
+
+    wiring = harness.amends.wiring
+    mine = wiring.surface.view_guard.key()
+    another_replica = ViewGuard(wiring.deps, wiring.surface)  # a fresh process, the same database
+    assert another_replica.key() == mine and len(mine) == 32
+    sealed = Seal(lambda: mine, ASSOCIATE).seal("resolve_case", '{"case_id":1}')
+    assert Seal(another_replica.key, ASSOCIATE).open("resolve_case", sealed) == '{"case_id":1}'

@@ -63,9 +63,11 @@ class ViewGuard:
     def middleware(self, body: dict[str, Any], context: BoltContext, ack: Ack, client: WebClient,
                    next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name for it
         user_id = context.user_id
-        if not user_id:
+        if not user_id or body.get("type") == "event_callback":  # events open no modal (no trigger_id)
             bind_seal(None)
             return next()
+        # Read here, outside any interaction's claim (bot/replays.py): made inside one, the key's insert would
+        # claim the interaction before its answer, and a corrected resubmission would count as a replay.
         key = self.key()
         seal = Seal(lambda: key, user_id)
         bind_seal(seal)
