@@ -91,6 +91,8 @@ def build(settings: Settings, *, config: AmendsConfig | None = None, clock: Cloc
     ticker.every(timedelta(hours=1), "forget_applied_interactions")(lambda now: replays.forget_old(db, now))
     deps = slack_deps(config, db, clock, ticker)
     wiring = build_bolt_app(client, deps, verify_token=verify_token, workers=workers)
+    assert wiring.surface.view_guard is not None
+    wiring.surface.view_guard.warm()  # the seal's key (bot/slack/view_guard.py), before the first interaction
     # Bolt asked Slack's auth.test while building the app when verify_token is set (it raises otherwise).
     return Amends(settings=settings, config=config, db=db, clock=clock, client=client, wiring=wiring,
                   ticker=ticker, health=Health(db, slack_verified=verify_token),

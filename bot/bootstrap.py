@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle, ResolutionChanged
+from bot.cases.lifecycle import (
+    CaseOpened,
+    CaseReopened,
+    CaseResolved,
+    CustomerContacted,
+    Lifecycle,
+    ResolutionChanged,
+    SatisfactionRecorded,
+)
 from bot.knowledge import cases as knowledge
 from bot.offers import learning
 from bot.offers import service as offers
@@ -35,6 +43,9 @@ def lifecycle(config: AmendsConfig, *, library: Library | None = None) -> Lifecy
                 reminders.on_customer_contacted,  # calls off the deadline watch
                 playbooks.tick_contact_step,
             ],
+            SatisfactionRecorded: [
+                playbooks.tick_satisfaction_step,  # the step asking for it is done, by the person resolving
+            ],
             CaseResolved: [
                 partial(reminders.on_resolved, policy=policy),  # stops reminders, schedules the follow-up
                 knowledge.on_resolved,  # a past fix /recover search and "Similar past cases" find
@@ -55,7 +66,7 @@ def lifecycle(config: AmendsConfig, *, library: Library | None = None) -> Lifecy
         },
         # Why a case can't be resolved yet: any reason blocks it.
         resolve_guards=[
-            playbooks.resolve_blockers,  # a required step still open
+            playbooks.resolve_blockers,  # a required step still open (the satisfaction one: the form asks)
             offers.resolve_blockers,  # an offer waiting for an approver
         ],
     )

@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from bot.api.models import ApiKey, ExternalRef, OutboxEvent  # noqa: F401
+from bot.app_keys import AppKey  # noqa: F401
 from bot.cases.models import Case, CaseEvent  # noqa: F401
 from bot.drafting.models import Draft  # noqa: F401
 from bot.home.models import AppHome  # noqa: F401

@@ -225,12 +225,19 @@ class TestWithABrokenTeamTemplate:
 
 def test_other_areas_open_a_draft_and_without_a_thread_it_comes_by_dm(harness: Harness) -> None:
     from bot.slack.drafting import open_draft_modal
+    from bot.slack.metadata import Seal, bind_seal
 
     harness.fake.channels[CASES_CHANNEL].members.discard(harness.fake.bot_user_id)  # the case can't be posted
     case = harness.open_case(wait_posted=False)
     harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, "couldn't post it"))
-    open_draft_modal(harness.amends.client, harness.amends.wiring, case.id, harness.fake.issue_trigger(ASSOCIATE),
-                     "delivered")
+    # As from an interaction of Ada's: the modal's metadata is sealed for her (bot/slack/view_guard.py).
+    guard = harness.amends.wiring.surface.view_guard
+    bind_seal(Seal(guard.key, ASSOCIATE))
+    try:
+        open_draft_modal(harness.amends.client, harness.amends.wiring, case.id,
+                         harness.fake.issue_trigger(ASSOCIATE), "delivered")
+    finally:
+        bind_seal(None)
     view = harness.modal(DRAFT)
     assert "has been delivered" in body_of(view) and "Ada" in body_of(view)  # signed by the case owner
     harness.driver.submit(view.id)

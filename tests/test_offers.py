@@ -292,7 +292,7 @@ def test_someone_who_is_not_an_approver_is_refused_and_nothing_changes(harness: 
     assert offers(harness)[0].state == OfferState.AWAITING_APPROVAL
     assert "approval_decided" not in kinds(harness, case)
     with harness.amends.db.transaction() as session:  # nor can the case be resolved around it
-        assert service.resolve_blockers(session, harness.case(case.id)) == [
+        assert [b.reason for b in service.resolve_blockers(session, harness.case(case.id))] == [
             "An offer is waiting for an approver's decision; ask them to decide it first."]
     # The associate who made the offer can't approve it either.
     harness.driver.click(ASSOCIATE, "offer_approve", message=escalation)

@@ -51,9 +51,12 @@ def maximal_playbook() -> Playbook:
     actions = [a.value for a in StepAction]
 
     def step(index: int, prefix: str) -> dict[str, Any]:
+        action = actions[index % len(actions)]
+        if action == StepAction.RECORD_SATISFACTION and index >= len(actions):  # one a path
+            action = StepAction.ESCALATE.value
         return {"id": f"{prefix}{index}", "title": long_text(TITLE_LENGTH).strip() or "x",
                 "why": long_text(WHY_LENGTH).strip(), "items": [long_text(ITEM_LENGTH).strip()] * MAX_ITEMS,
-                "action": actions[index % len(actions)], "required": index % 2 == 0, "due": "1d 4h before promised"}
+                "action": action, "required": index % 2 == 0, "due": "1d 4h before promised"}
 
     steps = [step(i, "s") for i in range(MAX_STEPS)]
     steps[0]["checks"] = [{"id": f"c{i}", "title": long_text(CHECK_TITLE_LENGTH).strip()} for i in range(MAX_CHECKS)]

@@ -76,7 +76,7 @@ def test_unknown_action_is_named_with_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", f"title: P\nsteps:\n{GOOD_STEP}    action: escalte\n")
     assert problems_of(path) == [
         f"{path}:6: steps.0.action: unknown action 'escalte'; actions are: offer_alternatives, draft_message, "
-        "escalate, schedule_updates, record_choice, close"]
+        "escalate, schedule_updates, record_choice, record_satisfaction, close"]
 
 
 def test_duplicate_step_ids_point_at_the_second(tmp_path: Path) -> None:
@@ -222,3 +222,17 @@ def test_the_readme_example_is_a_valid_playbook(tmp_path: Path) -> None:
     example = readme.split("## Playbooks", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     playbook = load_playbook(write(tmp_path, "example.yaml", example))
     assert playbook.checks_step is not None and playbook.promise_kept
+
+
+def test_amends_check_allows_one_satisfaction_step_a_path_and_not_on_the_checks_step(tmp_path: Path) -> None:
+    satisfied = "  - id: happy{n}\n    title: Check they are satisfied\n    why: Because.\n" \
+                "    action: record_satisfaction\n    required: true\n"
+    path = write(tmp_path, "p.yaml", "title: P\nsteps:\n  - id: keep\n    title: Keep it\n    why: Because.\n"
+                                     "    action: record_satisfaction\n    checks:\n      - {id: x, title: X}\n"
+                                     + satisfied.format(n=1) + satisfied.format(n=2)
+                                     + "promise_kept:\n" + satisfied.format(n=3))
+    assert problems_of(path) == [
+        f"{path}:6: steps.0.action: the keep-the-promise step can't be the one that records satisfaction; give it "
+        "a step of its own",
+        f"{path}:17: steps.2.action: only one step may record satisfaction (first at steps.1): the resolve form "
+        "asks once"]

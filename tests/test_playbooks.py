@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -130,7 +131,8 @@ class Checklist:
     def escalate(self, user: str = ASSOCIATE) -> None:
         self.click(user, "case_action:escalate")
 
-    def resolve(self, outcome: Outcome, *, user: str = ASSOCIATE, from_checklist: bool = True) -> dict[str, Any]:
+    def resolve(self, outcome: Outcome, *, user: str = ASSOCIATE, from_checklist: bool = True,
+                satisfaction: int | None = None) -> dict[str, Any]:
         message = self.message() if from_checklist else self.harness.case_message(self.harness.case(self.case_id))
         shown = self.harness.fake.open_view(user)
         reply = self.harness.driver.click(user, "case_action:close", message=message)
@@ -142,7 +144,8 @@ class Checklist:
         if view.view.get("callback_id") != "resolve_case":
             return view.view
         answer = self.harness.driver.submit(view.id, {"outcome": outcome.value, "final_cost": "0",
-                                                      "lesson_cause": "The supplier's batch failed inspection."})
+                                                      "lesson_cause": "The supplier's batch failed inspection.",
+                                                      **({"satisfaction": str(satisfaction)} if satisfaction else {})})
         assert answer.status == 200, answer.text
         return self.harness.fake.view(view.id).view
 
@@ -206,10 +209,12 @@ def test_a_case_walks_through_its_whole_playbook(harness: Harness) -> None:
     for step_id in ["find-alternatives", "contact-customer", "record-choice"]:
         checklist.done(step_id)
     checklist.skip("compensate", "Customer declined anything extra.")
-    for step_id in ["apologize", "deliver", "confirm-satisfaction"]:
+    for step_id in ["apologize", "deliver"]:
         checklist.done(step_id, user=COLLEAGUE)  # anyone on the team can help
+    # Checking they are satisfied is answered by the resolve form's score: no bare "Done" for it.
+    assert checklist.buttons("confirm-satisfaction") == ["Record satisfaction", "Waive…", "Add note"]
     shown = checklist.text()
-    assert f"skipped by <@{ASSOCIATE}>" in shown and "9 of 10 steps done" in shown
+    assert f"skipped by <@{ASSOCIATE}>" in shown and "8 of 10 steps done" in shown
     # Steps dealt with are one line each (the keep-the-promise checks a count); their details, on demand.
     assert "Called Dana at 10:15" not in shown and "Customer declined anything extra." not in shown
     assert checklist.step_line("keep-promise").endswith("checks: 1 tried, no luck, 6 not possible")
@@ -219,8 +224,8 @@ def test_a_case_walks_through_its_whole_playbook(harness: Harness) -> None:
     harness.driver.click(ASSOCIATE, "playbook_more:compensate", message=checklist.message(), selected="note")
     harness.modal("playbook_note", until=lambda v: "Customer declined anything extra." in all_text(v.view["blocks"]))
 
-    # 10. Resolve from the closing step.
-    done_view = checklist.resolve(Outcome.CUSTOMER_WAITED)
+    # 10. Resolve from the closing step, with how satisfied the customer is.
+    done_view = checklist.resolve(Outcome.CUSTOMER_WAITED, satisfaction=5)
     assert "is resolved: Customer waited" in all_text(done_view["blocks"])
     harness.fake.wait_for(lambda: "is resolved: Customer waited" in checklist.text())
     resolved = harness.case(case.id)
@@ -239,7 +244,7 @@ def test_a_case_walks_through_its_whole_playbook(harness: Harness) -> None:
     assert ("escalated", ASSOCIATE, None) in events and ("step_done", ASSOCIATE, "alert-manager") in events
     assert ("step_note", ASSOCIATE, "contact-customer") in events
     assert ("step_skipped", ASSOCIATE, "compensate") in events
-    assert ("step_done", COLLEAGUE, "confirm-satisfaction") in events
+    assert ("step_done", ASSOCIATE, "confirm-satisfaction") in events  # by whoever resolved, with the score
     assert events[-1] == ("step_done", None, "close")  # completed by resolving, in the same transaction
     kinds = event_kinds(harness, case.id)
     assert kinds[:2] == ["opened", "playbook_attached"] and kinds[-2:] == ["resolved", "step_done"]
@@ -340,9 +345,10 @@ def test_required_steps_block_resolution_until_done_or_waived(harness: Harness) 
     shown = all_text(blocked["blocks"])
     assert f"{case.ref} can't be resolved just yet" in shown
     for title in ["Try to still get the right item there on time", "Tell your manager", "Contact the customer now",
-                  "Record the customer's choice", "Deliver the right item as promised", "Check they are satisfied"]:
+                  "Record the customer's choice", "Deliver the right item as promised"]:
         assert title in shown
     assert "Capture the lesson" not in shown  # resolving is what completes the closing step
+    assert "Check they are satisfied" not in shown  # the resolve form's score answers it
     assert harness.case(case.id).status == CaseStatus.OPEN and "resolved" not in event_kinds(harness, case.id)
 
     for check_id in ["replacement-stock", "express", "swap-on-site", "engineer-spare", "repair-on-site", "loaner"]:
@@ -466,7 +472,7 @@ def test_resolving_says_what_blocks_it_before_the_form_and_a_late_refusal_keeps_
     blocked = harness.fake.wait_for(lambda: (v := harness.fake.open_view(ASSOCIATE)) and
                                     "can't be resolved just yet" in all_text(v.view["blocks"]) and v)
     assert blocked.view.get("callback_id") != "resolve_case"
-    assert "Check they are satisfied" in all_text(blocked.view["blocks"])
+    assert "Tell your manager" in all_text(blocked.view["blocks"])
 
     # With every required step dealt with, the form opens; a step reopened meanwhile refuses the submit
     # with the reason over the form, which stays open with everything typed.
@@ -479,12 +485,12 @@ def test_resolving_says_what_blocks_it_before_the_form_and_a_late_refusal_keeps_
     harness.driver.click(ASSOCIATE, "case_action:close", message=harness.case_message(case))
     form = harness.modal("resolve_case")
     with harness.amends.db.transaction() as session:
-        playbooks.reopen_step(session, case.id, "confirm-satisfaction", actor_id=MANAGER, now=harness.clock.now())
+        playbooks.reopen_step(session, case.id, "alert-manager", actor_id=MANAGER, now=harness.clock.now())
     typed = {"outcome": "took_alternative", "final_cost": "182", "lesson_cause": "Stock count wrong for a week.",
              "lesson_worked": "A loaner the same afternoon."}
     answer = harness.driver.submit(form.id, typed).json()
     assert answer["response_action"] == "errors"
-    assert "Check they are satisfied" in answer["errors"]["outcome"]
+    assert "Tell your manager" in answer["errors"]["outcome"]
     still = harness.fake.view(form.id)
     assert still is not None and not still.closed and still.view.get("callback_id") == "resolve_case"
     assert harness.case(case.id).status == CaseStatus.OPEN
@@ -553,3 +559,68 @@ def test_a_deleted_checklist_is_posted_again_on_the_next_change(harness: Harness
     checklist.done("alert-manager", message=old)
     assert checklist.row().message_ts != old.ts
     assert checklist.step_line("alert-manager").startswith(":white_check_mark:")
+
+
+def test_the_satisfaction_step_is_answered_by_the_resolve_forms_score(harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
+    case = harness.open_case()
+    checklist = Checklist(harness, case.id)
+    with harness.amends.db.transaction() as session:  # every other required step dealt with
+        now = harness.clock.now()
+        for step in playbooks.checklist(session, case.id, now=now).steps:
+            if step.required and step.is_open and step.id != "confirm-satisfaction":
+                playbooks.waive_step(session, case.id, step.id, reason="test", actor_id=MANAGER, by_manager=True,
+                                     now=now)
+    # The step's own button opens the resolve form (not "can't be resolved yet" about the step it answers).
+    assert checklist.buttons("confirm-satisfaction") == ["Record satisfaction", "Waive…", "Add note"]
+    reply = harness.driver.click(ASSOCIATE, "case_action:record_satisfaction", message=checklist.message())
+    assert reply.status == 200
+    form = harness.modal("resolve_case")
+    [score] = [b for b in form.view["blocks"] if b.get("block_id") == "satisfaction"]
+    assert score["optional"] is False and "Required" in score["hint"]["text"]
+
+    # Without a score: an error under the score; the form stays open with everything typed.
+    typed = {"outcome": "customer_waited", "final_cost": "0", "lesson_cause": "The carrier lost a pallet.",
+             "lesson_worked": "Calling the depot directly.", "item_0_text": "Ask the carrier for scan alerts",
+             "item_0_owner": COLLEAGUE, "item_0_due": harness.clock.now().date() + timedelta(days=3)}
+    answer = harness.driver.submit(form.id, typed).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["satisfaction"]
+    assert "Check they are satisfied" in answer["errors"]["satisfaction"]
+    still = harness.fake.view(form.id)
+    assert not still.closed and still.view == form.view  # not replaced: what was typed stays in the form
+    assert harness.case(case.id).status == CaseStatus.OPEN
+    assert not [e for e in harness.events(case.id) if e.kind == "resolution_recorded"]
+
+    # With a score: resolved, and the step done by the person who resolved it.
+    answer = harness.driver.submit(form.id, {**typed, "satisfaction": "4"}).json()
+    assert answer["response_action"] == "update"
+    harness.fake.wait_for(lambda: harness.case(case.id).status == CaseStatus.RESOLVED)
+    harness.fake.wait_for(lambda: "resolved" in checklist.text())
+    assert checklist.step_line("confirm-satisfaction").startswith(":white_check_mark:")
+    assert f"done by <@{ASSOCIATE}>" in checklist.step_line("confirm-satisfaction")
+    [done] = [e for e in harness.events(case.id) if e.kind == "step_done" and e.data["step"] == "confirm-satisfaction"]
+    assert done.actor_id == ASSOCIATE and done.data["via"] == "resolution"
+
+    # Reopening the case opens it again, like the closing step: the next resolution asks again.
+    reopen = harness.driver.click(COLLEAGUE, "case_action:reopen", message=harness.case_message(harness.case(case.id)))
+    assert reopen.status == 200
+    view = harness.modal("reopen_case", user=COLLEAGUE)
+    assert harness.driver.submit(view.id, {"reopen_reason": "The customer called back."}).status == 200
+    harness.fake.wait_for(lambda: harness.case(case.id).status == CaseStatus.OPEN)
+    with harness.amends.db.transaction() as session:
+        step = playbooks.checklist(session, case.id, now=harness.clock.now()).step("confirm-satisfaction")
+    assert step.is_open and step.status_by is None
+
+
+def test_a_bare_done_on_the_satisfaction_step_is_refused_and_a_manager_may_still_waive_it(harness: Harness) -> None:
+    from bot.errors import NotAllowed
+    from bot.playbooks import service as playbooks
+
+    case = harness.open_case()
+    with harness.amends.db.transaction() as session, pytest.raises(NotAllowed, match="Record satisfaction"):
+        playbooks.complete_step(session, case.id, "confirm-satisfaction", actor_id=ASSOCIATE,
+                                now=harness.clock.now())
+    checklist = Checklist(harness, case.id)
+    checklist.waive("confirm-satisfaction", "Customer asked us not to call again.")
+    assert "waived by" in checklist.step_line("confirm-satisfaction")

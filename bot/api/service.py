@@ -21,6 +21,7 @@ from bot.cases.models import Case, CaseStatus
 from bot.errors import InvalidInput, NotFound
 from bot.playbooks import service as playbooks
 from bot.playbooks.models import CasePlaybook
+from bot.playbooks.schema import StepAction
 from bot.reminders import service as reminders
 from bot.reminders import steps
 from bot.reminders.kinds import Policy
@@ -29,6 +30,8 @@ from bot.settings import AmendsConfig
 # Steps "delivered" ticks, the first one open on the case's path (general and late-delivery playbooks).
 DELIVERY_STEPS = ("deliver", "confirm-delivery")
 # The step a delivery makes due: the owner is reminded of it after reminders.satisfaction_followup_after.
+# Found by its action (the resolve form's score answers it); by this id on checklists attached before the
+# action existed.
 SATISFACTION_STEP = "confirm-satisfaction"
 # Intake fields as the API names them, so a 422 points at the field the caller sent.
 API_FIELDS = {"customer_name": "customer.name", "customer_contact": "customer.contact",
@@ -116,7 +119,9 @@ def _remind_satisfaction(session: Session, case: Case, config: AmendsConfig, now
     """Delivered: some days later (in working hours) the owner is reminded to check the customer is
     satisfied, as the step reminder of the checklist's satisfaction step (sent once; not if it is done)."""
     row = session.get(CasePlaybook, case.id)
-    step = next((s for s in row.steps if s.step_id == SATISFACTION_STEP), None) if row else None
+    rows = row.steps if row else []
+    step = next((s for s in rows if s.action == StepAction.RECORD_SATISFACTION), None) \
+        or next((s for s in rows if s.step_id == SATISFACTION_STEP), None)
     if step is None or not playbooks.step_is_open(session, case.id, step.step_id):
         return None
     owner = Policy(config.reminders, config.workspace.zone).for_person(session, case.owner_id)

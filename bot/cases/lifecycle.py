@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -48,9 +49,32 @@ class ResolutionChanged(LifecycleEvent):
     """A resolved case's record changed afterwards (e.g. the customer's satisfaction, from the follow-up)."""
 
 
-# A reaction takes the session and the event (of the type it is declared for); a guard gives its reasons.
+@dataclass(frozen=True)
+class SatisfactionRecorded(LifecycleEvent):
+    """The person resolving the case recorded how satisfied the customer is (the resolve form's score),
+    just before the case is resolved: what asks for it (a playbook step) is done, by them."""
+
+    actor_id: str | None = None
+
+
+class ResolveAnswer(StrEnum):
+    """What the resolve form itself answers; a blocker settled by one of these doesn't stop the form opening."""
+
+    SATISFACTION = "satisfaction"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why a case can't be resolved yet, written for the person resolving it. `answer`: the resolve form's
+    answer that settles it (the form then requires it); None: it must be dealt with before the form opens."""
+
+    reason: str
+    answer: ResolveAnswer | None = None
+
+
+# A reaction takes the session and the event (of the type it is declared for); a guard gives its blockers.
 Reaction = Callable[[Session, Any], None]
-ResolveGuard = Callable[[Session, Case], list[str]]
+ResolveGuard = Callable[[Session, Case], list[Blocker]]
 
 
 class Lifecycle:
@@ -65,5 +89,5 @@ class Lifecycle:
         for reaction in self.reactions.get(type(event), ()):
             reaction(session, event)
 
-    def blockers(self, session: Session, case: Case) -> list[str]:
-        return [reason for guard in self.resolve_guards for reason in guard(session, case)]
+    def blockers(self, session: Session, case: Case) -> list[Blocker]:
+        return [blocker for guard in self.resolve_guards for blocker in guard(session, case)]

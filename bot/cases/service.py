@@ -13,17 +13,18 @@ from bot import changes
 from bot.cases import severity
 from bot.cases.causes import PromiseKind, infer_kind
 from bot.cases.intake import CaseIntake
-from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle
+from bot.cases.lifecycle import Blocker, CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle
 from bot.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, Outcome
 from bot.errors import AmendsError, Conflict, NotFound
 from bot.settings import AmendsConfig
 
 
 class ResolveBlocked(AmendsError):
-    def __init__(self, ref: str, reasons: list[str]) -> None:
-        listed = "\n".join(f"• {r}" for r in reasons)
+    def __init__(self, ref: str, blockers: list[Blocker]) -> None:
+        listed = "\n".join(f"• {b.reason}" for b in blockers)
         super().__init__(f"{ref} can't be resolved yet:\n{listed}")
-        self.reasons = reasons
+        self.blockers = blockers
+        self.reasons = [b.reason for b in blockers]
 
 
 def record_event(session: Session, case: Case, kind: str, actor_id: str | None, at: datetime,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import changes
 from bot import money as amounts
 from bot.cases import service as cases
+from bot.cases.lifecycle import Blocker
 from bot.cases.models import Case
 from bot.drafting.context import Choice
 from bot.errors import Conflict, InvalidInput, NotFound
@@ -415,11 +416,11 @@ def replaced_by(session: Session, offer: Offer) -> Offer | None:
 # ---------------------------------------------------------------------- lifecycle guard (bot/bootstrap.py)
 
 
-def resolve_blockers(session: Session, case: Case) -> list[str]:
+def resolve_blockers(session: Session, case: Case) -> list[Blocker]:
     """A case isn't resolved while an offer on it waits for an approver: someone would decide into the void."""
     live = current_offer(session, case.id)
     if live is not None and live.state == OfferState.AWAITING_APPROVAL:
-        return ["An offer is waiting for an approver's decision; ask them to decide it first."]
+        return [Blocker("An offer is waiting for an approver's decision; ask them to decide it first.")]
     return []
 
 

@@ -6,7 +6,9 @@
 * The **current step** is the first open step on the path; a step is **overdue** when it is open, on
   the path and its due time has passed.
 * A case **can't be resolved** while a required step on its path is open, unless a manager waived it.
-  Steps whose action is `close` don't count: resolving the case is what completes them.
+  Steps whose action is `close` don't count: resolving the case is what completes them. A step whose
+  action is `record_satisfaction` is settled by the resolve form's satisfaction score: it doesn't stop the
+  form opening, and resolving with a score completes it (bot/playbooks/service.py tick_satisfaction_step).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.cases.lifecycle import Blocker, ResolveAnswer
 from bot.cases.models import Case
 from bot.playbooks.models import (
     CasePath,
@@ -169,10 +172,18 @@ def build(cp: CasePlaybook, case: Case, now: datetime) -> Checklist:
     )
 
 
-def blockers(steps: Sequence[StepProgress], path: str) -> list[str]:
+def blockers(steps: Sequence[StepProgress], path: str) -> list[Blocker]:
     """Why the case can't be resolved yet, one reason a step, written for the person resolving it."""
-    return [f"“{s.title}” is required and still open: finish it in the checklist, or ask a manager to waive it."
-            for s in steps if blocks_resolution(s, path)]
+    return [_blocker(s) for s in steps if blocks_resolution(s, path)]
+
+
+def _blocker(step: StepProgress) -> Blocker:
+    if step.action == StepAction.RECORD_SATISFACTION:
+        # Also the resolve form's error under the score when it is missing.
+        return Blocker(f"Pick how satisfied the customer is: it completes the required step “{step.title}” (or ask "
+                       "a manager to waive it).", ResolveAnswer.SATISFACTION)
+    return Blocker(f"“{step.title}” is required and still open: finish it in the checklist, or ask a manager to "
+                   "waive it.")
 
 
 def _step_view(row: StepProgress, definition: Step, number: int, checks: tuple[CheckView, ...],

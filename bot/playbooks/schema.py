@@ -40,6 +40,9 @@ class StepAction(StrEnum):
     ESCALATE = "escalate"
     SCHEDULE_UPDATES = "schedule_updates"
     RECORD_CHOICE = "record_choice"
+    # Answered by the resolve form's satisfaction score: the step doesn't stop the form opening, the form
+    # requires the score while it is open, and resolving with a score ticks it (by the person resolving).
+    RECORD_SATISFACTION = "record_satisfaction"
     CLOSE = "close"
 
 
@@ -210,6 +213,7 @@ def structure_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     seen: dict[str, str] = {}
     lists = [(key, data.get(key)) for key in ("steps", "promise_kept")]
     steps_with_checks: list[tuple[str | int, ...]] = []
+    satisfaction_at: dict[str, str] = {}
     for key, steps in lists:
         if not isinstance(steps, list):
             continue
@@ -223,6 +227,15 @@ def structure_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
                 else:
                     seen[step_id] = f"{key}.{index}"
             checks = step.get("checks")
+            if step.get("action") == StepAction.RECORD_SATISFACTION:
+                if isinstance(checks, list) and checks:
+                    problems.append(((key, index, "action"), "the keep-the-promise step can't be the one that "
+                                                             "records satisfaction; give it a step of its own"))
+                elif key in satisfaction_at:
+                    problems.append(((key, index, "action"), "only one step may record satisfaction (first at "
+                                                             f"{satisfaction_at[key]}): the resolve form asks once"))
+                else:
+                    satisfaction_at[key] = f"{key}.{index}"
             if isinstance(checks, list) and checks:
                 if key == "promise_kept":
                     problems.append(((key, index, "checks"), "checks belong in `steps`, not `promise_kept`"))

@@ -40,7 +40,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
-from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted
+from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, SatisfactionRecorded
 from bot.cases.models import Case, CaseEvent, CaseStatus
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.playbooks import engine
@@ -61,6 +61,8 @@ from bot.playbooks.schema import StepAction
 REASON_LIMIT = 1000
 NOTE_LIMIT = 2000
 CHECK_NOTE_LIMIT = 150  # a line on the checklist: which store was called, which engineer
+# A step_done event's `via` when the resolve form's satisfaction score completed the step.
+VIA_RESOLUTION = "resolution"
 # A second escalation this soon is a double click (or two people at once), not news for the managers.
 ESCALATION_REPEAT_AFTER = timedelta(minutes=2)
 
@@ -173,6 +175,10 @@ def complete_step(session: Session, case_id: int, step_id: str, *, actor_id: str
     """Mark a step done. The keep-the-promise step needs the checks that mattered recorded (at least one);
     the ones left unrecorded then read "Not tried", in the log too."""
     def allowed(row: CasePlaybook, step: StepProgress) -> None:
+        if step.action == StepAction.RECORD_SATISFACTION:  # one way: the score in the resolve form
+            raise NotAllowed(f"“{step.title}” is done by recording how satisfied the customer is: press *Record "
+                             "satisfaction* (it opens the resolve form, which asks for it), or ask a manager to "
+                             "waive it.")
         if _is_checks_step(row, step):
             _settle_checks(session, row, actor_id=actor_id, now=now)
     return _move(session, case_id, step_id, StepStatus.DONE, actor_id=actor_id, now=now,
@@ -309,7 +315,7 @@ def add_note(session: Session, case_id: int, step_id: str, *, text: str, actor_i
 
 
 def action_performed(session: Session, case_id: int, action: StepAction, *, actor_id: str | None,
-                     now: datetime) -> list[str]:
+                     now: datetime, via: str | None = None) -> list[str]:
     """Something a step asks for was done (e.g. the managers were alerted): complete the open steps on the
     case's path that name `action`. Returns their titles; a case without a playbook has none."""
     if session.get(CasePlaybook, case_id) is None:
@@ -320,7 +326,7 @@ def action_performed(session: Session, case_id: int, action: StepAction, *, acto
     done = []
     for step in row.steps:
         if step.action == action and step.status == StepStatus.OPEN and engine.on_path(step.track, row.path):
-            _set_status(session, case, row, step, StepStatus.DONE, actor_id=actor_id, now=now)
+            _set_status(session, case, row, step, StepStatus.DONE, actor_id=actor_id, now=now, via=via)
             done.append(step.title)
     return done
 
@@ -369,14 +375,34 @@ def close_with_case(session: Session, event: CaseResolved) -> None:
 
 
 def reopen_with_case(session: Session, event: CaseReopened) -> None:
-    """The case is open again: so is its closing step, unless a person had closed it."""
+    """The case is open again: so is its closing step, unless a person had closed it, and the satisfaction
+    step its resolution answered (that resolution is history now; the next one asks again)."""
     case, now = event.case, event.now
     row = _lock_checklist(session, case.id)
     if row is None:
         return
+    answered = _answered_by_resolution(session, case.id)
     for step in row.steps:
-        if step.action == StepAction.CLOSE and step.status == StepStatus.DONE and step.status_by is None:
+        if step.status != StepStatus.DONE:
+            continue
+        if (step.action == StepAction.CLOSE and step.status_by is None) or step.step_id in answered:
             _set_status(session, case, row, step, StepStatus.OPEN, actor_id=None, now=now)
+
+
+def tick_satisfaction_step(session: Session, event: SatisfactionRecorded) -> None:
+    """The resolve form recorded the customer's satisfaction: the step asking for it is done, by the person
+    resolving, marked in the event log as answered by the resolution (so reopening the case opens it again)."""
+    action_performed(session, event.case.id, StepAction.RECORD_SATISFACTION, actor_id=event.actor_id,
+                     now=event.now, via=VIA_RESOLUTION)
+
+
+def _answered_by_resolution(session: Session, case_id: int) -> set[str]:
+    """Steps whose latest completion came from a resolution's satisfaction score (the event log says)."""
+    latest: dict[str, dict[str, object]] = {}
+    for data in session.scalars(select(CaseEvent.data).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == PlaybookEvent.STEP_DONE).order_by(CaseEvent.id)):
+        latest[str(data.get("step"))] = data
+    return {step for step, data in latest.items() if data.get("via") == VIA_RESOLUTION}
 
 
 def tick_contact_step(session: Session, event: CustomerContacted) -> None:
@@ -527,7 +553,7 @@ def _unchanged(case: Case, row: CasePlaybook, step: StepProgress, wanted: StepSt
 
 
 def _set_status(session: Session, case: Case, row: CasePlaybook, step: StepProgress, status: StepStatus, *,
-                actor_id: str | None, now: datetime, reason: str | None = None) -> None:
+                actor_id: str | None, now: datetime, reason: str | None = None, via: str | None = None) -> None:
     previous = step.status
     step.status, step.status_by, step.status_at = status, actor_id, now
     step.reason = reason if status in (StepStatus.SKIPPED, StepStatus.WAIVED) else None
@@ -537,6 +563,8 @@ def _set_status(session: Session, case: Case, row: CasePlaybook, step: StepProgr
     data = {"step": step.step_id, "title": step.title, "previous": previous}
     if reason:
         data["reason"] = reason
+    if via:
+        data["via"] = via
     cases.record_event(session, case, kind, actor_id, now, **data)
 
 

@@ -30,6 +30,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.home_sections import HomeSections
 from bot.slack.reminder_kinds import ReminderKinds
 from bot.slack.surface import Surface
+from bot.slack.view_guard import ViewGuard
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
@@ -64,6 +65,9 @@ def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = T
         next()
 
     app.use(observe.bind_user)
+    guard = ViewGuard(deps, surface)
+    app.use(guard.middleware)  # modals' private_metadata: sealed for their person, checked before handlers
+    surface.view_guard = guard  # who may act on the case a modal names
     wiring = Wiring(surface=surface, recover=RecoverCommand(surface), case_actions=CaseActions(surface), deps=deps,
                     reminder_kinds=ReminderKinds(), home=HomeSections())
     for area in AREAS:

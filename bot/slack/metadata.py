@@ -2,18 +2,82 @@
 
 Each kind is a small pydantic model, encoded here and validated on the way back in, so a tampered or
 outdated value is refused cleanly instead of crashing a handler.
+
+A modal's private_metadata is also sealed: an HMAC over the content, the callback id and the user the
+modal was opened for, with a key kept in the database (bot/app_keys.py), so a submission can't name
+another case than the one its modal was opened for, nor carry another person's modal's state, even when
+signed with Slack's signing secret. `seal_for_view` seals as the modal is built (bot/slack/blocks/base.py
+modal()), for the person whose interaction is being handled (bound with `sealing`); bot/slack/view_guard.py
+checks and removes the seal before any handler reads the metadata.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.errors import AmendsError
 
-PRIVATE_METADATA_LIMIT = 3000
+SEAL_VERSION = "s1"
+SEAL_LENGTH = 22  # base64url of the HMAC-SHA256's first 128 bits
+SEAL_OVERHEAD = len(SEAL_VERSION) + SEAL_LENGTH + 2  # "s1.<seal>.<content>"
+SLACK_PRIVATE_METADATA_LIMIT = 3000
+PRIVATE_METADATA_LIMIT = SLACK_PRIVATE_METADATA_LIMIT - SEAL_OVERHEAD  # what a model may encode to
 BUTTON_VALUE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Seal:
+    """Seals private_metadata for one person's modals. `key` is called when first needed (a database read,
+    once per process), so requests that open no modal never wait for it."""
+
+    key: Callable[[], bytes]
+    user_id: str
+
+    def _mac(self, callback_id: str, content: str) -> str:
+        message = "\x1f".join((SEAL_VERSION, self.user_id, callback_id, content)).encode()
+        digest = hmac.new(self.key(), message, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def seal(self, callback_id: str, content: str) -> str:
+        return f"{SEAL_VERSION}.{self._mac(callback_id, content)}.{content}"
+
+    def open(self, callback_id: str, sealed: str) -> str | None:
+        """The content, or None when the seal is missing or doesn't match (changed, or not this person's)."""
+        version, _, rest = sealed.partition(".")
+        mac, _, content = rest.partition(".")
+        if version != SEAL_VERSION or len(mac) != SEAL_LENGTH:
+            return None
+        return content if hmac.compare_digest(mac, self._mac(callback_id, content)) else None
+
+
+_SEAL: ContextVar[Seal | None] = ContextVar("amends_view_seal", default=None)
+
+
+def bind_seal(seal: Seal | None) -> None:
+    """Modals built from here on (on this thread, and in work queued from it) are sealed with `seal`. Bound at
+    the start of every request (bot/slack/view_guard.py), like the log context: Bolt's middleware can't wrap."""
+    _SEAL.set(seal)
+
+
+def seal_for_view(content: str | None, callback_id: str | None) -> str | None:
+    """A modal's private_metadata as Slack gets it: sealed for the person being answered (unsealed when
+    nobody is, e.g. a test rendering blocks alone; such a modal's submission is refused)."""
+    seal = _SEAL.get()
+    if not content or seal is None:
+        return content
+    sealed = seal.seal(callback_id or "", content)
+    if len(sealed) > SLACK_PRIVATE_METADATA_LIMIT:
+        raise ValueError(f"private_metadata seals to {len(sealed)} characters; Slack's limit is "
+                         f"{SLACK_PRIVATE_METADATA_LIMIT}")
+    return sealed
 
 
 class StaleInteraction(AmendsError):

@@ -95,3 +95,32 @@ def refresh_zones(client: WebClient, deps: SlackDeps) -> int:
     for user_id in due:
         look_up_zone(client, deps, user_id)
     return len(due)
+
+
+def channel_members(client: WebClient, channel: str) -> set[str] | None:
+    """Everyone in a channel (paged); None, and logged, if Slack can't tell us."""
+    members: set[str] = set()
+    cursor = None
+    try:
+        while True:
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            members.update(page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+    except SlackApiError as exc:
+        log.warning("could not list members of channel %s: %s", channel, exc.response.get("error"))
+        return None
+
+
+def may_act_on_case(client: WebClient, config: AmendsConfig, user_id: str, *, owner_id: str,
+                    reporter_id: str) -> bool:
+    """Whether `user_id` may change a case: its owner or reporter, a manager, an approver, or anyone in the
+    cases channel (the team that sees the case and its thread). Cheapest answers first."""
+    if user_id in (owner_id, reporter_id) or user_id in config.managers.users \
+            or user_id in config.offers.approvers.users:
+        return True
+    if user_id in (channel_members(client, config.cases.channel) or set()):
+        return True
+    return is_manager(client, config, user_id) or in_role(client, user_id, users=(),
+                                                          usergroup=config.offers.approvers.usergroup)

@@ -19,6 +19,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.cases import service
+from bot.cases.lifecycle import Blocker
 from bot.cases.models import Case, Outcome
 from bot.changes import RecordedEvent
 from bot.errors import AmendsError, InvalidInput, StorageUnavailable
@@ -68,34 +69,38 @@ class ResolveArea:
             outcome = Outcome(case.outcome).label if case.outcome else "resolved"
             call.reply(f":information_source: {case.ref} is already resolved ({outcome}).")
             return
-        if blockers:  # say so before the form opens: nothing typed into it can be lost
+        waiting = [b.reason for b in blockers if b.answer is None]  # the form's own answers settle the others
+        if waiting:  # say so before the form opens: nothing typed into it can be lost
             call.client.views_open(trigger_id=call.trigger_id,
-                                   view=blocks.blocked_modal(case.ref or "", blockers, case.permalink))
+                                   view=blocks.blocked_modal(case.ref or "", waiting, case.permalink))
             return
-        call.client.views_open(trigger_id=call.trigger_id,
-                               view=blocks.resolve_modal(case, self.config, values=defaults))
+        call.client.views_open(trigger_id=call.trigger_id, view=blocks.resolve_modal(
+            case, self.config, values=defaults, required=tracking.required_answers(blockers)))
 
     def add_item(self, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         meta = ResolveMeta.decode(view.get("private_metadata"))
         case = load_case(self.deps, meta.case_id)
+        with self.deps.db.transaction() as session:
+            required = self.required(session, case)
         items = min(meta.items + 1, tracking.MAX_ACTION_ITEMS)
         client.views_update(view_id=view["id"], hash=view.get("hash"),
-                            view=blocks.resolve_modal(case, self.config, items=items, values=forms.read_values(view)))
+                            view=blocks.resolve_modal(case, self.config, items=items, values=forms.read_values(view),
+                                                      required=required))
+
+    def required(self, session: Any, case: Case) -> dict[str, str]:
+        """What the form must answer for the case to be resolved (the score, while a step asks for it)."""
+        return tracking.required_answers(self.deps.lifecycle.blockers(session, case)) if case.is_open else {}
 
     def submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = ResolveMeta.decode(view.get("private_metadata"))
         try:
-            today = self.deps.clock.now().astimezone(self.config.workspace.zone).date()
-            details = tracking.parse_resolution(forms.read_values(view), currency=self.config.workspace.currency,
-                                                today=today, locale=self.config.workspace.locale,
-                                                item_slots=meta.items)
-            case, resolution, items = self.resolve(meta.case_id, details, actor_id=body["user"]["id"])
+            case, resolution, items = self.resolve(meta, forms.read_values(view), actor_id=body["user"]["id"])
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields or {ResolveField.OUTCOME.value: exc.user_message})
             return
         except service.ResolveBlocked as exc:  # something reopened since the form opened: keep what was typed
-            ack(response_action="errors", errors={ResolveField.OUTCOME.value: blocks.blocked_line(exc.reasons)})
+            ack(response_action="errors", errors=blocked_errors(exc.blockers))
             return
         except StorageUnavailable as exc:
             ack(response_action="errors", errors={ResolveField.OUTCOME.value: exc.user_message})
@@ -106,14 +111,18 @@ class ResolveArea:
         ack(response_action="update", view=blocks.resolved_modal(case, resolution, items))
         log.info("resolved %s (%s)", case.ref, case.outcome)
 
-    def resolve(self, case_id: int, details: tracking.ResolutionInput, *, actor_id: str
-                ) -> tuple[Case, Any, list[Any]]:
+    def resolve(self, meta: ResolveMeta, values: dict[str, Any], *, actor_id: str) -> tuple[Case, Any, list[Any]]:
         # Saved before the ack, like the intake: a refusal or a database failure keeps the modal open.
-        deps = self.deps
+        deps, config = self.deps, self.config
+        today = deps.clock.now().astimezone(config.workspace.zone).date()
         with deps.db.transaction() as session:
-            case = tracking.resolve(session, case_id, details, actor_id=actor_id, now=deps.clock.now(),
+            required = self.required(session, service.get_case(session, meta.case_id))
+            details = tracking.parse_resolution(values, currency=config.workspace.currency, today=today,
+                                                locale=config.workspace.locale, item_slots=meta.items,
+                                                required=required)
+            case = tracking.resolve(session, meta.case_id, details, actor_id=actor_id, now=deps.clock.now(),
                                     lifecycle=deps.lifecycle, schedule=self.schedule)
-            resolution, items = tracking.current(session, case_id)
+            resolution, items = tracking.current(session, meta.case_id)
             return case, resolution, items
 
     # ------------------------------------------------------------------ reopen
@@ -152,9 +161,8 @@ class ResolveArea:
         with self.deps.db.transaction() as session:
             case = service.get_case(session, call.case_id)
             resolution = tracking.live_resolution(session, case.id)
-        if case.is_open:
-            call.reply(f":information_source: {case.ref} is open again; record the customer's satisfaction when "
-                       "you resolve it.")
+        if case.is_open:  # e.g. the checklist's satisfaction step: the resolve form asks for it
+            self.open_resolve(call)
             return
         call.client.views_open(trigger_id=call.trigger_id, view=blocks.satisfaction_modal(case, resolution))
 
@@ -189,6 +197,15 @@ class ResolveArea:
         with self.deps.db.transaction() as session:
             resolution, items = tracking.current(session, case.id)
         return [blocks.outcome_section(resolution, items)] if resolution is not None else []
+
+
+def blocked_errors(blockers: list[Blocker]) -> dict[str, str]:
+    """A refusal as field errors over the form: under the answer that settles it, else under the outcome."""
+    errors = {b.answer.value: b.reason for b in blockers if b.answer is not None}
+    waiting = [b.reason for b in blockers if b.answer is None]
+    if waiting:
+        errors[ResolveField.OUTCOME.value] = blocks.blocked_line(waiting)
+    return errors
 
 
 # ---------------------------------------------------------------------- case follow-ups (bot/slack/case_followups.py)

@@ -40,15 +40,19 @@ from concurrent import futures
 from concurrent.futures import Executor, Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
 from bot import metrics, replays
 from bot.db import Database, deadline
-from bot.errors import StorageUnavailable
+from bot.errors import NotAllowed, StorageUnavailable
 from bot.replays import Interaction
 from bot.slack import errors
+from bot.slack.blocks.base import refused_submission
+
+if TYPE_CHECKING:
+    from bot.slack.view_guard import ViewGuard
 
 Listener = Callable[..., Any]
 Matcher = str | re.Pattern[str]
@@ -154,6 +158,17 @@ class Surface:
         self._closed = False
         self._pending: set[Future[Any]] = set()  # queued or running
         self._pending_lock = threading.Lock()
+        # Who may act on the case a modal names (bot/slack/view_guard.py), set by bot/slack/bolt.py.
+        self.view_guard: ViewGuard | None = None
+
+    def refusal(self, body: dict[str, Any], client: Any) -> str | None:
+        """Why the person may not act on the case their modal names (None: they may)."""
+        if self.view_guard is None:
+            return None
+        try:
+            return self.view_guard.refusal(body, client)
+        except StorageUnavailable as exc:
+            return exc.user_message
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Queue work on the pool. Once the bot is closing, late work (a debounce timer firing) is dropped:
@@ -221,9 +236,14 @@ class Surface:
         except StorageUnavailable as exc:
             errors.report(exc, given["body"], given["client"], given["respond"])
             return
+        if given["body"].get("type") == "block_actions":  # a click in a modal naming a case
+            refusal = self.refusal(given["body"], given["client"])
+            if refusal is not None:
+                errors.report(NotAllowed(refusal), given["body"], given["client"], given["respond"])
+                return
         _run(work, wanted, given, interaction)
 
-    def _answer_once(self, answer: Listener, ack: Ack, body: dict[str, Any], context: Any,
+    def _answer_once(self, answer: Listener, ack: Ack, body: dict[str, Any], context: Any, client: Any,
                      kwargs: dict[str, Any]) -> bool:
         """Run a submission's `answer`; if this very submission was applied before, what it wrote rolls
         back and the ack is the one first given. Whether the follow-up should run.
@@ -233,6 +253,10 @@ class Surface:
         interaction = interaction_of(body)
         assert interaction is not None
         with deadline(at=time.monotonic() + DATABASE_BUDGET):
+            refusal = self.refusal(body, client)
+            if refusal is not None:
+                ack(**refused_submission(body["view"], refusal))
+                return False
             try:
                 with replays.applying(interaction):
                     answer(**kwargs)
@@ -304,7 +328,7 @@ class Surface:
                          say: Any) -> None:
                 kwargs = {"ack": ack, "body": body, "view": view, "client": client, "context": context,
                           "logger": logger, "respond": respond}
-                if self._answer_once(answer, ack, body, context,
+                if self._answer_once(answer, ack, body, context, client,
                                      {k: v for k, v in kwargs.items() if k in answer_params}) \
                         and follow_up is not None:
                     follow_up(ack, body, client, respond, context, logger, action, view, command, event,

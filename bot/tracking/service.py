@@ -6,7 +6,7 @@ cases.service.resolve_case emits CaseResolved, so every reaction (the knowledge 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import changes, money
 from bot.cases import service as cases
-from bot.cases.lifecycle import CaseReopened, Lifecycle, ResolutionChanged
+from bot.cases.lifecycle import Blocker, CaseReopened, Lifecycle, ResolutionChanged, SatisfactionRecorded
 from bot.cases.models import Case, Outcome
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.offers import service as offers
@@ -117,8 +117,12 @@ def parse_satisfaction(score: object, comment: object, *, required: bool = False
 
 
 def parse_resolution(raw: dict[str, object], *, currency: str, today: date, locale: str = money.DEFAULT_LOCALE,
-                     item_slots: int = MAX_ACTION_ITEMS) -> ResolutionInput:
-    """Validate the resolve form; every problem is reported at once, keyed by field name."""
+                     item_slots: int = MAX_ACTION_ITEMS, required: Mapping[str, str] | None = None
+                     ) -> ResolutionInput:
+    """Validate the resolve form; every problem is reported at once, keyed by field name. `required`: answers
+    the case needs before it can be resolved (a step asking for the satisfaction score), each with the
+    message to show when it is missing (see required_answers)."""
+    required = required or {}
     fields: dict[str, str] = {}
     outcome: Outcome | None = None
     try:
@@ -142,6 +146,8 @@ def parse_resolution(raw: dict[str, object], *, currency: str, today: date, loca
         score, comment = parse_satisfaction(raw.get(Field.SATISFACTION), raw.get(Field.SATISFACTION_COMMENT))
     except InvalidInput as exc:
         fields.update(exc.fields)
+    if score is None and Field.SATISFACTION in required and Field.SATISFACTION not in fields:
+        fields[Field.SATISFACTION] = required[Field.SATISFACTION]
     items: list[ActionItemInput] = []
     for index in range(item_slots):
         item, problems = _parse_item(raw, index, today)
@@ -154,6 +160,12 @@ def parse_resolution(raw: dict[str, object], *, currency: str, today: date, loca
     return ResolutionInput(outcome=outcome, final_cost=cost, lesson_cause=lesson[Field.LESSON_CAUSE] or "",
                            lesson_worked=lesson[Field.LESSON_WORKED], lesson_change=lesson[Field.LESSON_CHANGE],
                            satisfaction=score, satisfaction_comment=comment, action_items=tuple(items))
+
+
+def required_answers(blockers: Iterable[Blocker]) -> dict[str, str]:
+    """The resolve form's answers that settle some of `blockers` (form field -> the blocker's reason, shown
+    under the field when it is left empty)."""
+    return {blocker.answer.value: blocker.reason for blocker in blockers if blocker.answer is not None}
 
 
 def _parse_item(raw: dict[str, object], index: int, today: date) -> tuple[ActionItemInput | None, dict[str, str]]:
@@ -222,6 +234,8 @@ def resolve(session: Session, case_id: int, details: ResolutionInput, *, actor_i
         reminders.schedule(session, kind=ACTION_ITEM_DUE, due_at=schedule.remind_at(item.due_on, now), now=now,
                            audience=Audience.USER, recipient_id=item.owner_id, key=_item_key(row.id),
                            payload={"action_item_id": row.id, "case_id": case.id})
+    if details.satisfaction:  # before the guards: it completes what asks for it (a playbook step)
+        lifecycle.emit(session, SatisfactionRecorded(case, now, actor_id))
     return cases.resolve_case(session, case.id, actor_id=actor_id, now=now, outcome=details.outcome, lifecycle=lifecycle,
                               expected_version=expected_version)
 

@@ -27,7 +27,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.blocks.rich import rich_text
-from bot.text import as_mrkdwn, has_literal, literal, truncate, unmarked
+from bot.slack.metadata import seal_for_view
+from bot.text import as_mrkdwn, escape_mrkdwn, has_literal, literal, truncate, unmarked
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -80,13 +81,24 @@ def modal(*, title: str, blocks: Sequence[Block], callback_id: str | None = None
         submit=PlainTextObject(text=submit) if submit else None,
         close=PlainTextObject(text=close),
         callback_id=callback_id,
-        private_metadata=private_metadata,
+        private_metadata=seal_for_view(private_metadata, callback_id),  # see bot/slack/metadata.py
         notify_on_close=notify_on_close or None,
         external_id=external_id,
         blocks=list(blocks),
     ).to_dict()
     _check_choice_options(view)
     return view
+
+
+def refused_submission(view: dict[str, Any], message: str) -> dict[str, Any]:
+    """The answer to a submission Amends won't apply: `message` (plain text) under the form's first input, so
+    the form stays open as typed; a form without inputs turns into the message."""
+    first = next((b["block_id"] for b in view.get("blocks") or []
+                  if isinstance(b, dict) and b.get("type") == "input" and b.get("block_id")), None)
+    if first is not None:
+        return {"response_action": "errors", "errors": {first: truncate(message, FIELD_TEXT_LIMIT)}}
+    return {"response_action": "update",
+            "view": modal(title="Nothing changed", blocks=[section(escape_mrkdwn(message))], close="OK")}
 
 
 def home(blocks: Sequence[Block], *, private_metadata: str | None = None) -> dict[str, Any]:

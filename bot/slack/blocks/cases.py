@@ -25,7 +25,7 @@ from bot.money import format_amount
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
 from bot.slack.ids import Action, Callback, IntakeField
-from bot.slack.metadata import BUTTON_VALUE_LIMIT, CaseRef, IntakeMeta
+from bot.slack.metadata import BUTTON_VALUE_LIMIT, CaseRef, IntakeMeta, seal_for_view
 from bot.text import escape_mrkdwn, one_line
 
 INTAKE_TITLE = "A promise is at risk"
@@ -47,7 +47,7 @@ def _text_input(field: IntakeField, label: str, *, placeholder: str, multiline: 
 def intake_modal(config: AmendsConfig, meta: IntakeMeta, *, notes: str | None = None) -> dict[str, Any]:
     # Copy only the path to what changes; the cached template is shared and must stay untouched.
     template = _intake_template(config)
-    view = {**template, "private_metadata": meta.encode()}
+    view = {**template, "private_metadata": seal_for_view(meta.encode(), template.get("callback_id"))}
     if notes:
         view["blocks"] = [
             {**b, "element": {**b["element"], "initial_value": notes[:MAX_TEXT]}}

@@ -293,6 +293,10 @@ def _step_actions(checklist: Checklist, step: StepView, action_button: ActionBut
     if step.action == StepAction.CLOSE and action is not None:
         # Resolving the case is what completes the closing step.
         return ActionsBlock(elements=[action, notes])
+    if step.action == StepAction.RECORD_SATISFACTION and action is not None:
+        # The resolve form's score completes it (its button opens that form); no bare "Done" without a score.
+        waive = [base.button("Waive…", PlaybookAction.WAIVE + step.id, value=value)] if step.required else []
+        return ActionsBlock(elements=[action, *waive, notes])
     buttons = [base.button("Done", PlaybookAction.DONE + step.id, value=value, style="primary" if primary else None)]
     if step.required:
         buttons.append(base.button("Waive…", PlaybookAction.WAIVE + step.id, value=value))

@@ -74,6 +74,9 @@ OUTCOME_HELP = {
 }
 
 
+SATISFACTION_REQUIRED_HINT = "Required: the checklist asks to check they are satisfied, and this answers it."
+
+
 def _satisfaction_options() -> list[Option]:
     return [base.option(f"{score} · {label}", str(score)) for score, label in sorted(SATISFACTION_LABELS.items())]
 
@@ -91,11 +94,12 @@ def _text(block_id: str, label: str, *, initial: object = None, optional: bool =
                       hint=base.plain(hint) if hint else None)
 
 
-def _satisfaction_inputs(values: dict[str, Any]) -> list[Block]:
+def _satisfaction_inputs(values: dict[str, Any], *, asked_by: str | None = None) -> list[Block]:
+    """`asked_by`: why the score is required (a checklist step it completes); None: optional."""
     options = _satisfaction_options()
     return [
         InputBlock(block_id=ResolveField.SATISFACTION, label=base.plain("How satisfied is the customer?"),
-                   optional=True,
+                   optional=asked_by is None, hint=base.plain(truncate(asked_by, 150)) if asked_by else None,
                    element=StaticSelectElement(action_id=ResolveField.SATISFACTION, options=options,
                                                placeholder=base.plain("Pick 1 to 5"),
                                                initial_option=_initial_option(options,
@@ -119,12 +123,13 @@ def _item_inputs(index: int, values: dict[str, Any]) -> list[Block]:
     ]
 
 
-def resolve_inputs(case: Case, config: AmendsConfig, *, items: int = 1,
-                   values: dict[str, Any] | None = None) -> list[Block]:
+def resolve_inputs(case: Case, config: AmendsConfig, *, items: int = 1, values: dict[str, Any] | None = None,
+                   required: dict[str, str] | None = None) -> list[Block]:
     """The form's questions: how it ended, what it cost, the lesson, action items and satisfaction.
     `values` are answers to show (what was typed before an "Add another action item", or the previous
-    resolution after a reopen)."""
-    values = values or {}
+    resolution after a reopen); `required` the answers the case needs (field -> why), e.g. the score while
+    the checklist's satisfaction step is open."""
+    values, required = values or {}, required or {}
     outcomes = [base.option(o.label, o.value, OUTCOME_HELP[o]) for o in Outcome]
     blocks: list[Block] = [
         InputBlock(block_id=ResolveField.OUTCOME, label=base.plain("How did it end?"),
@@ -150,10 +155,13 @@ def resolve_inputs(case: Case, config: AmendsConfig, *, items: int = 1,
         blocks.append(ActionsBlock(block_id="resolve_more", elements=[
             base.button("Add another action item", ResolveAction.ADD_ITEM)]))
     blocks.append(base.header("The customer"))
-    blocks += _satisfaction_inputs(values)
-    blocks.append(base.context("Don't know yet? Leave it: you'll be asked at the follow-up, and can record it "
-                               "from there or from the case message."))
+    asked_by = required.get(Field.SATISFACTION)
+    blocks += _satisfaction_inputs(values, asked_by=SATISFACTION_REQUIRED_HINT if asked_by else None)
+    if not asked_by:
+        blocks.append(base.context("Don't know yet? Leave it: you'll be asked at the follow-up, and can record it "
+                                   "from there or from the case message."))
     return blocks
+
 
 
 def _case_line(case: Case) -> str:
@@ -161,11 +169,11 @@ def _case_line(case: Case) -> str:
             f"{base.person_text(one_line(case.promise, 200), 600)}")
 
 
-def resolve_modal(case: Case, config: AmendsConfig, *, items: int = 1,
-                  values: dict[str, Any] | None = None) -> dict[str, Any]:
+def resolve_modal(case: Case, config: AmendsConfig, *, items: int = 1, values: dict[str, Any] | None = None,
+                  required: dict[str, str] | None = None) -> dict[str, Any]:
     blocks: list[Block] = [
         base.section(_case_line(case)),
-        *resolve_inputs(case, config, items=items, values=values),
+        *resolve_inputs(case, config, items=items, values=values, required=required),
         base.context("Resolving closes the case's checklist and stops its reminders; the lesson goes to the "
                      "team's searchable index. Everything stays in the case history."),
     ]
