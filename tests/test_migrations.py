@@ -11,7 +11,9 @@ from sqlalchemy import create_engine, text
 
 from bench.common import private_schema
 from bot.db import alembic_config, normalize_url, upgrade
+from bot.playbooks.schema import StepAction
 from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.support import Harness
 
 ENTRY = text("INSERT INTO knowledge_entries (source_key, kind, channel_id, message_ts, author_id, body, cause, "
              "index_title, index_body, index_facets, version, posted_at, updated_at) VALUES (:key, 'message', "
@@ -69,3 +71,20 @@ def test_0014_keeps_customer_apart_from_customs_in_entries_indexed_before_it(emp
             assert terms == {"customerz": 2, "customs": 1}
     finally:
         engine.dispose()
+
+
+def test_0020_lets_the_resolve_form_answer_the_satisfaction_step_of_cases_opened_before_it(harness: Harness) -> None:
+    from bot.playbooks import service as playbooks
+
+    case = harness.open_case()
+    url = harness.amends.settings.database_url
+    command.downgrade(alembic_config(url), "0021_view_seal")  # as a case opened before 0020 left it
+    with harness.amends.db.transaction() as session:
+        step = playbooks.checklist(session, case.id, now=harness.clock.now()).step("confirm-satisfaction")
+        assert step.action is None
+    upgrade(url)
+    with harness.amends.db.transaction() as session:
+        step = playbooks.checklist(session, case.id, now=harness.clock.now()).step("confirm-satisfaction")
+        assert step.action == StepAction.RECORD_SATISFACTION
+        [blocker] = [b for b in playbooks.resolve_blockers(session, harness.case(case.id)) if "satisfied" in b.reason]
+        assert blocker.answer is not None  # the form's score settles it: no longer a reason the form can't open

@@ -40,7 +40,14 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.cases import service as cases
-from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted, SatisfactionRecorded
+from bot.cases.lifecycle import (
+    Blocker,
+    CaseOpened,
+    CaseReopened,
+    CaseResolved,
+    CustomerContacted,
+    SatisfactionRecorded,
+)
 from bot.cases.models import Case, CaseEvent, CaseStatus
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.playbooks import engine
@@ -358,7 +365,7 @@ def escalation_failed(session: Session, case_id: int, *, actor_id: str, now: dat
 # ---------------------------------------------------------------------- lifecycle reactions (bot/bootstrap.py)
 
 
-def resolve_blockers(session: Session, case: Case) -> list[str]:
+def resolve_blockers(session: Session, case: Case) -> list[Blocker]:
     row = session.get(CasePlaybook, case.id)
     return engine.blockers(row.steps, row.path) if row else []
 
