@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.cases.achievable import CaseFacts, achievable_for, earlier_than_achievable, lead_times_for
-from bot.cases.lead_times import check_lead_times
+from bot.cases.lead_times import Span, check_lead_times
 from bot.playbooks.config import PlaybooksConfig
 from tests.support import configured
 
@@ -34,10 +35,13 @@ def test_an_engineer_visit_is_the_next_working_day_whatever_the_cause() -> None:
 def test_an_order_system_eta_wins_over_the_file() -> None:
     config = configured()
     eta = datetime(2026, 12, 12, 12, 0, tzinfo=UTC)
-    achievable = achievable_for(CaseFacts("supplier-delay", "goods", "CN", eta=eta), lead_times_for(config), NOW,
-                                config)
-    assert achievable is not None and achievable.eta == eta
-    assert achievable.source == "order system ETA, 12 Dec + 1 day's buffer"
+    facts = CaseFacts("supplier-delay", "goods", "CN", eta=eta)
+    achievable = achievable_for(facts, lead_times_for(config), NOW, config)
+    assert achievable is not None and achievable.eta == eta == achievable.date
+    assert achievable.source == "order system ETA, 12 Dec"
+    buffered = replace(lead_times_for(config), eta_buffer=Span.parse("1d"))
+    achievable = achievable_for(facts, buffered, NOW, config)
+    assert achievable is not None and achievable.source == "order system ETA, 12 Dec + 1 day's buffer"
     assert achievable.date == datetime(2026, 12, 13, 12, 0, tzinfo=UTC)
 
 
