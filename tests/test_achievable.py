@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.cases.achievable import CaseFacts, achievable_for, earlier_than_achievable, lead_times_for
 from bot.cases.lead_times import Span, check_lead_times
 from bot.playbooks.config import PlaybooksConfig
-from tests.support import configured
+from tests.support import ASSOCIATE, Harness, all_text, configured
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -83,3 +84,76 @@ def test_lead_time_forms(tmp_path: Path, text: str) -> None:
     (tmp_path / "lead_times.yaml").write_text(f"lead_times:\n  - cause: other\n    lead: {text}\n", encoding="utf-8")
     lead_times, problems = check_lead_times(PlaybooksConfig(folders=(tmp_path,)))
     assert problems == [] and lead_times.best("other", "goods", None) is not None
+
+
+# ---------------------------------------------------------------------- intake, end to end
+
+
+def _block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return next(b for b in view["blocks"] if b.get("block_id", "").split(".")[0] == block_id)
+
+
+def test_intake_for_a_supplier_delay_from_china_shows_and_suggests_the_achievable_date(harness: Harness) -> None:
+    view = harness.open_intake()
+    typed = {"customer_name": "Northwind Traders", "promise": "12 office chairs"}
+    reply = harness.driver.click(ASSOCIATE, "cause", view=view, selected="supplier-delay", typed=typed)
+    assert reply.status == 200
+    harness.fake.wait_for(lambda: "Achievable" in all_text(harness.fake.view(view.id).view["blocks"]))
+    reply = harness.driver.click(ASSOCIATE, "origin", view=harness.fake.view(view.id), selected="CN",
+                                 typed={**typed, "cause": "supplier-delay"})
+    assert reply.status == 200
+    harness.fake.wait_for(lambda: "from CN" in all_text(harness.fake.view(view.id).view["blocks"]))
+    updated = harness.fake.view(view.id).view
+    expected = harness.clock.now() + timedelta(days=9)  # 7 days + 2 days' buffer
+    shown = all_text([_block(updated, "intake_achievable")])
+    assert "supplier-delay from CN: 7 days + 2 days' buffer" in shown
+    assert f"<!date^{int(expected.timestamp())}" in shown
+    # Suggested as the new date; what was typed is still there.
+    assert _block(updated, "new_date")["element"]["initial_date_time"] == int(expected.timestamp())
+    assert _block(updated, "customer_name")["element"]["initial_value"] == "Northwind Traders"
+    assert _block(updated, "origin")["element"]["initial_option"]["value"] == "CN"
+
+    # Submitted as suggested (the untouched fields send their initial values): saved with its source.
+    values = {k: v for k, v in harness.intake_values().items() if k != "new_date"}
+    reply = harness.driver.submit(view.id, {**values, "origin": "CN"})  # the new date left as suggested
+    assert reply.json()["view"].get("callback_id") != "case_intake"
+    case = harness.latest_case()
+    assert case.achievable_date == expected and case.new_date == expected
+    assert case.achievable_source == "supplier-delay from CN: 7 days + 2 days' buffer"
+    assert "achievable_overridden" not in [e.kind for e in harness.events(case.id)]
+
+
+def test_an_earlier_new_date_is_warned_about_and_if_kept_the_case_log_says_so(harness: Harness) -> None:
+    view = harness.open_intake()
+    tomorrow = harness.clock.now() + timedelta(days=1)
+    values = {**harness.intake_values(), "origin": "CN", "new_date": tomorrow}
+    reply = harness.driver.submit(view.id, values)
+    answer = reply.json()
+    assert answer["response_action"] == "update" and answer["view"]["callback_id"] == "case_intake"
+    warned = harness.fake.view(view.id).view
+    text = all_text([_block(warned, "intake_achievable")])
+    assert "earlier than the team can keep" in text and "supplier-delay from CN" in text
+    assert harness.latest_case() is None
+    # Nothing typed is lost: every field comes back as it was typed.
+    assert _block(warned, "customer_name")["element"]["initial_value"] == "Northwind Traders"
+    assert _block(warned, "notes")["element"]["initial_value"] == values["notes"]
+    assert _block(warned, "new_date")["element"]["initial_date_time"] == int(tomorrow.timestamp())
+    assert _block(warned, "cause")["element"]["initial_option"]["value"] == "supplier-delay"
+
+    reply = harness.driver.submit(view.id)  # the same date again, as shown
+    assert reply.json()["view"].get("callback_id") != "case_intake"
+    case = harness.latest_case()
+    assert case is not None and case.new_date == tomorrow
+    overridden = [e for e in harness.events(case.id) if e.kind == "achievable_overridden"]
+    assert len(overridden) == 1 and overridden[0].actor_id == ASSOCIATE
+    assert overridden[0].data["achievable_source"] == "supplier-delay from CN: 7 days + 2 days' buffer"
+    assert overridden[0].data["new_date"] == tomorrow.isoformat()
+
+
+def test_a_different_earlier_date_after_the_warning_is_warned_about_again(harness: Harness) -> None:
+    view = harness.open_intake()
+    now = harness.clock.now()
+    harness.driver.submit(view.id, {**harness.intake_values(), "origin": "CN", "new_date": now + timedelta(days=1)})
+    new_date_block = _block(harness.fake.view(view.id).view, "new_date")["block_id"]
+    reply = harness.driver.submit(view.id, {new_date_block: now + timedelta(days=2)})
+    assert reply.json()["view"]["callback_id"] == "case_intake" and harness.latest_case() is None

