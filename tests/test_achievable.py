@@ -157,3 +157,38 @@ def test_a_different_earlier_date_after_the_warning_is_warned_about_again(harnes
     new_date_block = _block(harness.fake.view(view.id).view, "new_date")["block_id"]
     reply = harness.driver.submit(view.id, {new_date_block: now + timedelta(days=2)})
     assert reply.json()["view"]["callback_id"] == "case_intake" and harness.latest_case() is None
+
+
+# ---------------------------------------------------------------------- drafts and the tone check
+
+
+def test_an_edited_draft_saying_tomorrow_against_a_date_a_week_away_gets_a_tone_hint(harness: Harness) -> None:
+    from tests.test_draft_slack import DRAFT, body_of, element, open_draft
+
+    week = harness.clock.now() + timedelta(days=7)
+    case = harness.open_case(new_date=week)
+    view = open_draft(harness, case)
+    body_id, _ = element(view, "draft_body")
+    edited = body_of(view) + "\nGood news: it will be with you tomorrow."
+    harness.driver.click(ASSOCIATE, "draft_check_tone", view=view, typed={body_id: edited})
+    view = harness.modal(DRAFT, until=lambda v: "A date the case doesn't say" in all_text(v.view["blocks"]))
+    shown = all_text(view.view["blocks"])
+    assert "“tomorrow” (Tue 24 Nov)" in shown and "new date is Mon 30 Nov" in shown
+    assert body_of(view) == edited  # the typed text stays
+
+    # The draft as written (the new date itself) raises nothing about dates.
+    harness.driver.click(ASSOCIATE, "draft_check_tone", view=view, typed={body_id: edited.rsplit("\n", 1)[0]})
+    view = harness.modal(DRAFT, until=lambda v: "A date the case doesn't say" not in all_text(v.view["blocks"]))
+    assert "Mon 30 Nov" not in all_text(view.view["blocks"]) or "tomorrow" not in body_of(view)
+
+
+def test_without_a_new_date_the_draft_states_the_achievable_date(harness: Harness) -> None:
+    from tests.test_draft_slack import body_of, open_draft
+
+    case = harness.open_case(new_date=None, origin="CN")
+    assert case.new_date is None and case.achievable_date == harness.clock.now() + timedelta(days=9)
+    view = open_draft(harness, case)
+    script = body_of(view)
+    assert "Wednesday 2 December" in script, script  # 7 days + 2 days' buffer from Mon 23 Nov
+    assert "firm date" not in script
+    assert "achievable <!date^" in all_text(view.view["blocks"]) and "supplier-delay from CN" in all_text(view.view["blocks"])

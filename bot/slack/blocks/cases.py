@@ -227,6 +227,14 @@ def saved_modal(case: Case, config: AmendsConfig) -> dict[str, Any]:
 # ---------------------------------------------------------------------- the case message and its thread
 
 
+def achievable_text(case: Case, config: AmendsConfig) -> str | None:
+    """"Wed 2 Dec (supplier-delay from CN: 7 days + 2 days' buffer)": what the team can keep, and why."""
+    if case.achievable_date is None:
+        return None
+    source = f" ({escape_mrkdwn(case.achievable_source)})" if case.achievable_source else ""
+    return f"{base.slack_date(case.achievable_date, config.workspace.zone)}{source}"
+
+
 def case_fallback(case: Case) -> str:
     return f"{case.ref}: promise at risk for {escape_mrkdwn(one_line(case.customer_name, 80))} ({case.severity})"
 
@@ -250,6 +258,9 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
     ]
     if case.new_date:
         pairs.append(("New date", base.slack_date(case.new_date, zone)))
+    achievable = achievable_text(case, config)
+    if achievable:
+        pairs.append(("Achievable", achievable))
     if case.order_value is not None:
         pairs.append(("Order value", format_amount(case.order_value, case.currency, config.workspace.locale)))
     if tier:
