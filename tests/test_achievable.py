@@ -192,3 +192,27 @@ def test_without_a_new_date_the_draft_states_the_achievable_date(harness: Harnes
     assert "Wednesday 2 December" in script, script  # 7 days + 2 days' buffer from Mon 23 Nov
     assert "firm date" not in script
     assert "achievable <!date^" in all_text(view.view["blocks"]) and "supplier-delay from CN" in all_text(view.view["blocks"])
+
+
+# ---------------------------------------------------------------------- where the achievable date shows
+
+
+def test_the_case_message_and_the_home_show_the_achievable_date_next_to_the_promised_one(harness: Harness) -> None:
+    from tests.test_home import open_home
+
+    view = harness.open_intake()
+    tomorrow = harness.clock.now() + timedelta(days=1)
+    harness.driver.submit(view.id, {**harness.intake_values(), "origin": "CN", "new_date": tomorrow})
+    harness.driver.submit(view.id)  # kept after the warning
+    case = harness.latest_case()
+    harness.fake.wait_for(lambda: harness.settled(case.id))
+    case = harness.case(case.id)
+    achievable = str(int((harness.clock.now() + timedelta(days=9)).timestamp()))
+
+    message = all_text(harness.case_message(case).blocks)
+    assert "New date" in message and "Achievable" in message
+    assert achievable in repr(harness.case_message(case).blocks)  # the date itself, as Slack shows dates
+    assert "supplier-delay from CN: 7 days + 2 days' buffer" in message
+
+    home = open_home(harness, ASSOCIATE)
+    assert "new date" in home and ":warning: achievable" in home
