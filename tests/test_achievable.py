@@ -216,3 +216,22 @@ def test_the_case_message_and_the_home_show_the_achievable_date_next_to_the_prom
 
     home = open_home(harness, ASSOCIATE)
     assert "new date" in home and ":warning: achievable" in home
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("It will be with you tomorrow.", True),
+    ("It will be with you today, I promise.", True),
+    ("It will be with you on Friday 27 November.", True),   # earlier than the new date
+    ("It will be with you on Nov 27th.", True),
+    ("It will be with you on Monday 30 November.", False),  # the new date itself
+    ("It didn't arrive on 24 Nov as we promised.", False),  # the original due date
+    ("We'll have it by 4 December at the latest.", False),  # later: no second broken promise
+    ("Our supplier is in Shenzhen.", False),
+])
+def test_dates_that_contradict_the_new_date(text: str, flagged: bool) -> None:
+    from bot.drafting.dates import CaseDates, date_hints
+
+    zone = configured().workspace.zone
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    dates = CaseDates(now + timedelta(days=7), zone, now, (datetime(2026, 11, 24, 17, 0, tzinfo=UTC),))
+    assert bool(date_hints(text, dates)) is flagged

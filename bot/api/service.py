@@ -16,6 +16,7 @@ from bot.api.models import ExternalRef
 from bot.api.schemas import CaseOut, PromiseAtRisk, PromiseUpdate
 from bot.cases import service as cases
 from bot.cases.achievable import CaseFacts, achievable_for, lead_times_for
+from bot.cases.causes import infer_kind
 from bot.cases.intake import parse_intake
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, CaseStatus
@@ -80,8 +81,9 @@ def open_promise(session: Session, event: PromiseAtRisk, *, source: str, owner_i
     except InvalidInput as exc:
         raise InvalidInput(exc.user_message, {API_FIELDS.get(k, k): v for k, v in exc.fields.items()}) from None
     # The system's new date is its ETA for the case: the achievable date comes from it, else from lead times.
-    achievable = achievable_for(CaseFacts(intake.cause, intake.promise_kind, None, intake.new_date),
-                                lead_times_for(config), now, config)
+    kind = intake.promise_kind or infer_kind(intake.cause, intake.promise)
+    achievable = achievable_for(CaseFacts(intake.cause, kind, None, intake.new_date), lead_times_for(config), now,
+                                config)
     case = cases.open_case(session, intake, reporter_id=owner_id, config=config, now=now, lifecycle=lifecycle,
                            achievable=achievable)
     session.add(ExternalRef(source=source, external_id=event.external_id, case_id=case.id,
