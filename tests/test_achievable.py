@@ -210,7 +210,7 @@ def test_the_case_message_and_the_home_show_the_achievable_date_next_to_the_prom
     achievable = str(int((harness.clock.now() + timedelta(days=9)).timestamp()))
 
     message = all_text(harness.case_message(case).blocks)
-    assert "New date" in message and "Achievable" in message
+    assert "New date" in message and "Achievable" in message and ":warning: earlier than achievable" in message
     assert achievable in repr(harness.case_message(case).blocks)  # the date itself, as Slack shows dates
     assert "supplier-delay from CN: 7 days + 2 days' buffer" in message
 

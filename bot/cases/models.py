@@ -28,7 +28,6 @@ class CaseEventKind(StrEnum):
     CUSTOMER_CONTACTED = "customer_contacted"
     OWNER_CHANGED = "owner_changed"
     PROMISE_KIND_CHANGED = "promise_kind_changed"  # corrected: a service or a visit, not a delivery
-    ACHIEVABLE_CHANGED = "achievable_changed"      # the achievable date moved (an order system's ETA)
     ACHIEVABLE_OVERRIDDEN = "achievable_overridden"  # the associate kept a new date earlier than achievable
     RESOLVED = "resolved"
     REOPENED = "reopened"

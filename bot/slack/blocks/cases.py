@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.cases.achievable import Achievable, lead_times_for
+from bot.cases.achievable import Achievable, earlier_than_achievable, lead_times_for, recorded
 from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
@@ -257,7 +257,10 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
         ("Owner", base.user_mention(case.owner_id)),
     ]
     if case.new_date:
-        pairs.append(("New date", base.slack_date(case.new_date, zone)))
+        # Kept after the intake's warning: the team sees at once that it is earlier than it can keep.
+        early = " :warning: earlier than achievable" if earlier_than_achievable(case.new_date, recorded(case), zone) \
+            else ""
+        pairs.append(("New date", base.slack_date(case.new_date, zone) + early))
     achievable = achievable_text(case, config)
     if achievable:
         pairs.append(("Achievable", achievable))
