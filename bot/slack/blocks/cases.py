@@ -48,6 +48,7 @@ def _text_input(field: IntakeField, label: str, *, placeholder: str, multiline: 
 
 
 ACHIEVABLE_BLOCK = "intake_achievable"  # the line saying what date the team can keep, above the new date
+WARNING_BLOCK = "intake_warning"        # the same warning at the top of the form
 
 
 def intake_modal(config: AmendsConfig, meta: IntakeMeta, *, notes: str | None = None,
@@ -71,6 +72,8 @@ def intake_modal(config: AmendsConfig, meta: IntakeMeta, *, notes: str | None = 
         field = block.get("block_id")
         if field == IntakeField.NEW_DATE:
             blocks += _achievable_blocks(config, achievable, warning)
+            if warning:  # at the top too: the new date is far down a long form, out of sight
+                blocks.insert(1, base.section(f":warning: {warning}", block_id=WARNING_BLOCK).to_dict())
             # A new id each rendering: Slack would otherwise keep the field's old state over the suggestion.
             block = {**block, "block_id": IntakeField.NEW_DATE.at(meta.revision)}
         if field in values and values[field] not in (None, "", []):
