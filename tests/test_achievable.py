@@ -21,7 +21,8 @@ def test_supplier_delay_from_china_takes_its_lead_time_and_buffer() -> None:
     config = configured()
     achievable = achievable_for(CaseFacts("supplier-delay", "goods", "cn"), lead_times_for(config), NOW, config)
     assert achievable is not None
-    assert achievable.date == datetime(2026, 12, 16, 10, 0, tzinfo=UTC)  # 7 days + 2 days' buffer
+    # 7 days + 2 days' buffer, by the close of that day (18:00 in London, UTC in December)
+    assert achievable.date == datetime(2026, 12, 16, 18, 0, tzinfo=UTC)
     assert achievable.source == "supplier-delay from CN: 7 days + 2 days' buffer"
 
 
@@ -89,6 +90,11 @@ def test_lead_time_forms(tmp_path: Path, text: str) -> None:
 # ---------------------------------------------------------------------- intake, end to end
 
 
+def in_nine_days(harness: Harness) -> datetime:
+    """A supplier delay from CN opened now: 7 days + 2 days' buffer, by the close of that day (18:00)."""
+    return (harness.clock.now() + timedelta(days=9)).replace(hour=18, minute=0)
+
+
 def _block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
     return next(b for b in view["blocks"] if b.get("block_id", "").split(".")[0] == block_id)
 
@@ -104,7 +110,7 @@ def test_intake_for_a_supplier_delay_from_china_shows_and_suggests_the_achievabl
     assert reply.status == 200
     harness.fake.wait_for(lambda: "from CN" in all_text(harness.fake.view(view.id).view["blocks"]))
     updated = harness.fake.view(view.id).view
-    expected = harness.clock.now() + timedelta(days=9)  # 7 days + 2 days' buffer
+    expected = in_nine_days(harness)
     shown = all_text([_block(updated, "intake_achievable")])
     assert "supplier-delay from CN: 7 days + 2 days' buffer" in shown
     assert f"<!date^{int(expected.timestamp())}" in shown
@@ -186,7 +192,7 @@ def test_without_a_new_date_the_draft_states_the_achievable_date(harness: Harnes
     from tests.test_draft_slack import body_of, open_draft
 
     case = harness.open_case(new_date=None, origin="CN")
-    assert case.new_date is None and case.achievable_date == harness.clock.now() + timedelta(days=9)
+    assert case.new_date is None and case.achievable_date == in_nine_days(harness)
     view = open_draft(harness, case)
     script = body_of(view)
     assert "Wednesday 2 December" in script, script  # 7 days + 2 days' buffer from Mon 23 Nov
@@ -207,7 +213,7 @@ def test_the_case_message_and_the_home_show_the_achievable_date_next_to_the_prom
     case = harness.latest_case()
     harness.fake.wait_for(lambda: harness.settled(case.id))
     case = harness.case(case.id)
-    achievable = str(int((harness.clock.now() + timedelta(days=9)).timestamp()))
+    achievable = str(int(in_nine_days(harness).timestamp()))
 
     message = all_text(harness.case_message(case).blocks)
     assert "New date" in message and "Achievable" in message and ":warning: earlier than achievable" in message

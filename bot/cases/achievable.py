@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,7 +61,7 @@ def achievable_for(facts: CaseFacts, lead_times: LeadTimes, now: datetime, confi
     entry = lead_times.best(facts.cause, facts.kind, facts.origin)
     if entry is None:
         return None
-    date = _after(_after(now, entry.lead, hours, zone), entry.buffer, hours, zone)
+    date = _end_of_day(_after(_after(now, entry.lead, hours, zone), entry.buffer, hours, zone), hours, zone)
     words = f"{entry.describe()}: {entry.lead.words()}"
     if not entry.buffer.is_zero:
         words += f" + {entry.buffer.buffer_words()}"
@@ -103,6 +103,17 @@ def _after(start: datetime, span: Span, hours: WorkingHours, zone: ZoneInfo) -> 
         local = moment.astimezone(zone)
         moment = local.replace(hour=hours.end.hour, minute=hours.end.minute).astimezone(UTC)
     return moment
+
+
+def _end_of_day(moment: datetime, hours: WorkingHours, zone: ZoneInfo) -> datetime:
+    """The close of working hours on `moment`'s day (the next day's when it is later than that): a date
+    counted from now would otherwise tell a customer "at 5:19 am"."""
+    local = moment.astimezone(zone)
+    close = local.replace(hour=hours.end.hour, minute=hours.end.minute, second=0, microsecond=0)
+    if close < local:
+        close = (local + timedelta(days=1)).replace(hour=hours.end.hour, minute=hours.end.minute, second=0,
+                                                    microsecond=0, tzinfo=None).replace(tzinfo=zone)
+    return close.astimezone(UTC)
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:
