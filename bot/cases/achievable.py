@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,14 +106,11 @@ def _after(start: datetime, span: Span, hours: WorkingHours, zone: ZoneInfo) -> 
 
 
 def _end_of_day(moment: datetime, hours: WorkingHours, zone: ZoneInfo) -> datetime:
-    """The close of working hours on `moment`'s day (the next day's when it is later than that): a date
-    counted from now would otherwise tell a customer "at 5:19 am"."""
+    """The close of working hours on `moment`'s day, so a date counted from now doesn't tell a customer
+    "at 5:19 am"; `moment` itself when it is already past the close (never earlier than the lead)."""
     local = moment.astimezone(zone)
     close = local.replace(hour=hours.end.hour, minute=hours.end.minute, second=0, microsecond=0)
-    if close < local:
-        close = (local + timedelta(days=1)).replace(hour=hours.end.hour, minute=hours.end.minute, second=0,
-                                                    microsecond=0, tzinfo=None).replace(tzinfo=zone)
-    return close.astimezone(UTC)
+    return max(close, local).astimezone(UTC)
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:
