@@ -108,7 +108,24 @@ def api_check(settings: Settings, config: AmendsConfig) -> CheckResult:
     return result
 
 
-CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check, offers_check, api_check]
+def lead_times_check(_settings: Settings, config: AmendsConfig) -> CheckResult:
+    from bot.cases.lead_times import check_lead_times
+
+    lead_times, problems = check_lead_times(config.playbooks)
+    files = len(lead_times.sources)
+    result = CheckResult(f"lead times ({files} file{'s' if files != 1 else ''})", problems)
+    if not problems:
+        result.notes.append(f"{len(lead_times.entries)} lead times"
+                            + (f"; origins: {', '.join(lead_times.origins)}" if lead_times.origins else ""))
+        uncovered = lead_times.uncovered_causes()
+        if uncovered:
+            result.notes.append(f"no lead time for the causes {', '.join(uncovered)}: no achievable date is "
+                                "suggested for them (unless an order system sends an ETA)")
+    return result
+
+
+CHECKS: list[Check] = [managers_check, playbooks_check, _drafting_check, knowledge_check, offers_check, api_check,
+                       lead_times_check]
 
 
 def run_checks(settings: Settings, config: AmendsConfig) -> list[CheckResult]:

@@ -11,3 +11,5 @@ SHIPPED_PLAYBOOKS = ROOT / "playbooks"
 SHIPPED_TEMPLATES = ROOT / "message_templates"
 # The offers catalog lives beside the playbooks (shipped, and in each team playbook folder); it is not a playbook.
 CATALOG_FILE = "alternatives.yaml"
+# What the team can really promise (bot/cases/lead_times.py), beside the playbooks too; not a playbook.
+LEAD_TIMES_FILE = "lead_times.yaml"

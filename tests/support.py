@@ -94,6 +94,8 @@ class Harness:
         assert reply.status == 200, reply.text
         answer = reply.json()
         assert answer and answer.get("response_action") == "update", answer
+        # The intake again means a warning (a new date earlier than achievable), not a saved case.
+        assert answer["view"].get("callback_id") != "case_intake", all_text(answer["view"]["blocks"])
         case = self.latest_case()
         if wait_posted:
             self.fake.wait_for(lambda: self.settled(case.id))

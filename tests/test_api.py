@@ -240,3 +240,23 @@ def test_an_external_id_is_one_path_segment_and_a_wrong_method_says_what_is_allo
     assert api.get("/api/v1/promises-at-risk/warehouse/SO-18342%23line-2").body["external_id"] == "SO-18342#line-2"
     wrong = api.request("DELETE", "/api/v1/promises-at-risk/warehouse/SO-18342%23line-2")
     assert wrong.status == 405 and wrong.headers["Allow"] == "GET, PATCH"
+
+
+def test_an_eta_from_the_order_system_becomes_the_achievable_date_with_its_source(harness: Harness) -> None:
+    api = bearer(harness, new_key(harness))
+    opened = api.post("/api/v1/promises-at-risk", {**event(harness, cause="supplier-delay"), "new_date": None})
+    case = posted(harness, opened.body["id"])
+    # No ETA yet: the team's lead time for a supplier delay (5 days + 2 days' buffer).
+    assert opened.body["achievable_source"] == "supplier-delay: 3 days + 1 day's buffer"
+    eta = (harness.clock.now() + timedelta(days=9)).replace(microsecond=0)
+
+    moved = api.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411", {"new_date": eta.isoformat()})
+    local = eta.astimezone(harness.amends.config.workspace.zone)
+    source = f"order system ETA, {local.day} {local:%b}"
+    assert moved.status == 200 and moved.body["achievable_source"] == source
+    stored = harness.case(case.id)
+    assert stored.achievable_date == eta and stored.achievable_source == source and stored.new_date == eta
+    said = harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "moved the achievable date" in m.text])
+    assert source in said[0].text
+    changed = [e for e in harness.events(case.id) if e.kind == "date_changed"][-1]
+    assert changed.data["achievable_source"] == source

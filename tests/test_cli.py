@@ -114,3 +114,18 @@ def test_amends_mode_slack_without_tokens_says_what_to_set(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "Missing now: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in result.stderr
     assert not (tmp_path / "amends-sandbox").exists()
+
+
+def test_check_validates_lead_times_with_file_and_line_and_names_uncovered_causes(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "lead_times.yaml").write_text("lead_times:\n  - cause: supplier-delay\n    from: CN\n    lead: soon\n")
+    (tmp_path / "amends.yaml").write_text(f"cases:\n  channel: C0CASES01\nplaybooks:\n  folders: [{team}]\n")
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{team / 'lead_times.yaml'}:4: lead_times.0.lead: 'soon' is not a lead time" in result.stderr
+
+    (team / "lead_times.yaml").write_text("lead_times:\n  - cause: supplier-delay\n    from: CN\n    lead: 9d\n")
+    result = run_cli("check", cwd=tmp_path)
+    assert "lead times (2 files)" in result.stdout, result.stdout + result.stderr
+    assert "no lead time for the causes quality, system-error, force-majeure, other" in result.stdout

@@ -79,9 +79,11 @@ def test_0020_lets_the_resolve_form_answer_the_satisfaction_step_of_cases_opened
     case = harness.open_case()
     url = harness.amends.settings.database_url
     command.downgrade(alembic_config(url), "0021_view_seal")  # as a case opened before 0020 left it
+    # Read in SQL: below the head, the models' later columns (cases.origin, 0018_achievable) aren't there yet.
     with harness.amends.db.transaction() as session:
-        step = playbooks.checklist(session, case.id, now=harness.clock.now()).step("confirm-satisfaction")
-        assert step.action is None
+        action = session.execute(text("SELECT action FROM playbook_steps WHERE case_id = :case AND "
+                                      "step_id = 'confirm-satisfaction'"), {"case": case.id}).scalar_one()
+        assert action is None
     upgrade(url)
     with harness.amends.db.transaction() as session:
         step = playbooks.checklist(session, case.id, now=harness.clock.now()).step("confirm-satisfaction")

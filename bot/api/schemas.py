@@ -62,7 +62,8 @@ class PromiseAtRisk(_In):
 class PromiseUpdate(_In):
     """What changed upstream. Send one change per request."""
 
-    new_date: AwareDatetime | None = Field(default=None, description="the ETA moved: the new achievable date")
+    new_date: AwareDatetime | None = Field(default=None, description="the ETA moved: the case's achievable date and "
+                                                                     "new date become it (plus the team's eta_buffer)")
     delivered: Literal[True] | None = Field(default=None, description="the order reached the customer")
     cancelled: Literal[True] | None = Field(default=None, description="the order was cancelled upstream")
     note: Text | None = Field(default=None, description="said in the case thread with the change")
@@ -86,6 +87,9 @@ class CaseOut(BaseModel):
     promise: str
     promised_at: datetime
     new_date: datetime | None
+    achievable_date: datetime | None = Field(default=None, description="what the team can really keep, buffer "
+                                                                       "included")
+    achievable_source: str | None = Field(default=None, description="where the achievable date comes from")
     cause: str
     owner: str
     customer_told_at: datetime | None

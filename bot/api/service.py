@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from bot.api.models import ExternalRef
 from bot.api.schemas import CaseOut, PromiseAtRisk, PromiseUpdate
 from bot.cases import service as cases
+from bot.cases.achievable import CaseFacts, achievable_for, lead_times_for
+from bot.cases.causes import infer_kind
 from bot.cases.intake import parse_intake
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, CaseStatus
@@ -78,7 +80,12 @@ def open_promise(session: Session, event: PromiseAtRisk, *, source: str, owner_i
         intake = parse_intake(raw, config=config, now=now)
     except InvalidInput as exc:
         raise InvalidInput(exc.user_message, {API_FIELDS.get(k, k): v for k, v in exc.fields.items()}) from None
-    case = cases.open_case(session, intake, reporter_id=owner_id, config=config, now=now, lifecycle=lifecycle)
+    # The system's new date is its ETA for the case: the achievable date comes from it, else from lead times.
+    kind = intake.promise_kind or infer_kind(intake.cause, intake.promise)
+    achievable = achievable_for(CaseFacts(intake.cause, kind, None, intake.new_date), lead_times_for(config), now,
+                                config)
+    case = cases.open_case(session, intake, reporter_id=owner_id, config=config, now=now, lifecycle=lifecycle,
+                           achievable=achievable)
     session.add(ExternalRef(source=source, external_id=event.external_id, case_id=case.id,
                             order_url=event.order.url, created_at=now))
     cases.record_event(session, case, ApiEvent.OPENED_BY_SYSTEM, None, now, source=source,
@@ -96,12 +103,19 @@ def update_promise(session: Session, source: str, external_id: str, change: Prom
     case = cases.get_case(session, found.case.id, for_update=True)
     note = {"note": change.note} if change.note else {}
     if change.new_date is not None:
-        previous = case.new_date
-        case.new_date = change.new_date
+        # The ETA moved: it is the case's achievable date (plus lead_times.yaml's eta_buffer), and its new date.
+        previous, previous_achievable = case.new_date, case.achievable_date
+        achievable = achievable_for(CaseFacts.of(case, eta=change.new_date), lead_times_for(config), now, config)
+        assert achievable is not None  # an ETA always gives one
+        cases.set_achievable(case, achievable)
+        case.new_date = achievable.date
         case.updated_at = now
         cases.record_event(session, case, ApiEvent.DATE_CHANGED, None, now, source=source,
-                           new_date=change.new_date.isoformat(),
-                           previous=previous.isoformat() if previous else None, **note)
+                           new_date=case.new_date.isoformat(),
+                           previous=previous.isoformat() if previous else None,
+                           achievable_date=achievable.date.isoformat(), achievable_source=achievable.source,
+                           previous_achievable_date=previous_achievable.isoformat() if previous_achievable else None,
+                           **note)
     elif change.delivered:
         ticked = [step for step in DELIVERY_STEPS if playbooks.step_is_open(session, case.id, step)][:1]
         for step in ticked:
@@ -152,7 +166,8 @@ def case_out(found: Found) -> CaseOut:
     case, ref = found.case, found.ref
     return CaseOut(id=case.id, ref=case.ref or str(case.id), status=case.status, severity=case.severity,
                    outcome=case.outcome, customer_name=case.customer_name, order_reference=case.order_ref,
-                   promise=case.promise, promised_at=case.promised_at, new_date=case.new_date, cause=case.cause,
+                   promise=case.promise, promised_at=case.promised_at, new_date=case.new_date,
+                   achievable_date=case.achievable_date, achievable_source=case.achievable_source, cause=case.cause,
                    owner=case.owner_id, customer_told_at=case.customer_contacted_at, slack_url=case.permalink,
                    source=ref.source if ref else None, external_id=ref.external_id if ref else None,
                    created_at=case.created_at, updated_at=case.updated_at)

@@ -32,6 +32,7 @@ class CaseIntake(BaseModel):
     cause_detail: CauseDetail | None = None
     promise_kind: PromiseKind | None = None  # None: inferred from the promise and the cause
     new_date: datetime | None = None
+    origin: str | None = None  # where it comes from: one of lead_times.yaml's origins (a country, a supplier)
     order_value: Decimal | None = None
     customer_tier: str | None = None
     notes: str | None = None
@@ -51,7 +52,7 @@ class CaseIntake(BaseModel):
             raise ValueError(f"Please keep this under {MAX_TEXT} characters.")
         return value
 
-    @field_validator("customer_contact", "notes", "customer_tier", mode="before")
+    @field_validator("customer_contact", "notes", "customer_tier", "origin", mode="before")
     @classmethod
     def _optional_text(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -99,6 +100,13 @@ class CaseIntake(BaseModel):
             raise ValueError(f"“{value.label}” doesn't go with the cause “{cause.label}”; pick another detail, "
                              "or none.")
         return value
+
+    @field_validator("origin")
+    @classmethod
+    def _short_origin(cls, value: str | None) -> str | None:
+        if value is not None and len(value.strip()) > 40:
+            raise ValueError("Please keep this under 40 characters: a country or a supplier.")
+        return value.strip() if value else value
 
     @field_validator("customer_tier")
     @classmethod

@@ -28,6 +28,7 @@ class CaseEventKind(StrEnum):
     CUSTOMER_CONTACTED = "customer_contacted"
     OWNER_CHANGED = "owner_changed"
     PROMISE_KIND_CHANGED = "promise_kind_changed"  # corrected: a service or a visit, not a delivery
+    ACHIEVABLE_OVERRIDDEN = "achievable_overridden"  # the associate kept a new date earlier than achievable
     RESOLVED = "resolved"
     REOPENED = "reopened"
     PERSONAL_DATA_ERASED = "personal_data_erased"  # the customer's data erased (bot/privacy)
@@ -66,6 +67,13 @@ class Case(Base):
     promise: Mapped[str] = mapped_column(Text)
     promised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     new_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the item comes from (a country or supplier named in lead_times.yaml), when it matters.
+    origin: Mapped[str | None] = mapped_column(String(40))
+    # The date the team can really keep, buffer included, and where it comes from in words
+    # (bot/cases/achievable.py); achievable_eta is the order system's ETA it was computed from, if any.
+    achievable_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    achievable_source: Mapped[str | None] = mapped_column(Text)
+    achievable_eta: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cause: Mapped[str] = mapped_column(String(40), index=True)
     # What exactly happened (bot.cases.causes.CauseDetail), when it changes what a message may say.
     cause_detail: Mapped[str | None] = mapped_column(String(40))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import changes
 from bot.cases import severity
+from bot.cases.achievable import Achievable, earlier_than_achievable
 from bot.cases.causes import PromiseKind, infer_kind
 from bot.cases.intake import CaseIntake
 from bot.cases.lifecycle import Blocker, CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle
@@ -39,8 +40,11 @@ def record_event(session: Session, case: Case, kind: str, actor_id: str | None, 
 
 
 def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config: AmendsConfig,
-              now: datetime, lifecycle: Lifecycle) -> Case:
-    """Save a new case, owned by the associate who reported it, with its severity derived."""
+              now: datetime, lifecycle: Lifecycle, achievable: Achievable | None = None,
+              overridden: bool = False) -> Case:
+    """Save a new case, owned by the associate who reported it, with its severity derived, and the
+    achievable date it was opened against (bot/cases/achievable.py). `overridden`: the associate was warned
+    that the new date is earlier than achievable and kept it; the case log says so."""
     tier = config.tier(intake.customer_tier)
     assessment = severity.assess(
         promised_at=intake.promised_at,
@@ -62,6 +66,7 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
         promise=intake.promise,
         promised_at=intake.promised_at,
         new_date=intake.new_date,
+        origin=intake.origin,
         cause=intake.cause,
         cause_detail=intake.cause_detail,
         promise_kind=intake.promise_kind or infer_kind(intake.cause, intake.promise),
@@ -78,9 +83,29 @@ def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config:
     case.ref = f"{config.cases.id_prefix}-{case.id}"
     record_event(session, case, CaseEventKind.OPENED, reporter_id, now, severity=assessment.severity,
                  severity_points=assessment.points, severity_reasons=list(assessment.reasons))
+    set_achievable(case, achievable)
+    if overridden and earlier_than_achievable(case.new_date, achievable, config.workspace.zone):
+        record_override(session, case, achievable, actor_id=reporter_id, now=now)  # type: ignore[arg-type]
     session.flush()
     lifecycle.emit(session, CaseOpened(case, now))
     return case
+
+
+def set_achievable(case: Case, achievable: Achievable | None) -> None:
+    """Record the achievable date on the case (None: nothing says; an ETA's stays until another)."""
+    if achievable is None:
+        return
+    case.achievable_date, case.achievable_source, case.achievable_eta = achievable.date, achievable.source, \
+        achievable.eta
+
+
+def record_override(session: Session, case: Case, achievable: Achievable, *, actor_id: str, now: datetime
+                    ) -> CaseEvent:
+    """The associate was told the new date is earlier than the team can keep, and kept it."""
+    assert case.new_date is not None
+    return record_event(session, case, CaseEventKind.ACHIEVABLE_OVERRIDDEN, actor_id, now,
+                        new_date=case.new_date.isoformat(), achievable_date=achievable.date.isoformat(),
+                        achievable_source=achievable.source)
 
 
 def attach_message(session: Session, case_id: int, *, channel_id: str, message_ts: str,

@@ -12,6 +12,7 @@ from babel import Locale, UnknownLocaleError
 
 from bot.drafting import sms
 from bot.drafting.context import DraftContext
+from bot.drafting.dates import CaseDates, date_hints
 from bot.drafting.environment import Target
 from bot.drafting.templates import BASE_LANGUAGE, Channel, Rendered, TemplateLibrary, TemplateRef
 from bot.drafting.tone import ToneHint, ToneRules, load_rules
@@ -85,8 +86,13 @@ class Drafting:
         return Composed(ref, rendered, hints)
 
     def check(self, text: str, *, channel: Channel, template: str | None,
-              language: str = BASE_LANGUAGE) -> list[ToneHint]:
-        return self.rules_for(language).check(text, channel=channel, template=template)
+              language: str = BASE_LANGUAGE, dates: CaseDates | None = None) -> list[ToneHint]:
+        """The tone rules' hints; with the case's `dates`, also words that contradict its new date
+        (read in the base language's words only)."""
+        hints = self.rules_for(language).check(text, channel=channel, template=template)
+        if dates is not None and language == BASE_LANGUAGE and channel.customer_facing:
+            hints += date_hints(text, dates)
+        return hints
 
 
 def workspace_language(config: AmendsConfig) -> str:

@@ -280,7 +280,8 @@ def build_context(case: Case, *, config: AmendsConfig, associate: Associate, off
             promise=mid_sentence(inline(case.promise, MEDIUM) or ""),
             value=money(case.order_value),
             promised=when(case.promised_at),
-            new_date=when(case.new_date),
+            # The new date the customer is told; until one is set, what the team can keep (buffer included).
+            new_date=when(case.new_date or case.achievable_date),
             overdue=case.promised_at <= now,
             kind=case.promise_kind or "goods",
         ),

@@ -17,13 +17,13 @@ from pydantic import ValidationError
 
 from bot.datafile import read_yaml, validation_problems
 from bot.errors import ConfigError
-from bot.paths import CATALOG_FILE, SHIPPED_PLAYBOOKS
+from bot.paths import CATALOG_FILE, LEAD_TIMES_FILE, SHIPPED_PLAYBOOKS
 from bot.playbooks.config import PlaybooksConfig
 from bot.playbooks.schema import ID_RE, Playbook, structure_problems
 
 SUFFIXES = (".yaml", ".yml")
 # Files in a playbook folder that are not playbooks: the offers catalog (bot/offers/catalog.py).
-NOT_PLAYBOOKS = frozenset({CATALOG_FILE})
+NOT_PLAYBOOKS = frozenset({CATALOG_FILE, LEAD_TIMES_FILE})
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "promise": S,
         "ref": K, "status": K, "severity": K, "customer_tier": K, "cause": K, "currency": K, "owner_id": K,
         "reporter_id": K, "channel_id": K, "message_ts": K, "permalink": K, "outcome": K, "cause_detail": K,
-        "promise_kind": K,
+        "promise_kind": K, "origin": K, "achievable_source": K,
     },
     "case_events": {"data": J, "actor_id": K, "kind": K},
     "drafts": {
@@ -90,5 +90,6 @@ STRUCTURAL_KEYS = frozenset({
     "final_cost", "amount", "approved_amount", "exposure", "budget", "cost", "value", "catalog_id",
     "alternative", "incentive", "kind", "state", "role", "due_on", "at", "promised_at", "new_date",
     "resolution_id", "action_item_id", "satisfaction", "approvers", "reasons", "ts", "id", "outside_working_hours",
-    "title", "checks", "steps", "items", "requested", "approved", "offered", "left_out",
+    "title", "checks", "steps", "items", "requested", "approved", "offered", "left_out", "achievable_date",
+    "achievable_source", "previous_achievable_date",
 })

@@ -19,7 +19,8 @@ from bot.cases.causes import PromiseKind
 from bot.changes import RecordedEvent
 from bot.drafting import service
 from bot.drafting.composer import Drafting, drafting_for, fingerprint
-from bot.drafting.context import Associate
+from bot.drafting.context import Associate, customer_zone
+from bot.drafting.dates import CaseDates, case_dates
 from bot.drafting.models import Draft
 from bot.drafting.templates import CUSTOMER_CHANNELS, Channel, Rendered, TemplateProblem, TemplateRef
 from bot.errors import InvalidInput, StorageUnavailable
@@ -88,7 +89,7 @@ def register(wiring: Wiring) -> None:
         drafting = drafting_for(deps.config)
         case = _load_case(wiring, meta.case_id)
         hints = drafting.check(Rendered(subject, text).text, channel=meta.channel, template=meta.template,
-                               language=meta.language)
+                               language=meta.language, dates=_dates(wiring, case))
         screen = _screen(drafting, case, meta, subject, text, hints)
         _update(client, view, blocks.draft_modal(screen, deps.config))
 
@@ -104,7 +105,7 @@ def register(wiring: Wiring) -> None:
         subject, text = _typed(view, meta)
         drafting = drafting_for(deps.config)
         hints = drafting.check(Rendered(subject, text).text, channel=meta.channel, template=meta.template,
-                               language=meta.language)
+                               language=meta.language, dates=_dates(wiring, _load_case(wiring, meta.case_id)))
         edited = meta.edited or fingerprint(subject, text) != meta.fingerprint
         try:
             with deps.db.transaction() as session:
@@ -286,6 +287,10 @@ def _associate(client: WebClient, user_id: str) -> Associate:
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name")
     return Associate(user_id, name or "", phone=profile.get("phone") or None, email=profile.get("email") or None)
+
+
+def _dates(wiring: Wiring, case: Any) -> CaseDates | None:
+    return case_dates(case, customer_zone(case, wiring.deps.config), wiring.deps.clock.now())
 
 
 def _load_case(wiring: Wiring, case_id: int) -> Any:

@@ -47,10 +47,19 @@ class IntakeField(StrEnum):
     PROMISED_AT = "promised_at"
     CAUSE = "cause"
     CAUSE_DETAIL = "cause_detail"
-    NEW_DATE = "new_date"
+    NEW_DATE = "new_date"  # with a `.<revision>` suffix once a date is suggested (see blocks.cases.intake_modal)
+    ORIGIN = "origin"
     ORDER_VALUE = "order_value"
     CUSTOMER_TIER = "customer_tier"
     NOTES = "notes"
+
+    def at(self, revision: int) -> str:
+        """The block id in the view's `revision`-th rendering (0: the plain id)."""
+        return f"{self.value}.{revision}" if revision else self.value
+
+    @classmethod
+    def named(cls, block_id: str) -> IntakeField:
+        return cls(block_id.split(".", 1)[0])
 
 
 class DraftField(StrEnum):

@@ -103,9 +103,12 @@ class Metadata(BaseModel):
 
 
 class IntakeMeta(Metadata):
-    """Where /recover was typed, to answer there."""
+    """Where /recover was typed, to answer there; and what the form last suggested and warned about."""
 
     channel_id: str | None = None
+    revision: int = 0               # bumped with each re-rendering: the new-date block's id changes with it
+    suggested: str | None = None    # the achievable date put in the new-date field (ISO), while untouched
+    warned: str | None = None       # the new date (ISO) the associate was told is earlier than achievable
 
 
 class CaseRef(Metadata):

@@ -69,7 +69,8 @@ class SandboxPage:
         return found.filter(has_text=text) if text else found
 
     def field(self, block_id: str) -> Locator:
-        return self.modal.locator(f".bk-input[data-block-id='{block_id}']")
+        # A re-rendered input may carry a `.<revision>` suffix (the intake's new date after a cause is picked).
+        return self.modal.locator(f".bk-input[data-block-id='{block_id}'], .bk-input[data-block-id^='{block_id}.']")
 
     # ------------------------------------------------------------------ cases
 
@@ -97,6 +98,9 @@ class SandboxPage:
                 dialog.get_by_label(f"{label} (time)").fill(when.strftime("%H:%M"))
         if fields.get("cause"):
             dialog.get_by_label("Cause").select_option(label=fields["cause"])
+            # The pick re-renders the form with the achievable date (a new id for the new date's input): wait
+            # for it, as a person would see it, before going on.
+            expect(dialog.locator(".bk-input[data-block-id^='new_date.']")).to_have_count(1)
         if fields.get("customer_tier"):
             dialog.get_by_label("Customer tier").select_option(label=fields["customer_tier"])
 

@@ -117,3 +117,24 @@ def test_open_case_on_the_home_tab_opens_the_case_thread_here(ui: SandboxPage) -
     expect(ui.thread_messages("Fabrikam Stores").first).to_be_visible()
     ui.shot("home-open-case")
     assert popups == []
+
+
+def test_the_intake_suggests_the_achievable_date_and_warns_before_an_earlier_one(ui: SandboxPage) -> None:
+    ui.open(SUPPORT.id)
+    ui.send("/recover")
+    tomorrow = datetime.now(ZoneInfo("Europe/London")) + timedelta(days=1, hours=1)
+    ui.fill_intake(new_date=tomorrow)
+    ui.modal.get_by_label("Coming from").select_option(label="CN")
+    expect(ui.modal).to_contain_text("supplier-delay from CN: 7 days + 2 days' buffer")
+    ui.shot("intake-achievable")
+
+    ui.modal.get_by_role("button", name="Save case").click()
+    expect(ui.modal).to_contain_text("This new date is earlier than the team can keep")
+    expect(ui.field("customer_name").locator("input")).to_have_value("Northwind Traders")  # nothing typed is lost
+    ui.shot("intake-earlier-warning")
+
+    ui.modal.get_by_role("button", name="Save case").click()  # kept: the same date again
+    expect(ui.modal).to_contain_text("Saved as AM-1 for Northwind Traders")
+    ui.modal.get_by_role("button", name="Done").click()
+    ui.channel(CASES.id)
+    expect(ui.messages("AM-1 · Promise at risk")).to_contain_text("earlier than achievable")

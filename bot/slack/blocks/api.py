@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.cases.models import Case
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
+from bot.text import escape_mrkdwn
 
 
 def _due(instant: datetime, config: AmendsConfig) -> str:
@@ -24,7 +25,8 @@ def at_risk_dm(case: Case, config: AmendsConfig, source: str) -> str:
 
 def date_changed(case: Case, config: AmendsConfig, source: str, note: str | None) -> str:
     text = (f"{base.user_mention(case.owner_id)} {base.person_text(source, 40)} moved the achievable date of "
-            f"*{case.ref}* to {_due(case.new_date, config) if case.new_date else 'no date'}.")
+            f"*{case.ref}* to {_due(case.new_date, config) if case.new_date else 'no date'}"
+            + (f" ({escape_mrkdwn(case.achievable_source)})." if case.achievable_source else "."))
     if case.customer_contacted_at is not None:
         text += " The customer was already told a date: tell them the new one."
     return text + _note(note)

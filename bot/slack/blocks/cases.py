@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.cases.achievable import Achievable, earlier_than_achievable, lead_times_for, recorded
 from bot.cases.causes import Cause, CauseDetail, PromiseKind
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case, Outcome
@@ -23,6 +25,7 @@ from bot.cases.severity import Severity
 from bot.drafting.composer import drafting_for, language_name, workspace_language
 from bot.money import format_amount
 from bot.settings import AmendsConfig
+from bot.slack import forms
 from bot.slack.blocks import base
 from bot.slack.ids import Action, Callback, IntakeField
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, CaseRef, IntakeMeta, seal_for_view
@@ -44,17 +47,76 @@ def _text_input(field: IntakeField, label: str, *, placeholder: str, multiline: 
                       hint=base.plain(hint) if hint else None)
 
 
-def intake_modal(config: AmendsConfig, meta: IntakeMeta, *, notes: str | None = None) -> dict[str, Any]:
+ACHIEVABLE_BLOCK = "intake_achievable"  # the line saying what date the team can keep, above the new date
+WARNING_BLOCK = "intake_warning"        # the same warning at the top of the form
+
+
+def intake_modal(config: AmendsConfig, meta: IntakeMeta, *, notes: str | None = None,
+                 typed: dict[str, Any] | None = None, achievable: Achievable | None = None,
+                 warning: str | None = None) -> dict[str, Any]:
+    """The intake form. Re-rendered (views.update, or the answer to a submit) with `typed`, what the person
+    has filled in so far, as initial values (Slack keeps typed inputs whose ids stay; this keeps them in
+    any case), the achievable date for what they picked, and a `warning` above the new date."""
     # Copy only the path to what changes; the cached template is shared and must stay untouched.
     template = _intake_template(config)
     view = {**template, "private_metadata": seal_for_view(meta.encode(), template.get("callback_id"))}
-    if notes:
-        view["blocks"] = [
-            {**b, "element": {**b["element"], "initial_value": notes[:MAX_TEXT]}}
-            if b.get("block_id") == IntakeField.NOTES else b
-            for b in template["blocks"]
-        ]
+    values = dict(typed or {})
+    if notes and not values.get(IntakeField.NOTES):
+        values[IntakeField.NOTES] = notes
+    if achievable is not None and values.get(IntakeField.NEW_DATE) is None:
+        values[IntakeField.NEW_DATE] = achievable.date  # suggested, buffer included
+    if not values and achievable is None and not warning:
+        return view
+    blocks: list[dict[str, Any]] = []
+    for block in template["blocks"]:
+        field = block.get("block_id")
+        if field == IntakeField.NEW_DATE:
+            blocks += _achievable_blocks(config, achievable, warning)
+            if warning:  # at the top too: the new date is far down a long form, out of sight
+                blocks.insert(1, base.section(f":warning: {warning}", block_id=WARNING_BLOCK).to_dict())
+            # A new id each rendering: Slack would otherwise keep the field's old state over the suggestion.
+            block = {**block, "block_id": IntakeField.NEW_DATE.at(meta.revision)}
+        if field in values and values[field] not in (None, "", []):
+            block = {**block, "element": _with_initial(block["element"], values[field])}
+        blocks.append(block)
+    view["blocks"] = blocks
     return view
+
+
+def _achievable_blocks(config: AmendsConfig, achievable: Achievable | None, warning: str | None) -> list[dict[str, Any]]:
+    if achievable is None and not warning:
+        return []
+    lines = []
+    if achievable is not None:
+        when = base.slack_date(achievable.date, config.workspace.zone)
+        lines.append(f":calendar: *Achievable:* {when} ({escape_mrkdwn(achievable.source)})")
+    if warning:
+        lines.append(f":warning: {warning}")
+    return [base.section("\n".join(lines), block_id=ACHIEVABLE_BLOCK).to_dict()]
+
+
+def _with_initial(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = element.get("type")
+    if kind == "plain_text_input":
+        return {**element, "initial_value": str(value)[:element.get("max_length", MAX_TEXT)]}
+    if kind == "static_select":
+        option = next((o for o in element.get("options", []) if o.get("value") == str(value)), None)
+        return {**element, "initial_option": option} if option else element
+    if kind == "datetimepicker" and isinstance(value, datetime):
+        return {**element, "initial_date_time": int(value.timestamp())}
+    return element
+
+
+def intake_values(view: dict[str, Any]) -> dict[str, Any]:
+    """What was typed in the intake form, by field name (a re-rendered block's `.<revision>` dropped)."""
+    return {IntakeField.named(block_id).value: value for block_id, value in forms.read_values(view).items()}
+
+
+def earlier_warning(config: AmendsConfig, achievable: Achievable) -> str:
+    when = base.slack_date(achievable.date, config.workspace.zone)
+    return (f"This new date is earlier than the team can keep ({when}). Promising it risks breaking the promise "
+            "a second time. Pick the achievable date, or press *Save case* again to keep yours: the case log "
+            "will say you chose it.")
 
 
 @functools.lru_cache(maxsize=8)
@@ -79,6 +141,7 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
         _text_input(IntakeField.PROMISE, "What was promised", multiline=True,
                     placeholder="e.g. 12 office chairs delivered to the Leeds site"),
         InputBlock(block_id=IntakeField.PROMISE_KIND, label=base.plain("What kind of promise"), optional=True,
+                   dispatch_action=True,
                    element=StaticSelectElement(action_id=IntakeField.PROMISE_KIND,
                                                placeholder=base.plain("I'll tell from what was promised"),
                                                options=[base.option(k.label, k.value) for k in PromiseKind]),
@@ -87,7 +150,7 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
         InputBlock(block_id=IntakeField.PROMISED_AT, label=base.plain("Promised for"),
                    element=DateTimePickerElement(action_id=IntakeField.PROMISED_AT),
                    hint=base.plain("The date and time the customer was promised.")),
-        InputBlock(block_id=IntakeField.CAUSE, label=base.plain("Cause"),
+        InputBlock(block_id=IntakeField.CAUSE, label=base.plain("Cause"), dispatch_action=True,
                    element=StaticSelectElement(action_id=IntakeField.CAUSE, placeholder=base.plain("Pick one"),
                                                options=causes)),
         InputBlock(block_id=IntakeField.CAUSE_DETAIL, label=base.plain("What exactly happened"), optional=True,
@@ -95,9 +158,11 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
                                                placeholder=base.plain("Only if one of these is true"),
                                                options=[base.option(d.label, d.value) for d in CauseDetail]),
                    hint=base.plain("Messages to the customer say only what is true of the case.")),
+        *_origin_input(config),
         InputBlock(block_id=IntakeField.NEW_DATE, label=base.plain("New realistic date"), optional=True,
                    element=DateTimePickerElement(action_id=IntakeField.NEW_DATE),
-                   hint=base.plain("Only if you know it. Don't guess: a second missed date hurts more.")),
+                   hint=base.plain("Pick the cause and I'll suggest the date the team can keep, with room to "
+                                   "spare. Don't guess: a second missed date hurts more.")),
         # Plain text, read in the workspace's locale: "1.250,50 €" in de_DE (a number input takes only 1250.50).
         InputBlock(block_id=IntakeField.ORDER_VALUE, label=base.plain(f"Order value ({currency})"), optional=True,
                    element=PlainTextInputElement(
@@ -112,6 +177,18 @@ def _intake_template(config: AmendsConfig) -> dict[str, Any]:
     return base.modal(title=INTAKE_TITLE, blocks=blocks, callback_id=Callback.CASE_INTAKE, submit="Save case")
 
 
+def _origin_input(config: AmendsConfig) -> list[InputBlock]:
+    """Where it comes from, when the team's lead times differ by origin (lead_times.yaml's `from:`)."""
+    origins = lead_times_for(config).origins[:100]
+    if not origins:
+        return []
+    return [InputBlock(block_id=IntakeField.ORIGIN, label=base.plain("Coming from"), optional=True,
+                       dispatch_action=True,
+                       element=StaticSelectElement(action_id=IntakeField.ORIGIN, placeholder=base.plain("Elsewhere"),
+                                                   options=[base.option(o, o) for o in origins]),
+                       hint=base.plain("Where the item or part comes from, if it is listed: lead times differ."))]
+
+
 def _language_input(config: AmendsConfig) -> InputBlock:
     """The languages there are templates in; left empty, the workspace's."""
     drafting = drafting_for(config)
@@ -124,9 +201,12 @@ def _language_input(config: AmendsConfig) -> InputBlock:
                                       f"{language_name(workspace_language(config))}."))
 
 
-def intake_errors(fields: dict[str, str]) -> dict[str, str]:
-    """response_action errors keyed by block id (the form's field names are its block ids)."""
-    return {IntakeField(name).value: message for name, message in fields.items()}
+def intake_errors(fields: dict[str, str], meta: IntakeMeta | None = None) -> dict[str, str]:
+    """response_action errors keyed by block id (the form's field names are its block ids, the new date's
+    with the rendering's revision)."""
+    revision = meta.revision if meta else 0
+    return {IntakeField(name).at(revision) if name == IntakeField.NEW_DATE else IntakeField(name).value: message
+            for name, message in fields.items()}
 
 
 def storage_error(message: str) -> dict[str, str]:
@@ -148,6 +228,14 @@ def saved_modal(case: Case, config: AmendsConfig) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- the case message and its thread
+
+
+def achievable_text(case: Case, config: AmendsConfig) -> str | None:
+    """"Wed 2 Dec (supplier-delay from CN: 7 days + 2 days' buffer)": what the team can keep, and why."""
+    if case.achievable_date is None:
+        return None
+    source = f" ({escape_mrkdwn(case.achievable_source)})" if case.achievable_source else ""
+    return f"{base.slack_date(case.achievable_date, config.workspace.zone)}{source}"
 
 
 def case_fallback(case: Case) -> str:
@@ -172,7 +260,13 @@ def case_message(case: Case, config: AmendsConfig, buttons: Sequence[ButtonEleme
         ("Owner", base.user_mention(case.owner_id)),
     ]
     if case.new_date:
-        pairs.append(("New date", base.slack_date(case.new_date, zone)))
+        # Kept after the intake's warning: the team sees at once that it is earlier than it can keep.
+        early = " :warning: earlier than achievable" if earlier_than_achievable(case.new_date, recorded(case), zone) \
+            else ""
+        pairs.append(("New date", base.slack_date(case.new_date, zone) + early))
+    achievable = achievable_text(case, config)
+    if achievable:
+        pairs.append(("Achievable", achievable))
     if case.order_value is not None:
         pairs.append(("Order value", format_amount(case.order_value, case.currency, config.workspace.locale)))
     if tier:

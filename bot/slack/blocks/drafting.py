@@ -24,6 +24,7 @@ from bot.drafting.templates import Channel, TemplateRef
 from bot.drafting.tone import ToneHint
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
+from bot.slack.blocks.cases import achievable_text
 from bot.slack.ids import Action, Callback, DraftField
 from bot.slack.metadata import BUTTON_VALUE_LIMIT, Metadata
 from bot.text import escape_mrkdwn, one_line, truncate
@@ -184,6 +185,8 @@ def _channel_option(channel: Channel) -> Any:
 def _case_summary(case: Case, config: AmendsConfig) -> str:
     zone = config.workspace.zone
     new = f" · new date {base.slack_date(case.new_date, zone)}" if case.new_date else " · no new date yet"
+    achievable = achievable_text(case, config)
+    new += f" · achievable {achievable}" if achievable else ""
     where = f"\nDates in the message are in the customer's time ({case.customer_timezone})." \
         if case.customer_timezone and case.customer_timezone != config.workspace.timezone else ""
     return (f"*{case.ref}* · {base.person_text(one_line(case.customer_name, 80), 300)} — "

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from bot.cases.achievable import earlier_than_achievable, recorded
 from bot.cases.causes import Cause
 from bot.cases.severity import Severity
 from bot.home.service import CaseLine, Page, WeekFigures
@@ -114,6 +115,12 @@ def case_row(line: CaseLine, zone: ZoneInfo, button: ButtonElement | None, *, ow
     if line.promise_overdue:
         due = f":rotating_light: *overdue* since {base.slack_date(case.promised_at, zone)}"
     facts = [f"*{ref}*", f"{severity.emoji} {severity}", due]
+    if case.new_date is not None:
+        facts.append(f"new date {base.slack_date(case.new_date, zone)}")
+    if case.achievable_date is not None:
+        # Next to the promised date: a new date earlier than the team can keep is a second broken promise.
+        early = ":warning: " if earlier_than_achievable(case.new_date, recorded(case), zone) else ""
+        facts.append(f"{early}achievable {base.slack_date(case.achievable_date, zone)}")
     if line.deadline_near:
         facts.append(":mega: customer not told yet")
     if owner:
