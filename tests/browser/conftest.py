@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.clock import Clock
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.workspace import sandbox_yaml
 from bot.settings import AmendsConfig
@@ -52,12 +53,19 @@ def sandbox_config() -> AmendsConfig:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, sqlite_template: Path, sandbox_config: AmendsConfig) -> Iterator[Sandbox]:
+def sandbox_clock() -> Clock | None:
+    """The sandbox's clock: the real one, unless a test parametrizes `sandbox_clock` with its own."""
+    return None
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, sqlite_template: Path, sandbox_config: AmendsConfig,
+            sandbox_clock: Clock | None) -> Iterator[Sandbox]:
     database = tmp_path / "sandbox.db"
     shutil.copy(sqlite_template, database)
     # Slack allows 3 s to ack; a loaded CI machine running Chromium gets more, so a slow start isn't a failure.
     with Sandbox(sandbox_config, database_url=f"sqlite:///{database}", port=0, migrate=False,
-                 ack_timeout=10) as sandbox:
+                 ack_timeout=10, clock=sandbox_clock) as sandbox:
         sandbox.start(ticker=False)
         yield sandbox
 
