@@ -92,4 +92,7 @@ STRUCTURAL_KEYS = frozenset({
     "resolution_id", "action_item_id", "satisfaction", "approvers", "reasons", "ts", "id", "outside_working_hours",
     "title", "checks", "steps", "items", "requested", "approved", "offered", "left_out", "achievable_date",
     "achievable_source", "previous_achievable_date",
+    # An edit's log (bot.cases.service.edit_case): field names, dates, tiers, severities. The contact and
+    # timezone before and after are the customer's, so they go.
+    "changed", "previous_new_date", "customer_tier", "previous_customer_tier", "previous_severity",
 })

@@ -111,6 +111,14 @@ class IntakeMeta(Metadata):
     warned: str | None = None       # the new date (ISO) the associate was told is earlier than achievable
 
 
+class CaseEditMeta(Metadata):
+    """The Edit case modal: its case, and what each field showed (fingerprints, bot.cases.edit), so only
+    what the person changed is saved."""
+
+    case_id: int
+    shown: dict[str, str]
+
+
 class CaseRef(Metadata):
     """A button that acts on one case. `version` lets a click on an outdated message be detected."""
 
