@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.cases import service
 from bot.cases.models import Outcome
+from bot.privacy.service import erase_case
 from bot.reminders.kinds import Kind, key
 from bot.reminders.service import live_by_key
 from bot.sandbox.fake_slack import ViewRecord
+from bot.slack.case_edit import CaseEditArea
 from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, Harness, all_text
 from tests.test_draft_slack import body_of, open_draft
 
@@ -178,3 +182,49 @@ def test_only_what_the_person_changed_is_saved(harness: Harness) -> None:
     answer = submit(harness, view, {})
     assert "Nothing to save" in all_text(answer["view"]["blocks"])
     assert len(edits(harness, case.id)) == 2
+
+
+def test_a_new_date_warned_about_is_kept_when_saved_again(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook the achievable date (issue 18) plugs into: a date earlier than what the team can keep is
+    warned about, not refused; the form comes back as typed, and saving it again keeps the date."""
+    def warning(self: CaseEditArea, case: Any, new_date: datetime) -> str | None:
+        return ":warning: Earlier than the team can keep." if new_date < NEXT_FRIDAY else None
+    monkeypatch.setattr(CaseEditArea, "date_warning", warning)
+    case = harness.open_case()
+    view = open_edit(harness, case)
+    soon = harness.clock.now() + timedelta(days=2)
+
+    answer = submit(harness, view, {"new_date": soon, "customer_contact": "orders@northwind.example"})
+    assert answer["response_action"] == "update"
+    warned = harness.fake.view(view.id)
+    assert "Earlier than the team can keep" in all_text(warned.view["blocks"])
+    assert (initial(warned, "new_date"), initial(warned, "customer_contact")) == \
+        (int(soon.timestamp()), "orders@northwind.example")
+    assert edits(harness, case.id) == []
+
+    answer = submit(harness, warned, {})  # saved again as it is
+    assert "Saved on *AM-1*" in all_text(answer["view"]["blocks"])
+    [event] = edits(harness, case.id)
+    assert event.data["changed"] == ["new_date", "customer_contact"] and event.data["kept_after_warning"] is True
+
+    # A date the team can keep goes through at once.
+    view = open_edit(harness, case)
+    assert "Saved on *AM-1*" in all_text(submit(harness, view, {"new_date": NEXT_FRIDAY})["view"]["blocks"])
+    assert "kept_after_warning" not in edits(harness, case.id)[-1].data
+
+
+def test_erasing_the_customers_data_erases_the_contacts_an_edit_logged(harness: Harness) -> None:
+    case = harness.open_case(customer_timezone="Paris")
+    view = open_edit(harness, case)
+    submit(harness, view, {"new_date": NEXT_FRIDAY, "customer_contact": "+33 1 23 45 67 89", "customer_tier": "key",
+                           "customer_timezone": "Lisbon"})
+    with harness.amends.db.transaction() as session:
+        erase_case(session, service.get_case(session, case.id), now=harness.clock.now(), actor_id=MANAGER,
+                   reason="the customer asked")
+    [event] = edits(harness, case.id)
+    erased = {event.data[f"{p}customer_contact"] for p in ("", "previous_")} | \
+        {event.data[f"{p}customer_timezone"] for p in ("", "previous_")}
+    assert "+33 1 23 45 67 89" not in str(event.data) and "Lisbon" not in str(event.data) and len(erased) == 1
+    # What the figures need stays: the dates, the tiers.
+    assert (event.data["new_date"], event.data["customer_tier"], event.data["previous_customer_tier"]) == \
+        (NEXT_FRIDAY.isoformat(), "key", "preferred")

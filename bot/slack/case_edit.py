@@ -11,6 +11,7 @@ change; the lifecycle's CaseEdited reactions (bot/bootstrap.py) run inside the s
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
@@ -55,23 +56,39 @@ class CaseEditArea:
                                view=blocks.edit_modal(case, self.config, values, meta, self.date_notes(case)))
 
     def date_notes(self, case: Case) -> list[str]:
-        """Lines above the new date. The hook for the achievable date (issue 18): where it comes from, and a
-        warning when the case's new date is earlier than what the team can achieve."""
+        """Lines above the new date (escaped mrkdwn). The hook for the achievable date (issue 18): the date
+        the team can keep and where it comes from."""
         return []
+
+    def date_warning(self, case: Case, new_date: datetime) -> str | None:
+        """Why `new_date` deserves a second look (escaped mrkdwn), or None. The hook for issue 18's warning
+        when it is earlier than the achievable date: warned, not blocked (saving it again keeps it)."""
+        return None
 
     def submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         meta = CaseEditMeta.decode(view.get("private_metadata"))
         user_id = body["user"]["id"]
         deps = self.deps
         now = deps.clock.now()
+        typed = forms.read_values(view)
         try:
-            edit = edits.parse_edit(forms.read_values(view), shown=meta.shown, config=self.config, now=now)
+            edit = edits.parse_edit(typed, shown=meta.shown, config=self.config, now=now)
             case = load_case(deps, meta.case_id)
             manager = self._is_manager(client, user_id, case)
+            service.check_may_edit(case, user_id, is_manager=manager)
+            warning = self.date_warning(case, edit.new_date) if edit.new_date and "new_date" in edit.values() \
+                else None
+            if warning and meta.kept != edits.fingerprint(edit.new_date):
+                # Warned, not blocked: the form again, as typed, with the warning; saving it again keeps it.
+                kept = meta.model_copy(update={"kept": edits.fingerprint(edit.new_date)})
+                ack(response_action="update", view=blocks.edit_modal(
+                    case, self.config, typed, kept, [*self.date_notes(case), warning]))
+                return
             # Saved before the ack, like the intake: a refusal or a database failure keeps what was typed.
             with deps.db.transaction() as session:
                 edited = service.edit_case(session, meta.case_id, edit, actor_id=user_id, now=now,
-                                           config=self.config, lifecycle=deps.lifecycle, is_manager=manager)
+                                           config=self.config, lifecycle=deps.lifecycle, is_manager=manager,
+                                           **({"kept_after_warning": True} if warning else {}))
         except InvalidInput as exc:
             ack(response_action="errors", errors=blocks.edit_errors(exc.fields))
             return

@@ -113,10 +113,11 @@ class IntakeMeta(Metadata):
 
 class CaseEditMeta(Metadata):
     """The Edit case modal: its case, and what each field showed (fingerprints, bot.cases.edit), so only
-    what the person changed is saved."""
+    what the person changed is saved; `kept` is a warned-about new date."""
 
     case_id: int
     shown: dict[str, str]
+    kept: str | None = None  # the new date (fingerprint) the person was warned about; saving it again keeps it
 
 
 class CaseRef(Metadata):
