@@ -21,21 +21,14 @@ from bot.sandbox.fake_slack import ViewRecord
 from bot.slack.case_edit import CaseEditArea
 from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, Harness, all_text
 from tests.test_draft_slack import body_of, open_draft
+from tests.test_resolve import open_modal, submit
 
 EDIT = "case_edit"
 NEXT_FRIDAY = datetime(2026, 12, 4, 14, tzinfo=UTC)
 
 
 def open_edit(harness: Harness, case: Any, user: str = ASSOCIATE) -> ViewRecord:
-    reply = harness.driver.click(user, "case_action:edit_case", message=harness.case_message(case))
-    assert reply.status == 200
-    return harness.modal(EDIT, user=user)
-
-
-def submit(harness: Harness, view: ViewRecord, values: dict[str, Any]) -> dict[str, Any]:
-    reply = harness.driver.submit(view.id, values)
-    assert reply.status == 200, reply.text
-    return reply.json() or {}
+    return open_modal(harness, case, "edit_case", EDIT, user=user)
 
 
 def initial(view: ViewRecord, block_id: str) -> Any:
