@@ -55,7 +55,9 @@ class CaseIntake(BaseModel):
     @field_validator("customer_contact", "notes", "customer_tier", "origin", mode="before")
     @classmethod
     def _optional_text(cls, value: object) -> object:
-        return blank_is_none(value)
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("cause_detail", "promise_kind", mode="before")
     @classmethod
@@ -120,6 +122,7 @@ FIELD_ORDER = list(CaseIntake.model_fields)
 
 
 def blank_is_none(value: object) -> object:
+    """An optional text left empty (Edit case; the intake's _optional_text says the same)."""
     return None if isinstance(value, str) and not value.strip() else value
 
 

@@ -29,10 +29,10 @@ class CaseEventKind(StrEnum):
     OWNER_CHANGED = "owner_changed"
     PROMISE_KIND_CHANGED = "promise_kind_changed"  # corrected: a service or a visit, not a delivery
     ACHIEVABLE_OVERRIDDEN = "achievable_overridden"  # the associate kept a new date earlier than achievable
-    EDITED = "edited"                          # new date, contact, timezone or tier changed (Edit case)
     RESOLVED = "resolved"
     REOPENED = "reopened"
     PERSONAL_DATA_ERASED = "personal_data_erased"  # the customer's data erased (bot/privacy)
+    EDITED = "edited"  # the new date, contact, timezone or tier changed after the intake (Edit case)
 
 
 class Outcome(StrEnum):

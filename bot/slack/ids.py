@@ -63,15 +63,6 @@ class IntakeField(StrEnum):
         return cls(block_id.split(".", 1)[0])
 
 
-class EditField(StrEnum):
-    """Block ids of the Edit case modal; they are also the CaseEdit field names."""
-
-    NEW_DATE = "new_date"
-    CUSTOMER_CONTACT = "customer_contact"
-    CUSTOMER_TIMEZONE = "customer_timezone"
-    CUSTOMER_TIER = "customer_tier"
-
-
 class DraftField(StrEnum):
     """Block ids of the draft modal's inputs. A `.<revision>` suffix changes with every new rendering,
     because Slack keeps what was typed in an input whose ids stay the same across views.update."""
@@ -90,3 +81,12 @@ class KnowledgeField(StrEnum):
     CAUSE = "knowledge_cause"
     TAGS = "knowledge_tags"
     REPOST = "knowledge_repost"
+
+
+class EditField(StrEnum):
+    """Block ids of the Edit case modal; they are also the CaseEdit field names."""
+
+    NEW_DATE = "new_date"
+    CUSTOMER_CONTACT = "customer_contact"
+    CUSTOMER_TIMEZONE = "customer_timezone"
+    CUSTOMER_TIER = "customer_tier"

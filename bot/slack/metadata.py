@@ -111,6 +111,13 @@ class IntakeMeta(Metadata):
     warned: str | None = None       # the new date (ISO) the associate was told is earlier than achievable
 
 
+class CaseRef(Metadata):
+    """A button that acts on one case. `version` lets a click on an outdated message be detected."""
+
+    case_id: int
+    version: int | None = None
+
+
 class CaseEditMeta(Metadata):
     """The Edit case modal: its case, and what each field showed (fingerprints, bot.cases.edit), so only
     what the person changed is saved; `kept` is a warned-about new date."""
@@ -118,13 +125,6 @@ class CaseEditMeta(Metadata):
     case_id: int
     shown: dict[str, str]
     kept: str | None = None  # the new date (fingerprint) the person was warned about; saving it again keeps it
-
-
-class CaseRef(Metadata):
-    """A button that acts on one case. `version` lets a click on an outdated message be detected."""
-
-    case_id: int
-    version: int | None = None
 
 
 class SearchPageRef(Metadata):
