@@ -172,13 +172,13 @@ def on_reopened(session: Session, event: CaseReopened, *, policy: Policy) -> Non
 
 def on_edited(session: Session, event: CaseEdited, *, policy: Policy) -> None:
     """A tier that changed the severity changes the update cadence: the next status update comes no later
-    than the new cadence says (brought forward for a more severe case; one already due sooner stays).
-    The deadline watch follows the promised date, which an edit never changes; no reminder reads the new
-    date yet."""
+    than the new cadence says, in the owner's working hours (brought forward for a more severe case; one
+    already due sooner stays). The deadline watch follows the promised date, which an edit never changes;
+    no reminder reads the new date yet."""
     case, now = event.case, event.now
     if "severity" not in event.changed or not case.is_open:
         return
-    due = policy.next_status_update(case, now)
+    due = policy.for_person(session, case.owner_id).next_status_update(case, now)
     live = service.live_by_key(session, key(Kind.STATUS_UPDATE, case.id))
     if live is not None and live.due_at <= due:
         return
