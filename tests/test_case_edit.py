@@ -158,12 +158,12 @@ def test_a_resolved_case_cant_be_edited(harness: Harness) -> None:
 
 def test_only_what_the_person_changed_is_saved(harness: Harness) -> None:
     """Two people editing at once don't undo each other; a prefilled date now past doesn't block a save."""
-    case = harness.open_case(new_date=harness.clock.now() + timedelta(hours=2))
+    case = harness.open_case(new_date=harness.clock.now() + timedelta(days=5))
     view = open_edit(harness, case)
     manager_view = open_edit(harness, case, user=MANAGER)
     assert submit(harness, manager_view, {"customer_tier": "key"})["response_action"] == "update"
 
-    harness.clock.advance(timedelta(hours=3))  # the new date shown in the form has passed meanwhile
+    harness.clock.advance(timedelta(days=6))  # the new date shown in the form has passed meanwhile
     answer = submit(harness, view, {"customer_contact": "orders@northwind.example"})
     assert answer["response_action"] == "update", answer
     saved = harness.case(case.id)
