@@ -10,15 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from bot.cases import service
 from bot.cases.models import Outcome
 from bot.privacy.service import erase_case
 from bot.reminders.kinds import Kind, key
 from bot.reminders.service import live_by_key
 from bot.sandbox.fake_slack import ViewRecord
-from bot.slack.case_edit import CaseEditArea
 from tests.support import ASSOCIATE, COLLEAGUE, MANAGER, Harness, all_text
 from tests.test_draft_slack import body_of, open_draft
 from tests.test_resolve import open_modal, submit
@@ -177,20 +174,20 @@ def test_only_what_the_person_changed_is_saved(harness: Harness) -> None:
     assert len(edits(harness, case.id)) == 2
 
 
-def test_a_new_date_warned_about_is_kept_when_saved_again(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hook the achievable date (issue 18) plugs into: a date earlier than what the team can keep is
-    warned about, not refused; the form comes back as typed, and saving it again keeps the date."""
-    def warning(self: CaseEditArea, case: Any, new_date: datetime) -> str | None:
-        return ":warning: Earlier than the team can keep." if new_date < NEXT_FRIDAY else None
-    monkeypatch.setattr(CaseEditArea, "date_warning", warning)
-    case = harness.open_case()
+def test_a_new_date_earlier_than_achievable_is_warned_about_and_kept_when_saved_again(harness: Harness) -> None:
+    """Issue 18: the modal shows the case's achievable date and where it comes from; an earlier day is warned
+    about, not refused: the form comes back as typed, and saving it again keeps the date and logs it."""
+    case = harness.open_case()  # a supplier delay: 3 days + 1 day's buffer, Friday 27 Nov 18:00
     view = open_edit(harness, case)
+    assert "Achievable:" in all_text(view.view["blocks"])
+    assert "supplier-delay: 3 days + 1 day's buffer" in all_text(view.view["blocks"])
     soon = harness.clock.now() + timedelta(days=2)
 
     answer = submit(harness, view, {"new_date": soon, "customer_contact": "orders@northwind.example"})
     assert answer["response_action"] == "update"
     warned = harness.fake.view(view.id)
-    assert "Earlier than the team can keep" in all_text(warned.view["blocks"])
+    assert "earlier than the team can keep" in all_text(warned.view["blocks"])
+    assert "press *Save changes* again" in all_text(warned.view["blocks"])
     assert (initial(warned, "new_date"), initial(warned, "customer_contact")) == \
         (int(soon.timestamp()), "orders@northwind.example")
     assert edits(harness, case.id) == []
@@ -198,12 +195,14 @@ def test_a_new_date_warned_about_is_kept_when_saved_again(harness: Harness, monk
     answer = submit(harness, warned, {})  # saved again as it is
     assert "Saved on *AM-1*" in all_text(answer["view"]["blocks"])
     [event] = edits(harness, case.id)
-    assert event.data["changed"] == ["new_date", "customer_contact"] and event.data["kept_after_warning"] is True
+    assert event.data["changed"] == ["new_date", "customer_contact"]
+    [kept] = [e for e in harness.events(case.id) if e.kind == "achievable_overridden"]
+    assert (kept.actor_id, kept.data["new_date"]) == (ASSOCIATE, soon.isoformat())
 
-    # A date the team can keep goes through at once.
+    # A date the team can keep goes through at once, and nothing says it was overridden.
     view = open_edit(harness, case)
     assert "Saved on *AM-1*" in all_text(submit(harness, view, {"new_date": NEXT_FRIDAY})["view"]["blocks"])
-    assert "kept_after_warning" not in edits(harness, case.id)[-1].data
+    assert [e.kind for e in harness.events(case.id)].count("achievable_overridden") == 1
 
 
 def test_erasing_the_customers_data_erases_the_contacts_an_edit_logged(harness: Harness) -> None:

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 
 from bot.cases import edit as edits
 from bot.cases import service
+from bot.cases.achievable import earlier_than_achievable, recorded
 from bot.cases.models import Case
 from bot.changes import RecordedEvent
 from bot.errors import AmendsError, InvalidInput, StorageUnavailable
@@ -56,14 +57,17 @@ class CaseEditArea:
                                view=blocks.edit_modal(case, self.config, values, meta, self.date_notes(case)))
 
     def date_notes(self, case: Case) -> list[str]:
-        """Lines above the new date (escaped mrkdwn). The hook for the achievable date (issue 18): the date
-        the team can keep and where it comes from."""
-        return []
+        """Lines above the new date: the achievable date the case records (the one its message shows), and
+        where it comes from."""
+        return blocks.achievable_note(case, self.config)
 
     def date_warning(self, case: Case, new_date: datetime) -> str | None:
-        """Why `new_date` deserves a second look (escaped mrkdwn), or None. The hook for issue 18's warning
-        when it is earlier than the achievable date: warned, not blocked (saving it again keeps it)."""
-        return None
+        """Why `new_date` deserves a second look, or None: a day earlier than achievable is warned about, not
+        blocked (saving it again keeps it, and the case log says so, as at the intake)."""
+        achievable = recorded(case)
+        if achievable is None or not earlier_than_achievable(new_date, achievable, self.config.workspace.zone):
+            return None
+        return blocks.earlier_note(achievable, self.config)
 
     def submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         meta = CaseEditMeta.decode(view.get("private_metadata"))
@@ -87,8 +91,10 @@ class CaseEditArea:
             # Saved before the ack, like the intake: a refusal or a database failure keeps what was typed.
             with deps.db.transaction() as session:
                 edited = service.edit_case(session, meta.case_id, edit, actor_id=user_id, now=now,
-                                           config=self.config, lifecycle=deps.lifecycle, is_manager=manager,
-                                           **({"kept_after_warning": True} if warning else {}))
+                                           config=self.config, lifecycle=deps.lifecycle, is_manager=manager)
+                achievable = recorded(edited.case)
+                if warning and achievable is not None and "new_date" in edited.changes:
+                    service.record_override(session, edited.case, achievable, actor_id=user_id, now=now)
         except InvalidInput as exc:
             ack(response_action="errors", errors=blocks.edit_errors(exc.fields))
             return

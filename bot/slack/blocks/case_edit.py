@@ -9,14 +9,17 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DateTimePickerElement, InputBlock, PlainTextInputElement, StaticSelectElement
 
+from bot.cases.achievable import Achievable
 from bot.cases.intake import MAX_TEXT
 from bot.cases.models import Case
 from bot.cases.severity import Severity
 from bot.settings import AmendsConfig
 from bot.slack.blocks import base
+from bot.slack.blocks.cases import achievable_text, earlier_warning
 from bot.slack.ids import Callback, EditField
 from bot.slack.metadata import CaseEditMeta
 
+SAVE = "Save changes"
 LABELS = {"new_date": "New date", "customer_contact": "Customer contact", "customer_timezone": "Customer's timezone",
           "customer_tier": "Customer tier", "severity": "Severity"}
 
@@ -54,8 +57,18 @@ def edit_modal(case: Case, config: AmendsConfig, values: Mapping[str, Any], meta
         base.context(f"Each change is logged on the case (who, when, before and after) and said in its thread; "
                      f"the contact itself never is.{told}"),
     ]
-    return base.modal(title=f"Edit {case.ref}", blocks=blocks, callback_id=Callback.CASE_EDIT, submit="Save changes",
+    return base.modal(title=f"Edit {case.ref}", blocks=blocks, callback_id=Callback.CASE_EDIT, submit=SAVE,
                       private_metadata=meta.encode())
+
+
+def achievable_note(case: Case, config: AmendsConfig) -> list[str]:
+    """The achievable date recorded on the case and where it comes from, above the new date."""
+    text = achievable_text(case, config)
+    return [f":calendar: *Achievable:* {text}"] if text else []
+
+
+def earlier_note(achievable: Achievable, config: AmendsConfig) -> str:
+    return f":warning: {earlier_warning(config, achievable, save=SAVE)}"
 
 
 def _text(field: EditField, label: str, initial: str | None, *, placeholder: str, hint: str) -> InputBlock:
