@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.cases.lifecycle import (
+    CaseEdited,
     CaseOpened,
     CaseReopened,
     CaseResolved,
@@ -38,6 +39,9 @@ def lifecycle(config: AmendsConfig, *, library: Library | None = None) -> Lifecy
             CaseOpened: [
                 partial(reminders.on_opened, policy=policy),  # status updates, the deadline watch
                 partial(playbooks.attach, library=library),  # the checklist its cause selects
+            ],
+            CaseEdited: [
+                partial(reminders.on_edited, policy=policy),  # a new severity's update cadence
             ],
             CustomerContacted: [
                 reminders.on_customer_contacted,  # calls off the deadline watch

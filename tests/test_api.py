@@ -172,7 +172,14 @@ def test_an_eta_change_reaches_the_thread_and_the_case_and_delivered_ticks_the_s
     assert harness.case(case.id).new_date == moved_to
     said = harness.fake.wait_for(lambda: [m for m in harness.thread(case) if "moved the achievable date" in m.text])
     assert "Supplier ETA slipped" in said[0].text and f"<!date^{int(moved_to.timestamp())}" in said[0].text
-    assert "date_changed" in [e.kind for e in harness.events(case.id)]
+    # Through the one way a case's date changes (Edit case's too): before -> after in the log, and the same
+    # date sent again changes and logs nothing.
+    [changed] = [e for e in harness.events(case.id) if e.kind == "date_changed"]
+    assert (changed.data["changed"], changed.data["new_date"]) == (["new_date"], moved_to.isoformat())
+    assert changed.data["previous"] == changed.data["previous_new_date"] == case.new_date.isoformat()
+    assert api.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411",
+                     {"new_date": moved_to.isoformat()}).status == 200
+    assert [e.kind for e in harness.events(case.id)].count("date_changed") == 1
 
     assert api.patch("/api/v1/promises-at-risk/warehouse/short-pick-4411", {"delivered": True}).status == 200
     with harness.amends.db.transaction() as session:

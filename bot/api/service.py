@@ -17,6 +17,7 @@ from bot.api.schemas import CaseOut, PromiseAtRisk, PromiseUpdate
 from bot.cases import service as cases
 from bot.cases.achievable import CaseFacts, achievable_for, lead_times_for
 from bot.cases.causes import infer_kind
+from bot.cases.edit import CaseEdit
 from bot.cases.intake import parse_intake
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import Case, CaseStatus
@@ -95,7 +96,7 @@ def open_promise(session: Session, event: PromiseAtRisk, *, source: str, owner_i
 
 
 def update_promise(session: Session, source: str, external_id: str, change: PromiseUpdate, *,
-                   config: AmendsConfig, now: datetime) -> Case:
+                   config: AmendsConfig, now: datetime, lifecycle: Lifecycle) -> Case:
     """Record what changed upstream in the case's event log (and on the case where it has a field)."""
     found = find(session, source, external_id)
     if found is None:
@@ -103,19 +104,19 @@ def update_promise(session: Session, source: str, external_id: str, change: Prom
     case = cases.get_case(session, found.case.id, for_update=True)
     note = {"note": change.note} if change.note else {}
     if change.new_date is not None:
-        # The ETA moved: it is the case's achievable date (plus lead_times.yaml's eta_buffer), and its new date.
+        # The ETA moved: it is the case's achievable date (plus lead_times.yaml's eta_buffer), and its new date,
+        # changed the one way a case's date changes (Edit case's too). `previous` stays in the event's data for
+        # webhook receivers that read it before edits existed.
         previous, previous_achievable = case.new_date, case.achievable_date
         achievable = achievable_for(CaseFacts.of(case, eta=change.new_date), lead_times_for(config), now, config)
         assert achievable is not None  # an ETA always gives one
         cases.set_achievable(case, achievable)
-        case.new_date = achievable.date
-        case.updated_at = now
-        cases.record_event(session, case, ApiEvent.DATE_CHANGED, None, now, source=source,
-                           new_date=case.new_date.isoformat(),
-                           previous=previous.isoformat() if previous else None,
-                           achievable_date=achievable.date.isoformat(), achievable_source=achievable.source,
-                           previous_achievable_date=previous_achievable.isoformat() if previous_achievable else None,
-                           **note)
+        cases.edit_case(session, case.id, CaseEdit(new_date=achievable.date), actor_id=None, now=now,
+                        config=config, lifecycle=lifecycle, kind=ApiEvent.DATE_CHANGED, source=source,
+                        previous=previous.isoformat() if previous else None,
+                        achievable_date=achievable.date.isoformat(), achievable_source=achievable.source,
+                        previous_achievable_date=previous_achievable.isoformat() if previous_achievable else None,
+                        **note)
     elif change.delivered:
         ticked = [step for step in DELIVERY_STEPS if playbooks.step_is_open(session, case.id, step)][:1]
         for step in ticked:

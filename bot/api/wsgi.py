@@ -181,7 +181,7 @@ class ApiApp:
         try:
             with self.db.transaction() as session:
                 case = service.update_promise(session, source, external_id, change, config=self.config,
-                                               now=self.clock.now())
+                                               now=self.clock.now(), lifecycle=self.lifecycle)
                 found = service.get(session, str(case.id))
                 out = service.case_out(found)
         except NotFound as exc:

@@ -77,20 +77,12 @@ class CaseIntake(BaseModel):
     @field_validator("customer_timezone", mode="before")
     @classmethod
     def _timezone(cls, value: object) -> object:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        return resolve_timezone(str(value))
+        return timezone_name(value)
 
     @field_validator("promised_at", "new_date")
     @classmethod
     def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("Please pick a date and time.")
-        now = (info.context or {}).get("now")
-        # A small grace period: the picker has minute precision and people pick "now".
-        if info.field_name == "new_date" and value is not None and now and value < now - timedelta(minutes=5):
-            raise ValueError("This date has already passed; pick when it can realistically happen.")
-        return value
+        return checked_date(value, info)
 
     @field_validator("cause_detail")
     @classmethod
@@ -111,10 +103,7 @@ class CaseIntake(BaseModel):
     @field_validator("customer_tier")
     @classmethod
     def _known_tier(cls, value: str | None, info: ValidationInfo) -> str | None:
-        config: AmendsConfig | None = (info.context or {}).get("config")
-        if value is not None and config is not None and config.tier(value) is None:
-            raise ValueError("Please pick a tier from the list.")
-        return value
+        return known_tier(value, info)
 
     @field_validator("order_value", mode="before")
     @classmethod
@@ -127,6 +116,53 @@ class CaseIntake(BaseModel):
 
 
 FIELD_ORDER = list(CaseIntake.model_fields)
+
+
+# ---------------------------------------------------------------------- rules shared with Edit case (bot/cases/edit.py)
+
+
+def blank_is_none(value: object) -> object:
+    """An optional text left empty (Edit case; the intake's _optional_text says the same)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def timezone_name(value: object) -> object:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return resolve_timezone(str(value))
+
+
+def checked_date(value: datetime | None, info: ValidationInfo) -> datetime | None:
+    """An aware date; the new date not already past (`now` comes in the validation context)."""
+    if value is not None and value.tzinfo is None:
+        raise ValueError("Please pick a date and time.")
+    now = (info.context or {}).get("now")
+    # A small grace period: the picker has minute precision and people pick "now".
+    if info.field_name == "new_date" and value is not None and now and value < now - timedelta(minutes=5):
+        raise ValueError("This date has already passed; pick when it can realistically happen.")
+    return value
+
+
+def known_tier(value: str | None, info: ValidationInfo) -> str | None:
+    config: AmendsConfig | None = (info.context or {}).get("config")
+    if value is not None and config is not None and config.tier(value) is None:
+        raise ValueError("Please pick a tier from the list.")
+    return value
+
+
+def field_errors(exc: ValidationError, fields: dict[str, str], *, first: str) -> None:
+    """pydantic's errors as a message per field, for a person (`first`: where a form-wide one goes)."""
+    for item in exc.errors(include_url=False):
+        name = str(item["loc"][0]) if item["loc"] else first
+        if name in fields:
+            continue
+        if item["type"] == "missing" or (item["type"] in {"datetime_type", "datetime_parsing"}):
+            fields[name] = "Please fill this in." if item["type"] == "missing" else "Please pick a date."
+        elif item["type"] == "enum":
+            fields[name] = "Please pick a cause from the list." if name == "cause" else \
+                "Please pick one from the list."
+        else:
+            fields[name] = str(item["msg"]).removeprefix("Value error, ")
 
 
 def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime) -> CaseIntake:
@@ -147,17 +183,7 @@ def parse_intake(raw: dict[str, object], *, config: AmendsConfig, now: datetime)
     try:
         intake = CaseIntake.model_validate(raw, context={"config": config, "now": now})
     except ValidationError as exc:
-        for item in exc.errors(include_url=False):
-            name = str(item["loc"][0]) if item["loc"] else "customer_name"
-            if name in fields:
-                continue
-            if item["type"] == "missing" or (item["type"] in {"datetime_type", "datetime_parsing"}):
-                fields[name] = "Please fill this in." if item["type"] == "missing" else "Please pick a date."
-            elif item["type"] == "enum":
-                fields[name] = "Please pick a cause from the list." if name == "cause" else \
-                    "Please pick one from the list."
-            else:
-                fields[name] = str(item["msg"]).removeprefix("Value error, ")
+        field_errors(exc, fields, first="customer_name")
     if fields:
         ordered = {name: fields[name] for name in FIELD_ORDER if name in fields}
         raise InvalidInput("Some fields need another look.", ordered)

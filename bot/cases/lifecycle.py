@@ -1,8 +1,8 @@
 """A case's life as events, and what the business does on each (domain code, no Slack).
 
-The case service emits an event when a case opens, is resolved or reopened, when the customer is told,
-and when a resolved case's record changes afterwards. `Lifecycle` runs the reactions declared for that
-event, in order, inside the transaction that made the change: a case is never resolved while, say, its
+The case service emits an event when a case opens, is edited, is resolved or reopened, when the customer
+is told, and when a resolved case's record changes afterwards. `Lifecycle` runs the reactions declared for
+that event, in order, inside the transaction that made the change: a case is never resolved while, say, its
 reminders survive it, because both happen or neither does. Its resolve guards say why a case can't be
 resolved yet (e.g. a required playbook step is open); any reason blocks resolution.
 
@@ -47,6 +47,15 @@ class CustomerContacted(LifecycleEvent):
 
 class ResolutionChanged(LifecycleEvent):
     """A resolved case's record changed afterwards (e.g. the customer's satisfaction, from the follow-up)."""
+
+
+@dataclass(frozen=True)
+class CaseEdited(LifecycleEvent):
+    """The new date, the customer's contact, timezone or tier changed after the intake (Edit case, or an
+    order system's ETA); `changed` names the case's fields that did, "severity" included when the tier
+    moved it (e.g. reschedule what runs on the severity's cadence)."""
+
+    changed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class CaseEventKind(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     PERSONAL_DATA_ERASED = "personal_data_erased"  # the customer's data erased (bot/privacy)
+    EDITED = "edited"  # the new date, contact, timezone or tier changed after the intake (Edit case)
 
 
 class Outcome(StrEnum):

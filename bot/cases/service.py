@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import changes
+from bot.cases import edit as edits
 from bot.cases import severity
 from bot.cases.achievable import Achievable, earlier_than_achievable
 from bot.cases.causes import PromiseKind, infer_kind
+from bot.cases.edit import CaseEdit
 from bot.cases.intake import CaseIntake
-from bot.cases.lifecycle import Blocker, CaseOpened, CaseReopened, CaseResolved, CustomerContacted, Lifecycle
+from bot.cases.lifecycle import (
+    Blocker,
+    CaseEdited,
+    CaseOpened,
+    CaseReopened,
+    CaseResolved,
+    CustomerContacted,
+    Lifecycle,
+)
 from bot.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, Outcome
-from bot.errors import AmendsError, Conflict, NotFound
+from bot.errors import AmendsError, Conflict, NotAllowed, NotFound
 from bot.settings import AmendsConfig
 
 
@@ -39,21 +50,22 @@ def record_event(session: Session, case: Case, kind: str, actor_id: str | None, 
     return event
 
 
+def _assess(config: AmendsConfig, *, promised_at: datetime, now: datetime, order_value: Any,
+            tier_id: str | None) -> severity.Assessment:
+    tier = config.tier(tier_id)
+    return severity.assess(promised_at=promised_at, now=now, order_value=order_value,
+                           tier_weight=tier.weight if tier else 0, tier_label=tier.label if tier else None,
+                           rules=config.severity)
+
+
 def open_case(session: Session, intake: CaseIntake, *, reporter_id: str, config: AmendsConfig,
               now: datetime, lifecycle: Lifecycle, achievable: Achievable | None = None,
               overridden: bool = False) -> Case:
     """Save a new case, owned by the associate who reported it, with its severity derived, and the
     achievable date it was opened against (bot/cases/achievable.py). `overridden`: the associate was warned
     that the new date is earlier than achievable and kept it; the case log says so."""
-    tier = config.tier(intake.customer_tier)
-    assessment = severity.assess(
-        promised_at=intake.promised_at,
-        now=now,
-        order_value=intake.order_value,
-        tier_weight=tier.weight if tier else 0,
-        tier_label=tier.label if tier else None,
-        rules=config.severity,
-    )
+    assessment = _assess(config, promised_at=intake.promised_at, now=now, order_value=intake.order_value,
+                         tier_id=intake.customer_tier)
     case = Case(
         status=CaseStatus.OPEN,
         severity=assessment.severity,
@@ -147,6 +159,55 @@ def change_promise_kind(session: Session, case_id: int, kind: PromiseKind, *, ac
         record_event(session, case, CaseEventKind.PROMISE_KIND_CHANGED, actor_id, now, previous=previous,
                      promise_kind=kind.value)
     return case
+
+
+@dataclass(frozen=True)
+class Edited:
+    case: Case
+    # field -> (before, after) for what really changed ("severity" too, when the tier moved it); empty:
+    # nothing did, and nothing was logged.
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def check_may_edit(case: Case, actor_id: str, *, is_manager: bool) -> None:
+    """Only an open case, and only by its owner or a manager (asked before a form opens and again on save)."""
+    if not case.is_open:
+        raise Conflict(f"{case.ref} is resolved, so its details stay as they were when it closed. Reopen it "
+                       "first if something about it has changed.")
+    if actor_id != case.owner_id and not is_manager:
+        raise NotAllowed(f"Only <@{case.owner_id}>, who owns {case.ref}, or a manager can edit it. If something "
+                         "in it is wrong, tell them in the case thread.")
+
+
+def edit_case(session: Session, case_id: int, edit: CaseEdit, *, actor_id: str | None, now: datetime,
+              config: AmendsConfig, lifecycle: Lifecycle, is_manager: bool = False,
+              kind: str = CaseEventKind.EDITED, **data: Any) -> Edited:
+    """Change the case's new date, the customer's contact, timezone or tier: the one way they change after
+    the intake, whoever asks. A person (`actor_id`) must be allowed (check_may_edit); an order system's
+    ETA (actor None, its own event `kind` and `data`) is recorded as upstream said it, even on a resolved
+    case. What changed is logged before -> after (who, when) and the lifecycle's CaseEdited reactions run.
+
+    A new tier re-derives the severity as the intake would have with it: how near the promise was is
+    judged as at the intake, so editing never moves a case up merely because time has passed."""
+    case = get_case(session, case_id, for_update=True)
+    if actor_id is not None:
+        check_may_edit(case, actor_id, is_manager=is_manager)
+    changes = {name: (getattr(case, name), value) for name, value in edit.values().items()
+               if getattr(case, name) != value}
+    if not changes:
+        return Edited(case)
+    for name, (_, value) in changes.items():
+        setattr(case, name, value)
+    if "customer_tier" in changes:
+        reassessed = _assess(config, promised_at=case.promised_at, now=case.created_at,
+                             order_value=case.order_value, tier_id=case.customer_tier).severity
+        if reassessed != case.severity:
+            changes["severity"] = (case.severity, reassessed.value)
+            case.severity = reassessed.value
+    case.updated_at = now
+    record_event(session, case, kind, actor_id, now, **edits.log_data(changes), **data)
+    lifecycle.emit(session, CaseEdited(case, now, frozenset(changes)))
+    return Edited(case, changes)
 
 
 def change_owner(session: Session, case_id: int, *, new_owner_id: str, actor_id: str, now: datetime) -> Case:

@@ -84,6 +84,9 @@ DERIVED_TABLES = frozenset({"knowledge_entries"})
 # Keys of the event log and reminder payloads whose string values are codes, ids, amounts or dates, never
 # words about the customer. Any other string is erased.
 STRUCTURAL_KEYS = frozenset({
+    # An edit's log (bot.cases.edit.log_data): field names, dates, tiers, severities. The contact and
+    # timezone before and after are the customer's, so they go.
+    "changed", "previous_new_date", "customer_tier", "previous_customer_tier", "previous_severity",
     "severity", "severity_reasons", "outcome", "previous_outcome", "channel", "channel_id", "message_ts",
     "error", "previous_owner", "new_owner", "playbook", "path", "check", "step", "status", "draft_id",
     "template", "offer_id", "reminder_id", "source_id", "item_id", "choice", "decision", "currency",

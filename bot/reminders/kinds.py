@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from bot.cases.lifecycle import CaseOpened, CaseReopened, CaseResolved, CustomerContacted
+from bot.cases.lifecycle import CaseEdited, CaseOpened, CaseReopened, CaseResolved, CustomerContacted
 from bot.cases.models import Case, CaseStatus
 from bot.people import service as people
 from bot.reminders import service
@@ -168,6 +168,22 @@ def on_resolved(session: Session, event: CaseResolved, *, policy: Policy) -> Non
 def on_reopened(session: Session, event: CaseReopened, *, policy: Policy) -> None:
     service.cancel_for_case(session, event.case.id, reason="case reopened", kinds=[Kind.FOLLOW_UP])
     schedule_for_open_case(session, event.case, event.now, policy)
+
+
+def on_edited(session: Session, event: CaseEdited, *, policy: Policy) -> None:
+    """A tier that changed the severity changes the update cadence: the next status update comes no later
+    than the new cadence says, in the owner's working hours (brought forward for a more severe case; one
+    already due sooner stays). The deadline watch follows the promised date, which an edit never changes;
+    no reminder reads the new date yet."""
+    case, now = event.case, event.now
+    if "severity" not in event.changed or not case.is_open:
+        return
+    due = policy.for_person(session, case.owner_id).next_status_update(case, now)
+    live = service.live_by_key(session, key(Kind.STATUS_UPDATE, case.id))
+    if live is not None and live.due_at <= due:
+        return
+    service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case.id, now=now, due_at=due,
+                     key=key(Kind.STATUS_UPDATE, case.id))
 
 
 def on_customer_contacted(session: Session, event: CustomerContacted) -> None:

@@ -9,6 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import (
+    case_edit,
     case_posts,
     cases,
     drafting,
@@ -34,7 +35,7 @@ from bot.slack.view_guard import ViewGuard
 from bot.slack.wiring import Wiring
 
 # Each business area's listeners; an area module has `register(wiring)`.
-AREAS = [cases, case_posts, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
+AREAS = [cases, case_edit, case_posts, reminders, drafting, knowledge, resolve, playbooks, offers, tracking, home]
 
 
 def build_bolt_app(client: WebClient, deps: SlackDeps, *, verify_token: bool = True, workers: int = 8) -> Wiring:

@@ -25,6 +25,7 @@ from bot.api.service import ApiEvent
 from bot.cases.models import CaseEventKind
 from bot.changes import Changes, RecordedEvent
 from bot.slack import api_events, errors
+from bot.slack.case_edit import say_edited
 from bot.slack.case_thread import post_case, refresh_case
 from bot.slack.drafting import refresh_posted_drafts
 from bot.slack.knowledge import post_similar_cases
@@ -45,6 +46,8 @@ FOLLOW_UPS: Mapping[str, Sequence[FollowUp]] = {
     # In the case thread now there is one (also when posting again from the DM's button).
     CaseEventKind.POSTED: [post_similar_cases, post_checklist],
     CaseEventKind.CUSTOMER_CONTACTED: [post_checklist],  # the contact step ticked
+    # Edit case: the message shows the new values, the thread hears before -> after (bot/slack/case_edit.py).
+    CaseEventKind.EDITED: [refresh_case, say_edited],
     CaseEventKind.RESOLVED: [refresh_case, post_resolved_note, dm_action_items, post_checklist],
     CaseEventKind.REOPENED: [refresh_case, post_reopened_note, post_checklist],
     SATISFACTION_EVENT: [refresh_case, post_satisfaction_note],

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 class Callback(StrEnum):
     CASE_INTAKE = "case_intake"
+    CASE_EDIT = "case_edit"
     DRAFT_MESSAGE = "draft_message"
     KNOWLEDGE_SAVE = "knowledge_save"
 
@@ -80,3 +81,12 @@ class KnowledgeField(StrEnum):
     CAUSE = "knowledge_cause"
     TAGS = "knowledge_tags"
     REPOST = "knowledge_repost"
+
+
+class EditField(StrEnum):
+    """Block ids of the Edit case modal; they are also the CaseEdit field names."""
+
+    NEW_DATE = "new_date"
+    CUSTOMER_CONTACT = "customer_contact"
+    CUSTOMER_TIMEZONE = "customer_timezone"
+    CUSTOMER_TIER = "customer_tier"

@@ -118,6 +118,15 @@ class CaseRef(Metadata):
     version: int | None = None
 
 
+class CaseEditMeta(Metadata):
+    """The Edit case modal: its case, and what each field showed (fingerprints, bot.cases.edit), so only
+    what the person changed is saved; `kept` is a warned-about new date."""
+
+    case_id: int
+    shown: dict[str, str]
+    kept: str | None = None  # the new date (fingerprint) the person was warned about; saving it again keeps it
+
+
 class SearchPageRef(Metadata):
     """The "More results" button: the search as typed, where the next page starts, and the newest entry
     the first page saw (so later pages are of the same results even if new entries arrive)."""

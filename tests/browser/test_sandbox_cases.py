@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -138,3 +139,31 @@ def test_the_intake_suggests_the_achievable_date_and_warns_before_an_earlier_one
     ui.modal.get_by_role("button", name="Done").click()
     ui.channel(CASES.id)
     expect(ui.messages("AM-1 · Promise at risk")).to_contain_text("earlier than achievable")
+
+
+def test_edit_case_prefilled_field_error_then_saved_and_said_in_the_thread(ui: SandboxPage) -> None:
+    ui.open()
+    case = ui.open_case(customer_contact="+44 20 7946 0000")
+    case.get_by_role("button", name="Edit case").click()
+    expect(ui.modal).to_contain_text("Edit AM-1")
+    expect(ui.modal.get_by_label("Customer contact")).to_have_value("+44 20 7946 0000")
+    expect(ui.modal.get_by_label("Customer tier")).to_have_value("preferred")
+
+    # A timezone Amends doesn't know comes back on its field, with what was typed elsewhere kept.
+    ui.modal.get_by_label("Customer's timezone").fill("Atlantis")
+    ui.modal.get_by_label("Customer tier").select_option(label="Key account")
+    ui.modal.get_by_role("button", name="Save changes").click()
+    expect(ui.field("customer_timezone")).to_contain_text("I don't know that timezone")
+    expect(ui.modal.get_by_label("Customer tier")).to_have_value("key")
+    ui.shot("edit-case-field-error")
+
+    ui.modal.get_by_label("Customer's timezone").fill("Paris")
+    ui.modal.get_by_role("button", name="Save changes").click()
+    expect(ui.modal).to_contain_text("Saved on AM-1")
+    ui.modal.get_by_role("button", name="Done").click()
+    expect(case).to_contain_text("Key account")
+    expect(case).to_contain_text("Europe/Paris")
+    case.get_by_role("button", name=re.compile("replies")).click()
+    note = ui.thread_messages("edited AM-1")
+    expect(note).to_contain_text("Customer tier: Preferred → Key account")
+    expect(note).to_contain_text("Europe/Paris")

@@ -112,10 +112,11 @@ def intake_values(view: dict[str, Any]) -> dict[str, Any]:
     return {IntakeField.named(block_id).value: value for block_id, value in forms.read_values(view).items()}
 
 
-def earlier_warning(config: AmendsConfig, achievable: Achievable) -> str:
+def earlier_warning(config: AmendsConfig, achievable: Achievable, *, save: str = "Save case") -> str:
+    """The warning above a new date earlier than achievable; `save` is the form's button (intake, Edit case)."""
     when = base.slack_date(achievable.date, config.workspace.zone)
     return (f"This new date is earlier than the team can keep ({when}). Promising it risks breaking the promise "
-            "a second time. Pick the achievable date, or press *Save case* again to keep yours: the case log "
+            f"a second time. Pick the achievable date, or press *{save}* again to keep yours: the case log "
             "will say you chose it.")
 
 
