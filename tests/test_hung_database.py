@@ -22,6 +22,8 @@ from bot.settings import SLACK_ANSWER_DEADLINE, AmendsConfig
 from tests.conftest import make_settings
 from tests.support import SIGNING_SECRET, Harness
 
+pytestmark = pytest.mark.answer_budget  # these check the person's bound itself
+
 
 class FreezingProxy:
     """A TCP proxy to the database that can stop forwarding (both ways) without closing anything, as a

@@ -230,6 +230,7 @@ def test_private_cases_channel_without_the_bot_explains_the_invite(harness: Harn
     assert harness.case(case.id).ref == case.ref
 
 
+@pytest.mark.answer_budget
 def test_rate_limited_posts_are_retried_after_retry_after(harness: Harness) -> None:
     # Longer than the person's database budget: the work queued by their submission has its own.
     harness.fake.rate_limit_next("chat.postMessage", retry_after=3)
