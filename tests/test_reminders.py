@@ -295,8 +295,8 @@ def test_no_update_reminder_for_a_case_closed_while_the_batch_was_being_sent(
     case = harness.open_case()
     real_prepare = ReminderSender._prepare
 
-    def prepare_then_close(self: ReminderSender, ids: list[int], token: str) -> Any:
-        prepared = real_prepare(self, ids, token)
+    def prepare_then_close(self: ReminderSender, ids: list[int], token: str, *rest: Any) -> Any:
+        prepared = real_prepare(self, ids, token, *rest)
         with harness.amends.db.transaction() as session:
             waive_required_steps(session, case.id, harness.clock.now())
             cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),
