@@ -127,6 +127,7 @@ def main() -> int:
                         help="burst: everything due at once (default); monday: Monday 09:00 in three timezones")
     parser.add_argument("--cases", type=int, default=5_000, help="monday: open cases")
     parser.add_argument("--owners", type=int, default=300, help="monday: owners, a third in each timezone")
+    parser.add_argument("--send-concurrency", type=int, help="reminders.send_concurrency; default: the bot's")
     args = parser.parse_args()
     if args.scenario == "monday":
         from bench.reminders_monday import monday
@@ -136,7 +137,8 @@ def main() -> int:
     fake, owners = workspace(args.channels)
     fake.limit_posts_per_channel(args.per_second, burst=args.burst)
     (workdir / "amends.yaml").write_text("cases:\n  channel: C0BENCH01\nreminders:\n  sweep_every: 1s\n"
-                                         + ALWAYS_WORKING)
+                                         + ALWAYS_WORKING + (f"  send_concurrency: {args.send_concurrency}\n"
+                                                             if args.send_concurrency else ""))
     config = AmendsConfig.model_validate({"cases": {"channel": "C0BENCH01"}})
 
     db_url = empty_database(workdir, args.postgres)
