@@ -231,6 +231,52 @@ def test_rate_limits_hold_one_reminder_without_blocking_the_others(harness: Harn
     assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
 
 
+def test_a_short_retry_after_is_waited_out_within_the_sweep(harness: Harness) -> None:
+    harness.open_case()
+    harness.open_case(user=COLLEAGUE)
+    harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))
+    harness.fake.rate_limit_next("chat.postMessage", retry_after=1)
+    harness.tick(at(MON, 13))  # one sweep: the held channel posts once Slack's second has passed
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
+    status = reminders(harness, "status_update")
+    assert {r.state for r in status if r.due_at == at(MON, 13)} == {ReminderState.SENT}
+    assert [c.error for c in harness.fake.calls("chat.postMessage")].count("ratelimited") == 1
+
+
+def test_a_recheck_is_read_after_it_was_asked_even_while_another_is_being_read() -> None:
+    import threading
+
+    from bot.slack.reminders import _Rechecks
+
+    status = {1: "open"}
+    reading, release = threading.Event(), threading.Event()
+    reads: list[set[int]] = []
+
+    def read(ids: set[int]) -> dict[int, str]:
+        reads.append(set(ids))
+        answer = {i: status[i] for i in ids}
+        if len(reads) == 1:
+            reading.set()
+            release.wait(5)
+        return answer
+
+    rechecks = _Rechecks(read)
+    first: list[str | None] = []
+    asker = threading.Thread(target=lambda: first.append(rechecks.status(1)))
+    asker.start()
+    reading.wait(5)  # the first read has read "open" and is still under way...
+    status[1] = "resolved"  # ...when the case is closed and a second poster asks
+    later: list[str | None] = []
+    second = threading.Thread(target=lambda: later.append(rechecks.status(1)))
+    second.start()
+    release.set()
+    asker.join(5)
+    second.join(5)
+    assert first == ["open"] and later == ["resolved"]  # not the answer of the read already under way
+    assert len(reads) == 2
+
+
 def test_server_errors_retry_with_backoff_then_fail_and_are_reported(harness: Harness) -> None:
     from bot.playbooks import service as playbooks
 

@@ -25,8 +25,9 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.error import URLError
@@ -152,6 +153,7 @@ class ReminderSender:
         self._stopping = threading.Event()
         self._held_lock = threading.Lock()
         self._lanes: Lanes[Job] | None = None
+        self._rechecks = _Rechecks(self._case_statuses)
 
     def stop(self) -> None:
         """The bot is stopping: posts in flight finish and are recorded, the rest is handed back."""
@@ -306,6 +308,7 @@ class ReminderSender:
                     continue
                 lanes.done(channel, hold_until=until)
                 assert result.due_at is not None
+                result = replace(result, due_at=self._hold(channel, result.due_at))  # for later sweeps too
                 held = [Result(other, other.reminder_id, "retry", due_at=result.due_at, error="rate limited",
                                counts=False) for other in lanes.take_lane(channel)]
                 settler.add([result])
@@ -360,10 +363,12 @@ class ReminderSender:
             kind.after_post(self.client, job.reminder_id, job.payload, channel, ts)
 
     def _case_still_open(self, case_id: int) -> bool:
+        return self._rechecks.status(case_id) == CaseStatus.OPEN
+
+    def _case_statuses(self, case_ids: set[int]) -> dict[int, str]:
         # A plain read outside the session machinery (and SQLite's writer lock): milliseconds before posting.
         with self.deps.db.engine.connect() as conn:
-            status = conn.execute(select(Case.status).where(Case.id == case_id)).scalar()
-        return status == CaseStatus.OPEN
+            return dict(conn.execute(select(Case.id, Case.status).where(Case.id.in_(case_ids))).all())
 
     def _transient(self, job: Job, error: str, *, uncertain: bool) -> Result:
         if job.attempts >= self.config.max_attempts:
@@ -377,10 +382,10 @@ class ReminderSender:
         status = exc.response.status_code
         if status == 429 or error == "ratelimited":
             wait = timedelta(seconds=max(1, int(exc.response.headers.get("Retry-After", "1") or 1)))
-            until = self._hold(job.destination.channel, self.deps.clock.now() + wait)
-            # A rate limit says nothing about the reminder itself: not an attempt, and nothing was posted.
-            return Result(job, job.reminder_id, "retry", due_at=until, error="rate limited", counts=False,
-                          retry_after=wait.total_seconds())
+            # A rate limit says nothing about the reminder itself: not an attempt, and nothing was posted. The
+            # poster holds the channel: in memory for a short wait, beyond this sweep for a long one.
+            return Result(job, job.reminder_id, "retry", due_at=self.deps.clock.now() + wait, error="rate limited",
+                          counts=False, retry_after=wait.total_seconds())
         if error in PERMANENT:
             return Result(job, job.reminder_id, "failed", error=error)
         return self._transient(job, error, uncertain=job.uncertain or status >= 500)
@@ -507,6 +512,54 @@ class ReminderSender:
             cursor = (answer.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
+
+
+class _Rechecks:
+    """The posters' re-checks, read together: a question joins the next read to start, never one already
+    under way, so every answer was read after it was asked (right before its post, as one read each was);
+    posters asking at the same moment share one query instead of one each."""
+
+    def __init__(self, read: Callable[[set[int]], dict[int, str]]) -> None:
+        self._read = read
+        self._cond = threading.Condition()
+        self._asked: set[int] = set()
+        self._started = 0  # reads started so far
+        self._reading = False
+        self._answers: dict[int, tuple[int, str | None]] = {}  # case id -> (the read that answered, status)
+        self._failed: dict[int, Exception] = {}  # read -> why it failed
+
+    def status(self, case_id: int) -> str | None:
+        with self._cond:
+            wanted = self._started + 1  # the next read to start
+            self._asked.add(case_id)
+            while True:
+                answered = self._answers.get(case_id)
+                if answered is not None and answered[0] >= wanted:
+                    return answered[1]
+                if wanted in self._failed:
+                    raise self._failed[wanted]
+                if not self._reading:
+                    break
+                self._cond.wait()
+            self._reading = True
+            self._started += 1
+            current, asked, self._asked = self._started, self._asked, set()
+        try:
+            statuses = self._read(asked)
+        except Exception as exc:
+            with self._cond:
+                self._failed = {current: exc}
+                self._reading = False
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            if len(self._answers) > 4096:  # older answers serve nobody (a late waiter just asks again)
+                self._answers = {}
+            for asked_id in asked:
+                self._answers[asked_id] = (current, statuses.get(asked_id))
+            self._reading = False
+            self._cond.notify_all()
+            return self._answers[case_id][1]
 
 
 class _Settler:
