@@ -231,6 +231,25 @@ def test_rate_limits_hold_one_reminder_without_blocking_the_others(harness: Harn
     assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
 
 
+def test_a_long_retry_after_puts_the_channels_queue_back_and_lets_other_channels_go(harness: Harness) -> None:
+    harness.open_case()
+    harness.open_case()
+    harness.open_case()  # three status updates for the same DM...
+    harness.open_case(user=COLLEAGUE)  # ...and one for another
+    harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))
+    harness.fake.limit_posts_per_channel(1 / 60, burst=1)  # one post a DM, then "Retry-After: 60"
+    harness.tick(at(MON, 13))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
+    held = [r for r in reminders(harness, "status_update") if r.state == ReminderState.PENDING
+            and r.due_at == at(MON, 13) + timedelta(seconds=60)]
+    # The second was told to wait 60 s; it and the one queued behind it wait in the database, not as attempts.
+    assert len(held) == 2 and {r.attempts for r in held} == {0}
+    harness.fake.limit_posts_per_channel(1000, burst=1000)
+    harness.tick(advance=timedelta(seconds=60))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 3
+
+
 def test_a_short_retry_after_is_waited_out_within_the_sweep(harness: Harness) -> None:
     harness.open_case()
     harness.open_case(user=COLLEAGUE)
