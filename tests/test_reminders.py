@@ -296,6 +296,38 @@ def test_a_recheck_is_read_after_it_was_asked_even_while_another_is_being_read()
     assert len(reads) == 2
 
 
+def test_rechecks_answer_every_poster_while_old_answers_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from bot.slack import reminders as sender
+
+    monkeypatch.setattr(sender, "RECHECK_ANSWERS_KEPT", 3)  # dropped all the time
+
+    def read(ids: set[int]) -> dict[int, str]:
+        time.sleep(0.001)
+        return {i: "open" if i % 2 else "resolved" for i in ids}
+
+    rechecks = sender._Rechecks(read)
+    wrong: list[tuple[int, Any]] = []
+
+    def poster(first: int) -> None:
+        for case_id in range(first, first + 300):
+            try:
+                answer = rechecks.status(case_id)
+            except Exception as exc:  # noqa: BLE001 - what the test looks for
+                answer = exc
+            if answer != ("open" if case_id % 2 else "resolved"):
+                wrong.append((case_id, answer))
+
+    posters = [threading.Thread(target=poster, args=(n * 1000,)) for n in range(8)]
+    for thread in posters:
+        thread.start()
+    for thread in posters:
+        thread.join(30)
+    assert wrong == []
+
+
 def test_server_errors_retry_with_backoff_then_fail_and_are_reported(harness: Harness) -> None:
     from bot.playbooks import service as playbooks
 

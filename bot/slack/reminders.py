@@ -123,6 +123,8 @@ BACKLOG_PER_POSTER = 16
 # Posts between leaving for Slack and being recorded (in flight, or answered and waiting to be settled), a
 # poster: what a SIGKILL can leave landed but unrecorded (the takeover finds each by its metadata).
 UNRECORDED_PER_POSTER = 4
+# Answers the re-checks keep before dropping them all (memory; a poster whose answer went asks again).
+RECHECK_ANSWERS_KEPT = 4096
 # The settler records what has come back once half the bound is waiting, or this long after the first.
 SETTLE_GATHER = 0.05
 
@@ -543,6 +545,8 @@ class _Rechecks:
                 self._cond.wait()
             self._reading = True
             self._started += 1
+            # Its own question too: an earlier read may have taken it, its answer since dropped (see below).
+            self._asked.add(case_id)
             current, asked, self._asked = self._started, self._asked, set()
         try:
             statuses = self._read(asked)
@@ -553,7 +557,7 @@ class _Rechecks:
                 self._cond.notify_all()
             raise
         with self._cond:
-            if len(self._answers) > 4096:  # older answers serve nobody (a late waiter just asks again)
+            if len(self._answers) > RECHECK_ANSWERS_KEPT:  # older ones serve nobody (a late waiter asks again)
                 self._answers = {}
             for asked_id in asked:
                 self._answers[asked_id] = (current, statuses.get(asked_id))
