@@ -231,6 +231,103 @@ def test_rate_limits_hold_one_reminder_without_blocking_the_others(harness: Harn
     assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
 
 
+def test_a_long_retry_after_puts_the_channels_queue_back_and_lets_other_channels_go(harness: Harness) -> None:
+    harness.open_case()
+    harness.open_case()
+    harness.open_case()  # three status updates for the same DM...
+    harness.open_case(user=COLLEAGUE)  # ...and one for another
+    harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))
+    harness.fake.limit_posts_per_channel(1 / 60, burst=1)  # one post a DM, then "Retry-After: 60"
+    harness.tick(at(MON, 13))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
+    held = [r for r in reminders(harness, "status_update") if r.state == ReminderState.PENDING
+            and r.due_at == at(MON, 13) + timedelta(seconds=60)]
+    # The second was told to wait 60 s; it and the one queued behind it wait in the database, not as attempts.
+    assert len(held) == 2 and {r.attempts for r in held} == {0}
+    harness.fake.limit_posts_per_channel(1000, burst=1000)
+    harness.tick(advance=timedelta(seconds=60))
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == 3
+
+
+def test_a_short_retry_after_is_waited_out_within_the_sweep(harness: Harness) -> None:
+    harness.open_case()
+    harness.open_case(user=COLLEAGUE)
+    harness.tick(at(MON, 10))
+    harness.tick(at(MON, 12, 59))
+    harness.fake.rate_limit_next("chat.postMessage", retry_after=1)
+    harness.tick(at(MON, 13))  # one sweep: the held channel posts once Slack's second has passed
+    assert len(harness.dms_containing(ASSOCIATE, UPDATE)) == len(harness.dms_containing(COLLEAGUE, UPDATE)) == 1
+    status = reminders(harness, "status_update")
+    assert {r.state for r in status if r.due_at == at(MON, 13)} == {ReminderState.SENT}
+    assert [c.error for c in harness.fake.calls("chat.postMessage")].count("ratelimited") == 1
+
+
+def test_a_recheck_is_read_after_it_was_asked_even_while_another_is_being_read() -> None:
+    import threading
+
+    from bot.slack.reminders import _Rechecks
+
+    status = {1: "open"}
+    reading, release = threading.Event(), threading.Event()
+    reads: list[set[int]] = []
+
+    def read(ids: set[int]) -> dict[int, str]:
+        reads.append(set(ids))
+        answer = {i: status[i] for i in ids}
+        if len(reads) == 1:
+            reading.set()
+            release.wait(5)
+        return answer
+
+    rechecks = _Rechecks(read)
+    first: list[str | None] = []
+    asker = threading.Thread(target=lambda: first.append(rechecks.status(1)))
+    asker.start()
+    reading.wait(5)  # the first read has read "open" and is still under way...
+    status[1] = "resolved"  # ...when the case is closed and a second poster asks
+    later: list[str | None] = []
+    second = threading.Thread(target=lambda: later.append(rechecks.status(1)))
+    second.start()
+    release.set()
+    asker.join(5)
+    second.join(5)
+    assert first == ["open"] and later == ["resolved"]  # not the answer of the read already under way
+    assert len(reads) == 2
+
+
+def test_rechecks_answer_every_poster_while_old_answers_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from bot.slack import reminders as sender
+
+    monkeypatch.setattr(sender, "RECHECK_ANSWERS_KEPT", 3)  # dropped all the time
+
+    def read(ids: set[int]) -> dict[int, str]:
+        time.sleep(0.001)
+        return {i: "open" if i % 2 else "resolved" for i in ids}
+
+    rechecks = sender._Rechecks(read)
+    wrong: list[tuple[int, Any]] = []
+
+    def poster(first: int) -> None:
+        for case_id in range(first, first + 300):
+            try:
+                answer = rechecks.status(case_id)
+            except Exception as exc:  # noqa: BLE001 - what the test looks for
+                answer = exc
+            if answer != ("open" if case_id % 2 else "resolved"):
+                wrong.append((case_id, answer))
+
+    posters = [threading.Thread(target=poster, args=(n * 1000,)) for n in range(8)]
+    for thread in posters:
+        thread.start()
+    for thread in posters:
+        thread.join(30)
+    assert wrong == []
+
+
 def test_server_errors_retry_with_backoff_then_fail_and_are_reported(harness: Harness) -> None:
     from bot.playbooks import service as playbooks
 
@@ -295,8 +392,8 @@ def test_no_update_reminder_for_a_case_closed_while_the_batch_was_being_sent(
     case = harness.open_case()
     real_prepare = ReminderSender._prepare
 
-    def prepare_then_close(self: ReminderSender, ids: list[int], token: str) -> Any:
-        prepared = real_prepare(self, ids, token)
+    def prepare_then_close(self: ReminderSender, ids: list[int], token: str, *rest: Any) -> Any:
+        prepared = real_prepare(self, ids, token, *rest)
         with harness.amends.db.transaction() as session:
             waive_required_steps(session, case.id, harness.clock.now())
             cases.resolve_case(session, case.id, actor_id=ASSOCIATE, now=harness.clock.now(),

@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -34,10 +35,10 @@ def workspace(fake_slack: FakeSlack) -> FakeSlack:
 ALWAYS_WORKING = '  working_hours: {start: "00:00", end: "23:59", days: [mon, tue, wed, thu, fri, sat, sun]}\n'
 
 
-def write_config(tmp_path: Path) -> Path:
+def write_config(tmp_path: Path, concurrency: int = CONCURRENCY) -> Path:
     path = tmp_path / "amends.yaml"
     path.write_text(f"cases:\n  channel: {CASES_CHANNEL}\nmanagers:\n  users: [{MANAGER}]\n"
-                    f"reminders:\n  sweep_every: 1s\n  claim_lease: 5s\n  send_concurrency: {CONCURRENCY}\n"
+                    f"reminders:\n  sweep_every: 1s\n  claim_lease: 5s\n  send_concurrency: {concurrency}\n"
                     # A real clock: at any hour the owners' DMs are their working time, so a run at night sends.
                     f"{ALWAYS_WORKING}")
     return path
@@ -110,3 +111,34 @@ def test_two_processes_send_each_of_1000_reminders_exactly_once(workspace: FakeS
     assert set(posted) >= ids
     assert [rid for rid, n in posted.items() if n > 1] == []
     assert states(db_url)[ReminderState.SENT] >= 1000
+
+
+def test_a_kill_at_any_moment_leaves_at_most_four_posts_a_poster_landed_but_unrecorded(
+        workspace: FakeSlack, db_url: str, config: AmendsConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's bound: what a SIGKILL can leave posted in Slack but not recorded as sent (each such post
+    is then found by the takeover's lookup) is at most 4 x send_concurrency, at every moment of a sweep."""
+    concurrency = 2
+    ids = seed_due_reminders(db_url, config, 200)
+    workspace.set_latency(0.01)
+    db = Database(db_url)
+    landed: list[int] = []
+    worst = 0
+    post = workspace.api_chat_postMessage
+
+    def post_and_count(args: dict[str, Any]) -> dict[str, Any]:
+        nonlocal worst
+        answer = post(args)
+        if (args.get("metadata") or {}).get("event_type") == "amends_reminder":
+            landed.append(1)
+            with db.reading() as session:  # the bot can't have recorded this post: Slack hasn't answered
+                recorded = session.scalar(select(func.count()).select_from(Reminder).where(
+                    Reminder.kind == "status_update", Reminder.state == ReminderState.SENT))
+            worst = max(worst, len(landed) - int(recorded or 0))
+        return answer
+
+    monkeypatch.setattr(workspace, "api_chat_postMessage", post_and_count)
+    with bots(workspace, db_url, write_config(tmp_path, concurrency), tmp_path):
+        workspace.wait_for(lambda: set(posts_by_reminder(workspace)) >= ids, timeout=120)
+    db.dispose()
+    assert 0 < worst <= 4 * concurrency

@@ -7,6 +7,8 @@ rendering mistake fails here, in a test, not in front of a user.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -48,9 +50,11 @@ def _count(blocks: Sequence[Block], limit: int, where: str) -> None:
         raise BlockLimitError(f"{where} has {len(blocks)} blocks; Slack allows {limit}")
 
 
-def _dicts(blocks: Sequence[Block], limit: int, where: str) -> list[dict[str, Any]]:
+def _dicts(blocks: Sequence[Block | dict[str, Any]], limit: int, where: str) -> list[dict[str, Any]]:
     _count(blocks, limit, where)
-    rendered = [b.to_dict() for b in blocks]
+    # A dict is a block validated already (fixed_section(), fixed_context()): a copy, so no caller's change to
+    # its message reaches the cache.
+    rendered = [copy.deepcopy(b) if isinstance(b, dict) else b.to_dict() for b in blocks]
     for block in rendered:
         _check_choice_options(block)
     return rendered
@@ -67,7 +71,7 @@ def _check_choice_options(node: Any) -> None:
             _check_choice_options(value)
 
 
-def message(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+def message(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
     return _dicts(blocks, MESSAGE_BLOCK_LIMIT, "message")
 
 
@@ -132,6 +136,19 @@ def section(text: str, *, accessory: Any = None, block_id: str | None = None) ->
             return rich_text(text, block_id=block_id)
         text = as_mrkdwn(text)  # a caller's mistake; still harmless (no mention, no link)
     return SectionBlock(text=mrkdwn(truncate(text, SECTION_TEXT_LIMIT)), accessory=accessory, block_id=block_id)
+
+
+@functools.lru_cache(maxsize=256)
+def fixed_section(text: str) -> dict[str, Any]:
+    """section(text) as a validated dict, made once per text: for Amends' own wording that many messages share
+    (a reminder's explanation), which slack_sdk's models would check again in every to_dict()."""
+    return section(text).to_dict()
+
+
+@functools.lru_cache(maxsize=256)
+def fixed_context(*texts: str) -> dict[str, Any]:
+    """context(*texts) as a validated dict, made once per wording (see fixed_section)."""
+    return context(*texts).to_dict()
 
 
 def plain_fields(text: str, values: Sequence[str], *, accessory: Any = None, block_id: str | None = None

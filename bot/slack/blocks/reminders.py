@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -43,20 +45,30 @@ def _case_line(case: Case, config: AmendsConfig) -> str:
 
 
 def _actions(reminder: Reminder, case: Case, *, update_sent: bool = True, snooze: bool = True,
-             customer_told: bool = False) -> ActionsBlock:
-    elements: list[Any] = []
+             customer_told: bool = False) -> dict[str, Any]:
+    elements: list[dict[str, Any]] = []
     if update_sent:
         elements.append(base.button("Update sent", Action.REMINDER_UPDATE_SENT, style="primary",
-                                    value=str(reminder.id)))
+                                    value=str(reminder.id)).to_dict())
     if customer_told:
         elements.append(base.button("Customer told", Action.REMINDER_CUSTOMER_TOLD, style="primary",
-                                    value=str(reminder.id)))
+                                    value=str(reminder.id)).to_dict())
+    elements.extend(copy.deepcopy(_fixed_selects(snooze)))
+    # Its elements are validated; the block adds an id (ReminderRef keeps it within Slack's 255) and at most
+    # four elements of Slack's 25.
+    return {"type": "actions", "block_id": ReminderRef(reminder_id=reminder.id, case_id=case.id).encode(255),
+            "elements": elements}
+
+
+@functools.cache
+def _fixed_selects(snooze: bool) -> tuple[dict[str, Any], ...]:
+    """The Snooze and Hand over selects, the same on every reminder: validated once."""
+    elements: list[Any] = []
     if snooze:
         elements.append(StaticSelectElement(action_id=Action.REMINDER_SNOOZE, placeholder=base.plain("Snooze"),
                                             options=[base.option(label, value) for value, label in SNOOZE_CHOICES]))
     elements.append(UserSelectElement(action_id=Action.REMINDER_HANDOVER, placeholder=base.plain("Hand over")))
-    return ActionsBlock(block_id=ReminderRef(reminder_id=reminder.id, case_id=case.id).encode(255),
-                        elements=elements)
+    return tuple(element.to_dict() for element in elements)
 
 
 def status_update(reminder: Reminder, case: Case, config: AmendsConfig) -> Rendered:
@@ -64,12 +76,12 @@ def status_update(reminder: Reminder, case: Case, config: AmendsConfig) -> Rende
     contacted = ("You last told them " + base.slack_date(case.customer_contacted_at, config.workspace.zone)
                  if case.customer_contacted_at else "They haven't been told anything yet")
     blocks = [
-        base.section(f":clock3: *Time to update the customer.* {contacted}. Customers kept in the loop "
-                     "forgive; tell them what has been done and what happens next, even if nothing changed."),
+        base.fixed_section(f":clock3: *Time to update the customer.* {contacted}. Customers kept in the loop "
+                           "forgive; tell them what has been done and what happens next, even if nothing changed."),
         base.section(_case_line(case, config)),
         _actions(reminder, case),
-        base.context("Update sent: tell me you did it (I'll open the status-update draft if you want one). "
-                     "Snooze moves only this reminder. Hand over makes a colleague the owner."),
+        base.fixed_context("Update sent: tell me you did it (I'll open the status-update draft if you want one). "
+                           "Snooze moves only this reminder. Hand over makes a colleague the owner."),
     ]
     return Rendered(text, base.message(blocks))
 

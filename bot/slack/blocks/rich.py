@@ -69,17 +69,15 @@ def inline(text: str) -> list[dict[str, Any]]:
             add({"type": "text", "text": char})
             i += 1
             continue
-        # Amends' own mrkdwn from here up to the next person text.
-        rest = "".join(c for c, _ in itertools.takewhile(lambda c: not c[1], chars[i:i + 200]))
         if char == "<" and (end := _closing(chars, i)) is not None:
             add(_angle(chars[i + 1:end]))
             i = end + 1
             continue
-        if char == ":" and (match := _EMOJI.match(rest)):
+        if char == ":" and (match := _EMOJI.match(_own(chars, i))):
             add({"type": "emoji", "name": match.group(1)})
             i += len(match.group(0))
             continue
-        if char == "&" and (match := re.match(r"&(amp|lt|gt);", rest)):
+        if char == "&" and (match := re.match(r"&(amp|lt|gt);", _own(chars, i))):
             add({"type": "text", "text": html.unescape(match.group(0))})
             i += len(match.group(0))
             continue
@@ -99,6 +97,12 @@ def inline(text: str) -> list[dict[str, Any]]:
         add({"type": "text", "text": char})
         i += 1
     return out
+
+
+def _own(chars: list[tuple[str, bool]], start: int) -> str:
+    """Amends' own mrkdwn from `start` up to the next person text (at most 200 characters). Only asked for
+    at a `:` or `&`: built for every character, it was most of a reminder's rendering."""
+    return "".join(c for c, _ in itertools.takewhile(lambda c: not c[1], chars[start:start + 200]))
 
 
 def _closing(chars: list[tuple[str, bool]], start: int) -> int | None:
