@@ -424,6 +424,8 @@ class ReminderSender:
             return Counter()
         marked = service.mark_sent_many(session, {r.reminder_id: (r.channel, r.ts) for r in results}, token=token,
                                         now=now)
+        cases = _load_cases(session, {r.case_id for r in marked})  # kept while after_sent get()s them
+        people.zones(session, [case.owner_id for case in cases.values()], self.policy.zone)  # read once
         for reminder in marked:
             metrics.REMINDER_LATENESS_SECONDS.observe(max(0.0, (now - reminder.due_at).total_seconds()))
             kind = self.wiring.reminder_kinds.get(reminder.kind)
