@@ -203,6 +203,9 @@ def test_a_source_changes_only_its_own_cases_and_unknown_ones_are_404(harness: H
                                                                                  "cancelled": True})
     assert both.status == 422
     assert warehouse.get("/api/v1/cases/AM-999").status == 404
+    # Found by schemathesis: an id past 64 bits was a 500 (SQLite can't bind it), so was a non-ASCII digit.
+    assert warehouse.get("/api/v1/cases/999999999999999999999999999999").status == 404
+    assert warehouse.get("/api/v1/cases/%C2%B2").status == 404
 
 
 def test_cases_are_listed_by_state_a_page_at_a_time(harness: Harness) -> None:

@@ -149,7 +149,8 @@ def _remind_satisfaction(session: Session, case: Case, config: AmendsConfig, now
 
 
 def get(session: Session, ref: str) -> Found:
-    case = cases.get_case(session, int(ref)) if ref.isdigit() else cases.find_case(session, ref)
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    case = cases.get_case(session, int(ref)) if ref.isascii() and ref.isdigit() else cases.find_case(session, ref)
     return Found(case, session.scalar(select(ExternalRef).where(ExternalRef.case_id == case.id)))
 
 

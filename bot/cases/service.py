@@ -260,7 +260,14 @@ def reopen_case(session: Session, case_id: int, *, actor_id: str, now: datetime,
     return case
 
 
+# Ids are 64-bit signed integers in both databases; a larger one can name no case (and SQLite refuses to
+# bind it rather than find nothing).
+MAX_ID = 2**63 - 1
+
+
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
+    if not 0 < case_id <= MAX_ID:
+        raise NotFound(f"I can't find case #{case_id}.")
     if for_update:
         # Row lock on PostgreSQL (SQLite serialises writers anyway): two people resolving at once queue up.
         case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
