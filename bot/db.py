@@ -12,6 +12,7 @@ import heapq
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, DateTime, MetaData, bindparam, create_engine, event, func
@@ -360,6 +362,19 @@ def wrote(session: Session) -> bool:
     return bool(session.info.get("wrote"))
 
 
+def _where(thread_id: int | None) -> str:
+    """Which thread holds the writer and the innermost of its own frames, for the log line of a wait that
+    gave up (a transaction holding SQLite's one writer for seconds is a bug to find)."""
+    thread = next((t for t in threading.enumerate() if t.ident == thread_id), None)
+    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
+    frames = []
+    while frame is not None and len(frames) < 4:
+        if "/bot/" in frame.f_code.co_filename:
+            frames.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return f"held by {thread.name if thread else 'a finished thread'} at {' < '.join(frames) or 'unknown'}"
+
+
 class Database:
     def __init__(self, url: str, *, busy_timeout: float = 2.0) -> None:
         self.url = normalize_url(url)
@@ -382,6 +397,8 @@ class Database:
         # call Slack, so each holds it for milliseconds; re-entrant for nested transactions on one thread.
         # It is waited for no longer than the busy timeout, like SQLite's own lock.
         self._serial = threading.RLock() if self.dialect == "sqlite" else None
+        self.turn_timeout = busy_timeout
+        self._holder: int | None = None  # the thread in a transaction, named when another waits too long
 
     @property
     def dialect(self) -> str:
@@ -392,12 +409,15 @@ class Database:
         if self._serial is None:
             yield
             return
-        if not self._serial.acquire(timeout=self.busy_timeout):
-            log.warning("database unavailable: another transaction held it for %.1f s", self.busy_timeout)
+        if not self._serial.acquire(timeout=self.turn_timeout):
+            log.warning("database unavailable: another transaction held it for %.1f s (%s)", self.turn_timeout,
+                        _where(self._holder))
             raise StorageUnavailable("waited too long for another transaction")
+        outer, self._holder = self._holder, threading.get_ident()
         try:
             yield
         finally:
+            self._holder = outer
             self._serial.release()
 
     @contextmanager

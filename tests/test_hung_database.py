@@ -162,7 +162,8 @@ def test_a_commit_held_up_in_the_network_is_refused_when_it_arrives_after_the_an
 
 
 def test_a_sqlite_transaction_held_open_gets_the_person_a_busy_answer(harness: Harness, db_url: str,
-                                                                       tmp_path: Path) -> None:
+                                                                       tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("the in-process writer lock is SQLite's")
     view = harness.open_intake()
@@ -173,7 +174,7 @@ def test_a_sqlite_transaction_held_open_gets_the_person_a_busy_answer(harness: H
             holding.set()
             release.wait(10)
 
-    holder = threading.Thread(target=hold)
+    holder = threading.Thread(target=hold, name="the-holder")
     holder.start()
     try:
         assert holding.wait(10)
@@ -186,3 +187,5 @@ def test_a_sqlite_transaction_held_open_gets_the_person_a_busy_answer(harness: H
     assert "database" in answer["errors"]["customer_name"]
     assert harness.cases() == []
     assert sqlite3.connect(db_url.removeprefix("sqlite:///")).execute("SELECT count(*) FROM cases").fetchone() == (0,)
+    # The log says who held the writer and where, so a transaction holding it for seconds can be found.
+    assert "held by the-holder at" in caplog.text
