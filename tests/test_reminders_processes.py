@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bench.reminders import ALWAYS_WORKING
 from bot.cases import service as cases
 from bot.cases.intake import CaseIntake
 from bot.db import Database
@@ -32,7 +33,6 @@ def workspace(fake_slack: FakeSlack) -> FakeSlack:
     return fake_slack
 
 
-ALWAYS_WORKING = '  working_hours: {start: "00:00", end: "23:59", days: [mon, tue, wed, thu, fri, sat, sun]}\n'
 
 
 def write_config(tmp_path: Path, concurrency: int = CONCURRENCY) -> Path:

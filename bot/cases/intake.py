@@ -55,9 +55,7 @@ class CaseIntake(BaseModel):
     @field_validator("customer_contact", "notes", "customer_tier", "origin", mode="before")
     @classmethod
     def _optional_text(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
+        return blank_is_none(value)
 
     @field_validator("cause_detail", "promise_kind", mode="before")
     @classmethod
@@ -122,7 +120,7 @@ FIELD_ORDER = list(CaseIntake.model_fields)
 
 
 def blank_is_none(value: object) -> object:
-    """An optional text left empty (Edit case; the intake's _optional_text says the same)."""
+    """An optional text left empty is none (the intake's and Edit case's optional fields)."""
     return None if isinstance(value, str) and not value.strip() else value
 
 
