@@ -220,3 +220,15 @@ def test_erasing_the_customers_data_erases_the_contacts_an_edit_logged(harness: 
     # What the figures need stays: the dates, the tiers.
     assert (event.data["new_date"], event.data["customer_tier"], event.data["previous_customer_tier"]) == \
         (NEXT_FRIDAY.isoformat(), "key", "preferred")
+
+
+def test_a_hostile_contact_is_shown_exactly_as_typed_and_pings_nobody(harness: Harness) -> None:
+    case = harness.open_case()
+    view = open_edit(harness, case, user=MANAGER)
+    hostile = "<!channel> *call* _me_ <https://evil.example|here>"
+    assert submit(harness, view, {"customer_contact": hostile})["response_action"] == "update"
+    assert harness.case(case.id).customer_contact == hostile  # saved as typed
+    dm = harness.fake.wait_for(lambda: harness.dms_containing(ASSOCIATE, "changed the customer's contact"))[-1]
+    shown = all_text(dm.blocks, dm.text)
+    assert "<!channel>" not in shown and "<https://evil.example" not in shown  # no ping, no disguised link
+    assert "&lt;!channel&gt;" in shown
