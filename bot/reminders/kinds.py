@@ -210,15 +210,19 @@ def why_not_send(session: Session, reminder: Reminder, case: Case | None, now: d
     return None
 
 
-def after_sent(session: Session, reminder: Reminder, case: Case | None, now: datetime, policy: Policy) -> None:
-    """What a sent built-in reminder sets in motion."""
-    if reminder.kind == Kind.STATUS_UPDATE and case is not None and case.is_open:
-        owner = policy.for_person(session, case.owner_id)
-        service.schedule(session, kind=Kind.STATUS_UPDATE, case_id=case.id, now=now,
-                         due_at=owner.next_status_update(case, now), key=key(Kind.STATUS_UPDATE, case.id))
-        service.schedule(session, kind=Kind.UNANSWERED, case_id=case.id, now=now, audience=Audience.MANAGERS,
-                         due_at=now + policy.config.unanswered_after, key=f"{Kind.UNANSWERED}:{reminder.id}",
-                         payload={"source_id": reminder.id})
+def after_sent(session: Session, sent: list[tuple[Reminder, Case | None]], now: datetime, policy: Policy) -> None:
+    """What a batch of sent built-in reminders sets in motion: a status update schedules the next one, in the
+    owner's hours, and the managers' escalation should it go unanswered (one statement for the batch)."""
+    wanted: list[service.Schedule] = []
+    for reminder, case in sent:
+        if reminder.kind == Kind.STATUS_UPDATE and case is not None and case.is_open:
+            owner = policy.for_person(session, case.owner_id)
+            wanted.append(service.Schedule(Kind.STATUS_UPDATE, owner.next_status_update(case, now),
+                                           key(Kind.STATUS_UPDATE, case.id), case.id))
+            wanted.append(service.Schedule(Kind.UNANSWERED, now + policy.config.unanswered_after,
+                                           f"{Kind.UNANSWERED}:{reminder.id}", case.id, Audience.MANAGERS,
+                                           payload={"source_id": reminder.id}))
+    service.schedule_many(session, wanted, now=now)
 
 
 def answered(session: Session, reminder: Reminder) -> None:

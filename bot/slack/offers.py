@@ -357,8 +357,9 @@ class OffersArea:
         if decided_meanwhile:
             self.refresh_requests(client, offer_id)
 
-    def escalation_sent(self, session: Any, reminder: Reminder, case: Case | None, now: Any) -> None:
-        service.record_escalated(session, int(reminder.payload["offer_id"]), now=now)
+    def escalation_sent(self, session: Any, sent: list[tuple[Reminder, Case | None]], now: Any) -> None:
+        for reminder, _ in sent:
+            service.record_escalated(session, int(reminder.payload["offer_id"]), now=now)
 
     # ------------------------------------------------------------------ the customer's choice
 

@@ -30,8 +30,9 @@ class Rendered:
 WhyNot = Callable[[Session, Reminder, Case | None, datetime], str | None]
 # (reminder, case or None) -> the message
 Render = Callable[[Reminder, Case | None], Rendered]
-# (session, reminder, case or None, now) -> schedule follow-ups, in the same transaction as "sent"
-AfterSent = Callable[[Session, Reminder, Case | None, datetime], None]
+# (session, [(reminder, case or None)], now) -> schedule follow-ups of a batch of this kind's reminders, in
+# the transaction that records them sent
+AfterSent = Callable[[Session, list[tuple[Reminder, Case | None]], datetime], None]
 # (client, reminder id, payload, channel, ts) -> Slack-side work once the message is in Slack (e.g. upload a
 # chart next to it). Runs again if the post is found by the lookup after a crash, so it must be idempotent;
 # raising makes the sweep retry the reminder (the lookup then finds the post and only this runs again).

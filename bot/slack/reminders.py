@@ -419,20 +419,27 @@ class ReminderSender:
         return outcomes
 
     def _settle_sent(self, session: Any, results: list[Result], token: str, now: datetime) -> Counter[str]:
-        """Record a batch's sends with one read and one UPDATE, then run each kind's after_sent."""
+        """Record a batch's sends with one read and one UPDATE, then run each kind's after_sent once."""
         if not results:
             return Counter()
         marked = service.mark_sent_many(session, {r.reminder_id: (r.channel, r.ts) for r in results}, token=token,
                                         now=now)
-        cases = _load_cases(session, {r.case_id for r in marked})  # kept while after_sent get()s them
+        cases = _load_cases(session, {r.case_id for r in marked})
         people.zones(session, [case.owner_id for case in cases.values()], self.policy.zone)  # read once
         for reminder in marked:
             metrics.REMINDER_LATENESS_SECONDS.observe(max(0.0, (now - reminder.due_at).total_seconds()))
-            kind = self.wiring.reminder_kinds.get(reminder.kind)
-            if kind and kind.after_sent:
-                case = session.get(Case, reminder.case_id) if reminder.case_id else None
-                kind.after_sent(session, reminder, case, now)
+        self._after_sent(session, [(reminder, cases.get(reminder.case_id) if reminder.case_id else None)
+                                   for reminder in marked], now)
         return Counter({"sent": len(marked), "lost": len(results) - len(marked)})
+
+    def _after_sent(self, session: Any, sent: list[tuple[Reminder, Case | None]], now: datetime) -> None:
+        by_kind: dict[str, list[tuple[Reminder, Case | None]]] = {}
+        for reminder, case in sent:
+            by_kind.setdefault(reminder.kind, []).append((reminder, case))
+        for name, batch in by_kind.items():
+            kind = self.wiring.reminder_kinds.get(name)
+            if kind and kind.after_sent:
+                kind.after_sent(session, batch, now)
 
     def _settle_one(self, session: Any, result: Result, token: str, now: datetime,
                     failed: list[tuple[Result, Case | None, str]]) -> str:
@@ -443,10 +450,8 @@ class ReminderSender:
             if reminder is None:
                 return "lost"
             metrics.REMINDER_LATENESS_SECONDS.observe(max(0.0, (now - reminder.due_at).total_seconds()))
-            kind = self.wiring.reminder_kinds.get(reminder.kind)
-            if kind and kind.after_sent:
-                case = session.get(Case, reminder.case_id) if reminder.case_id else None
-                kind.after_sent(session, reminder, case, now)
+            self._after_sent(session, [(reminder, session.get(Case, reminder.case_id) if reminder.case_id else None)],
+                             now)
             return "sent"
         if result.outcome == "cancelled":
             if result.job is not None:  # cancelled at delivery; those from step 1 are settled already
@@ -643,10 +648,12 @@ def register(wiring: Wiring) -> None:
     _register_builtin_kinds(wiring, policy)
 
     # Reminders get their own client without retry handlers: the sweep retries on its own terms, so a
-    # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again.
+    # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again. Each
+    # poster keeps its connection to Slack open: no handshake per reminder.
     app_client = surface.app.client
     quiet_client = make_web_client(app_client.token, app_client.base_url, timeout=app_client.timeout,
-                                   rate_limit_retries=0, server_error_retries=0, connection_retries=1)
+                                   rate_limit_retries=0, server_error_retries=0, connection_retries=1,
+                                   keep_alive=True)
     sender = ReminderSender(wiring, quiet_client)
     deps.on_close.append(sender.stop)
     if deps.ticker is not None:
@@ -670,8 +677,8 @@ def _register_builtin_kinds(wiring: Wiring, policy: Policy) -> None:
     def builtin_why_not(session: Any, reminder: Reminder, case: Case | None, now: datetime) -> str | None:
         return kinds.why_not_send(session, reminder, case, now)
 
-    def after_status_sent(session: Any, reminder: Reminder, case: Case | None, now: datetime) -> None:
-        kinds.after_sent(session, reminder, case, now, policy)
+    def after_status_sent(session: Any, sent: list[tuple[Reminder, Case | None]], now: datetime) -> None:
+        kinds.after_sent(session, sent, now, policy)
 
     @add(Kind.STATUS_UPDATE, why_not=builtin_why_not, after_sent=after_status_sent)
     def status_update(reminder: Reminder, case: Case | None) -> Rendered:

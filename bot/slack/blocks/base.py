@@ -7,7 +7,6 @@ rendering mistake fails here, in a test, not in front of a user.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Sequence
 from datetime import datetime
@@ -28,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blocks.rich import rich_text
+from bot.slack.blocks.rich import rich_text, tree_copy
 from bot.slack.metadata import seal_for_view
 from bot.text import as_mrkdwn, escape_mrkdwn, has_literal, literal, truncate, unmarked
 
@@ -54,21 +53,27 @@ def _dicts(blocks: Sequence[Block | dict[str, Any]], limit: int, where: str) -> 
     _count(blocks, limit, where)
     # A dict is a block validated already (fixed_section(), fixed_context()): a copy, so no caller's change to
     # its message reaches the cache.
-    rendered = [copy.deepcopy(b) if isinstance(b, dict) else b.to_dict() for b in blocks]
-    for block in rendered:
-        _check_choice_options(block)
+    rendered = [tree_copy(b) if isinstance(b, dict) else b.to_dict() for b in blocks]
+    _check_choice_options(rendered)
     return rendered
 
 
-def _check_choice_options(node: Any) -> None:
-    if isinstance(node, dict):
-        if node.get("type") in {"checkboxes", "radio_buttons"} and len(node.get("options", [])) > CHOICE_OPTION_LIMIT:
-            raise BlockLimitError(f"{node['type']} has {len(node['options'])} options; Slack allows {CHOICE_OPTION_LIMIT}")
-        for value in node.values():
-            _check_choice_options(value)
-    elif isinstance(node, list):
-        for value in node:
-            _check_choice_options(value)
+_CHOICES = {"checkboxes", "radio_buttons"}
+
+
+def _check_choice_options(blocks: Sequence[dict[str, Any]]) -> None:
+    """Checkboxes and radio buttons can sit only as a section's accessory, an actions block's element or an
+    input's element: looked for there, not in every node of every block (a reminder is rendered thousands of
+    times a Monday)."""
+    for block in blocks:
+        places = [block.get("accessory"), block.get("element")]
+        if block.get("type") == "actions":
+            places.extend(block.get("elements") or ())
+        for element in places:
+            if isinstance(element, dict) and element.get("type") in _CHOICES and \
+                    len(element.get("options", [])) > CHOICE_OPTION_LIMIT:
+                raise BlockLimitError(f"{element['type']} has {len(element['options'])} options; "
+                                      f"Slack allows {CHOICE_OPTION_LIMIT}")
 
 
 def message(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,7 +95,7 @@ def modal(*, title: str, blocks: Sequence[Block], callback_id: str | None = None
         external_id=external_id,
         blocks=list(blocks),
     ).to_dict()
-    _check_choice_options(view)
+    _check_choice_options(view.get("blocks") or [])
     return view
 
 
@@ -108,7 +113,7 @@ def refused_submission(view: dict[str, Any], message: str) -> dict[str, Any]:
 def home(blocks: Sequence[Block], *, private_metadata: str | None = None) -> dict[str, Any]:
     _count(blocks, VIEW_BLOCK_LIMIT, "home tab")
     view = View(type="home", blocks=list(blocks), private_metadata=private_metadata).to_dict()
-    _check_choice_options(view)
+    _check_choice_options(view.get("blocks") or [])
     return view
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Sequence
 from datetime import datetime
@@ -48,16 +47,20 @@ def _actions(reminder: Reminder, case: Case, *, update_sent: bool = True, snooze
              customer_told: bool = False) -> dict[str, Any]:
     elements: list[dict[str, Any]] = []
     if update_sent:
-        elements.append(base.button("Update sent", Action.REMINDER_UPDATE_SENT, style="primary",
-                                    value=str(reminder.id)).to_dict())
+        elements.append({**_fixed_button("Update sent", Action.REMINDER_UPDATE_SENT), "value": str(reminder.id)})
     if customer_told:
-        elements.append(base.button("Customer told", Action.REMINDER_CUSTOMER_TOLD, style="primary",
-                                    value=str(reminder.id)).to_dict())
-    elements.extend(copy.deepcopy(_fixed_selects(snooze)))
+        elements.append({**_fixed_button("Customer told", Action.REMINDER_CUSTOMER_TOLD), "value": str(reminder.id)})
+    elements.extend(_fixed_selects(snooze))  # message() copies them, so no message changes the cache
     # Its elements are validated; the block adds an id (ReminderRef keeps it within Slack's 255) and at most
     # four elements of Slack's 25.
     return {"type": "actions", "block_id": ReminderRef(reminder_id=reminder.id, case_id=case.id).encode(255),
             "elements": elements}
+
+
+@functools.cache
+def _fixed_button(label: str, action_id: str) -> dict[str, Any]:
+    """A reminder's primary button without its value, validated once (a Monday burst renders thousands)."""
+    return base.button(label, action_id, style="primary").to_dict()
 
 
 @functools.cache
