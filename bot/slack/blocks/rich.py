@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import Block
 from bot.text import literal_parts
 
 _STYLE_OF = {"*": "bold", "_": "italic", "~": "strike", "`": "code"}
+_MARKUP = {"<", ":", "&", *_STYLE_OF}  # where Amends' own mrkdwn may do more than show itself
 _EMOJI = re.compile(r":([a-z0-9_+'-]+):")
 # A formatting character opens after these (or a line start) and closes before these (or a line end).
 _BEFORE_OPEN = set(" \n\t([{\"'“‘—–-·•:/")
@@ -91,9 +92,10 @@ def inline(text: str) -> list[dict[str, Any]]:
     i = 0
     while i < len(chars):
         char, literal = chars[i]
-        if literal:
-            add({"type": "text", "text": char})
-            i += 1
+        if literal or char not in _MARKUP:  # a run of text as it is: one element, not one a character
+            end = _run_end(chars, i, literal)
+            add({"type": "text", "text": "".join(c for c, _ in chars[i:end])})
+            i = end
             continue
         if char == "<" and (end := _closing(chars, i)) is not None:
             add(_angle(chars[i + 1:end]))
@@ -123,6 +125,14 @@ def inline(text: str) -> list[dict[str, Any]]:
         add({"type": "text", "text": char})
         i += 1
     return out
+
+
+def _run_end(chars: list[tuple[str, bool]], start: int, literal: bool) -> int:
+    """Where the run from `start` ends: person text runs to its end; Amends' own text to its next markup."""
+    end = start + 1
+    while end < len(chars) and chars[end][1] == literal and (literal or chars[end][0] not in _MARKUP):
+        end += 1
+    return end
 
 
 def _own(chars: list[tuple[str, bool]], start: int) -> str:
