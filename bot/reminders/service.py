@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, text, update
+from sqlalchemy import case, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,42 +53,34 @@ def schedule(session: Session, *, kind: str, due_at: datetime, now: datetime, ca
              payload: dict[str, Any] | None = None) -> int:
     """Create a reminder, or move the live one with the same key to `due_at` (keys make this idempotent,
     across replicas too: the insert and the "someone already has it" check are one statement)."""
-    if key is not None:
-        return schedule_many(session, [Schedule(kind, due_at, key, case_id, audience, recipient_id, payload)],
-                             now=now)[key]
     changes.note(session, case_id=case_id, users=[recipient_id])  # a case's next reminder shows on Home
-    return int(session.execute(_insert(session, keyed=False),
-                               _values(kind, due_at, now, case_id, audience, recipient_id, None, payload)).scalar())
+    values = _values(kind, due_at, now, case_id, audience, recipient_id, key, payload)
+    table = Reminder.__table__
+    if key is None:
+        return int(session.execute(insert(table).returning(table.c.id), values).scalar_one())
+    statement = _upsert(session.get_bind().dialect.name, moves_payload=payload is not None)
+    made_or_moved = session.execute(statement.returning(table.c.id), values).scalar()
+    if made_or_moved is not None:
+        return int(made_or_moved)
+    # The live one is being sent right now; it stays as it is.
+    return int(session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key, Reminder.state.in_(LIVE))))
 
 
-def schedule_many(session: Session, wanted: Sequence[Schedule], *, now: datetime) -> dict[str, int]:
-    """schedule() for many keyed reminders at once: one INSERT for all of them, and one UPDATE and one read
-    for those already live (a batch of sent status updates schedules the next one and its escalation each).
-    Returns each key's reminder id. A key given twice ends as the last one says, as two schedule() calls would."""
-    if not wanted:
-        return {}
+def schedule_many(session: Session, wanted: Sequence[Schedule], *, now: datetime) -> None:
+    """schedule() for many keyed reminders at once, in one statement (two when some move their payload and
+    some don't): a batch of sent status updates schedules the next one and its escalation each. A key given
+    twice ends as the last one says, as two schedule() calls would."""
     wanted = list({one.key: one for one in wanted}.values())
+    dialect = session.get_bind().dialect.name
+    for moves_payload in (False, True):
+        rows = [_values(one.kind, one.due_at, now, one.case_id, one.audience, one.recipient_id, one.key, one.payload)
+                for one in wanted if (one.payload is not None) == moves_payload]
+        if rows:
+            # Without RETURNING, an executemany of one constant statement: the drivers send it as a batch
+            # (a many-VALUES INSERT of varying length was parsed afresh by psycopg every time).
+            session.execute(_upsert(dialect, moves_payload=moves_payload), rows)
     for one in wanted:
         changes.note(session, case_id=one.case_id, users=[one.recipient_id])  # a case's next reminder shows on Home
-    created = dict(session.execute(_insert(session, keyed=True), [
-        _values(one.kind, one.due_at, now, one.case_id, one.audience, one.recipient_id, one.key, one.payload)
-        for one in wanted]).all())
-    existing = [one for one in wanted if one.key not in created]
-    if not existing:
-        return created
-    table = Reminder.__table__
-    for with_payload in (False, True):  # one executemany each: a statement's parameters share their names
-        moved = [{"key": one.key, "due": one.due_at, **({"new_payload": one.payload} if with_payload else {})}
-                 for one in existing if (one.payload is not None) == with_payload]
-        if moved:
-            values = {"due_at": bindparam("due"), **({"payload": bindparam("new_payload")} if with_payload else {})}
-            # Only a pending one moves: one being sent right now stays as it is.
-            session.execute(update(table).where(table.c.dedupe_key == bindparam("key"),
-                                                table.c.state == ReminderState.PENDING).values(**values),
-                            moved, execution_options={"synchronize_session": False})
-    created.update(session.execute(select(Reminder.dedupe_key, Reminder.id).where(
-        Reminder.dedupe_key.in_([one.key for one in existing]), Reminder.state.in_(LIVE))).all())
-    return created
 
 
 def _values(kind: str, due_at: datetime, now: datetime, case_id: int | None, audience: Audience,
@@ -98,22 +90,16 @@ def _values(kind: str, due_at: datetime, now: datetime, case_id: int | None, aud
                 created_at=now)
 
 
-def _insert(session: Session, *, keyed: bool) -> Any:
-    return _insert_for(session.get_bind().dialect.name, keyed=keyed)
-
-
 @functools.cache
-def _insert_for(dialect: str, *, keyed: bool) -> Any:
-    """The INSERT of schedule(), built once: a Core statement on the table, executed with each reminder's
-    values (building an ORM insert per reminder was a fifth of a send's CPU when every sent status update
-    schedules the next one and its escalation). Keyed, it skips a key that is live already and returns
-    (key, id) of each row it made."""
+def _upsert(dialect: str, *, moves_payload: bool) -> Any:
+    """The keyed INSERT of schedule(), built once (building one per reminder was a fifth of a send's CPU): a
+    new key makes a reminder; a key that is live already moves that reminder to the new `due_at` (and
+    `payload`, if `moves_payload`) when it is pending, and leaves it as it is while it is being sent."""
     table = Reminder.__table__
-    if not keyed:
-        return insert(table).returning(table.c.id)
     upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
-    return upsert.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=LIVE_PREDICATE
-                                         ).returning(table.c.dedupe_key, table.c.id)
+    moved = {"due_at": upsert.excluded.due_at, **({"payload": upsert.excluded.payload} if moves_payload else {})}
+    return upsert.on_conflict_do_update(index_elements=["dedupe_key"], index_where=LIVE_PREDICATE, set_=moved,
+                                        where=table.c.state == ReminderState.PENDING)
 
 
 def schedule_once(session: Session, *, kind: str, due_at: datetime, now: datetime, key: str,
