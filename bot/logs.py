@@ -223,6 +223,9 @@ def configure(level: str, stream: TextIO | None = None, *, fmt: str = "text",
     logging.getLogger("alembic").setLevel(quiet)
     # The scheduler logs every run of every periodic task (twice every 15 s); the bot logs what they did.
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else quiet)
+    # The client's DEBUG lines are never written (WIRE_LOGGERS), but slack_sdk formats each one, the whole
+    # payload, whenever this logger's own level is unset (it reads `.level`, not the effective level).
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.INFO)
     queue_depth = logging.getLogger("waitress.queue")
     if not any(isinstance(f, EveryInterval) for f in queue_depth.filters):
         queue_depth.addFilter(EveryInterval(QUEUE_DEPTH_EVERY))

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 
 from bot import logs
 from bot.sandbox.driver import SlackDriver
@@ -194,3 +195,26 @@ def test_a_debug_run_logs_json_about_each_request_and_never_a_secret_nor_the_cus
     assert SIGNING_SECRET not in text
     # Nor the customer (README "Customer data"): Slack's wire logs, which carry whole messages, are not written.
     assert "Zebulon" not in text and "zq@quirk.example" not in text
+
+
+def test_slack_sdk_builds_no_debug_line_per_call_that_would_never_be_written(fake_slack: FakeSlack) -> None:
+    """slack_sdk formats a DEBUG line holding the whole payload for every call unless its logger's own level
+    is above DEBUG (it reads `.level`); those lines are dropped by the wire filter anyway."""
+    client_logger = logging.getLogger("slack_sdk.web.base_client")
+    saved = {name: logging.getLogger(name).level for name in ("", "slack_sdk.web.base_client")}
+    formatted: list[str] = []
+
+    class Payload(dict):  # type: ignore[type-arg]
+        def __repr__(self) -> str:
+            formatted.append("json_body")
+            return super().__repr__()
+
+    try:
+        client_logger.setLevel(logging.NOTSET)
+        logs.configure("DEBUG")
+        WebClient(token=fake_slack.bot_token, base_url=fake_slack.api_url).api_call(
+            "auth.test", json=Payload(probe=True))
+        assert formatted == []
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
