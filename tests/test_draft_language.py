@@ -11,6 +11,7 @@ from bot.settings import AmendsConfig
 from tests.support import ASSOCIATE, Harness, all_text, configured
 from tests.test_draft_slack import body_of, element, open_draft
 from tests.test_draft_truth import TV, draft_in
+from tests.test_offers import offer
 from tests.test_playbooks import Checklist
 
 DRAFT = "draft_message"
@@ -21,7 +22,13 @@ def config(tmp_path: Path) -> AmendsConfig:
     team = tmp_path / "team_templates"
     team.mkdir()
     (team / "goodwill_call.phone.j2").write_text("Hello {{ customer.name }}, a quick call about {{ order.ref }}.")
-    return configured(drafting={"templates": str(team)})
+    playbooks = tmp_path / "team_playbooks"
+    playbooks.mkdir()
+    # A team's own incentive, worded in English only.
+    (playbooks / "alternatives.yaml").write_text(
+        "incentives:\n  - {id: coffee-voucher, title: A coffee voucher, say: a voucher for a coffee on us, "
+        "causes: [any], cost: 4, value: 4, grant: {associate: 10, manager: 20}}\n")
+    return configured(drafting={"templates": str(team)}, playbooks={"folders": [str(playbooks)]})
 
 
 def test_a_spanish_speaking_customer_gets_spanish_drafts_in_every_channel(harness: Harness) -> None:
@@ -61,6 +68,32 @@ def test_a_template_without_the_customer_s_language_falls_back_with_a_note(harne
     view = harness.modal(DRAFT, until=lambda v: "a quick call about" in body_of(v))
     assert ("There is no Spanish phone script “Goodwill call” yet, so this draft is in English."
             in all_text(view.view["blocks"]))
+
+
+def test_a_spanish_draft_names_the_offer_in_the_catalog_s_spanish_words(harness: Harness) -> None:
+    case = harness.open_case(customer_language="es")
+    offer(harness, case, ["expedite-on-arrival"], "free-accessory")
+    view = open_draft(harness, case)
+    body = body_of(view)
+    assert "entrega urgente gratuita en cuanto vuelva a haber existencias" in body
+    assert "un pack de accesorios gratuito con su pedido" in body
+    assert "back in stock" not in body and "accessory pack" not in body
+    assert "The catalog has no" not in all_text(view.view["blocks"])
+
+    # The same offer in English, for an English-speaking customer.
+    english = harness.open_case()
+    offer(harness, english, ["expedite-on-arrival"], "free-accessory")
+    assert "free express delivery the moment it is back in stock" in body_of(open_draft(harness, english))
+
+
+def test_an_entry_with_no_words_in_the_customer_s_language_is_named_in_english_with_a_note(harness: Harness) -> None:
+    case = harness.open_case(customer_language="es")
+    offer(harness, case, ["expedite-on-arrival"], "coffee-voucher")
+    view = open_draft(harness, case)
+    assert "entrega urgente gratuita" in body_of(view)
+    assert "a voucher for a coffee on us" in body_of(view)
+    assert ("The catalog has no Spanish words for “A coffee voucher”, so this draft names it in English: please "
+            "reword before sending." in all_text(view.view["blocks"]))
 
 
 def test_the_workspace_language_is_the_default(harness: Harness) -> None:

@@ -88,6 +88,8 @@ class OfferFacts:
     gift: str | None = None
     compensation: Decimal | None = None
     choice: Choice | None = None
+    # Offered entries the catalog has no words for in the draft's language: named in the base language's.
+    unworded: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from bot.drafting.environment import Target
 from bot.drafting.facts import facts_for
 from bot.drafting.models import Draft
 from bot.drafting.offers import offers_for
-from bot.drafting.templates import Channel
+from bot.drafting.templates import BASE_LANGUAGE, Channel
 from bot.drafting.tone import ToneHint
 from bot.errors import Conflict, InvalidInput, NotFound
+from bot.offers.catalog import catalog_for
 from bot.settings import AmendsConfig
 
 MAX_BODY = 3000    # what one Slack text box holds; a customer message is far shorter
@@ -84,14 +85,23 @@ def compose_for_case(session: Session, drafting: Drafting, case_id: int, *, conf
     channel = channel or suggested_channel(session, case_id)
     wanted = case.customer_language or workspace_language(config)
     ref = drafting.choose(template or suggested_template(case), channel, wanted)
-    context = build_context(case, config=config, associate=associate, offers=offers_for(session, case),
+    offers = offers_for(session, case, language=ref.language, catalog=catalog_for(config.playbooks))
+    context = build_context(case, config=config, associate=associate, offers=offers,
                             facts=facts_for(session, case, ref.language), personal_care=personal_care,
                             language=ref.language,
                             now=now)
     composed = drafting.compose(ref, context)
+    notes = []
     if ref.language != wanted:
-        composed = replace(composed, note=f"There is no {language_name(wanted)} {ref.channel.label.lower()} "
-                                          f"“{ref.label}” yet, so this draft is in {language_name(ref.language)}.")
+        notes.append(f"There is no {language_name(wanted)} {ref.channel.label.lower()} “{ref.label}” yet, so "
+                     f"this draft is in {language_name(ref.language)}.")
+    if offers.unworded:
+        notes.append(f"The catalog has no {language_name(ref.language)} words for "
+                     f"{', '.join(f'“{title}”' for title in offers.unworded)}, so this draft names "
+                     f"{'it' if len(offers.unworded) == 1 else 'them'} in {language_name(BASE_LANGUAGE)}: "
+                     "please reword before sending.")
+    if notes:
+        composed = replace(composed, note=" ".join(notes))
     return case, composed
 
 

@@ -25,19 +25,30 @@ for it.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from bot.cases.causes import Cause, PromiseKind
 from bot.cases.models import Case
 from bot.datafile import load_model, read_yaml
+from bot.drafting.templates import BASE_LANGUAGE
 from bot.errors import ConfigError
 from bot.money import CENT
 from bot.money import parse as parse_amount
@@ -45,6 +56,7 @@ from bot.paths import CATALOG_FILE, SHIPPED_PLAYBOOKS
 from bot.playbooks.config import PlaybooksConfig
 
 ANY = "any"
+SAY_LENGTH = 150
 CATALOG_MAX = Decimal("9999999.99")
 
 
@@ -161,7 +173,15 @@ class Grant(_Strict):
 class Entry(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=60)
-    say: str | None = Field(default=None, max_length=150)
+    # How a message to the customer names it: in the base language, or by language ({en: ..., es: ...}).
+    # Kept as (language, words) pairs, so the frozen model stays hashable; written out as a mapping.
+    say: Annotated[
+        Annotated[str, Field(min_length=1, max_length=SAY_LENGTH)]
+        | tuple[tuple[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")],
+                      Annotated[str, Field(min_length=1, max_length=SAY_LENGTH)]], ...]
+        | None,
+        BeforeValidator(lambda v: tuple(v.items()) if isinstance(v, dict) else v),
+    ] = None
     causes: tuple[str, ...] = (ANY,)
     # Which kinds of promise it suits: a loaner unit suits goods, a recorded session a service.
     kinds: tuple[PromiseKind, ...] = tuple(PromiseKind)
@@ -189,10 +209,21 @@ class Entry(_Strict):
                              f"{', '.join(sorted(known))}")
         return causes
 
+    @field_serializer("say")
+    def _say_as_mapping(self, say: str | tuple[tuple[str, str], ...] | None) -> str | dict[str, str] | None:
+        return dict(say) if isinstance(say, tuple) else say
+
     @property
     def customer_text(self) -> str:
-        """How a message to the customer names it."""
-        return self.say or self.title[:1].lower() + self.title[1:]
+        """How a message to the customer in the base language names it."""
+        return self.words(BASE_LANGUAGE) or self.title[:1].lower() + self.title[1:]
+
+    def words(self, language: str) -> str | None:
+        """How a message to the customer in `language` names it; None when the catalog has no words for it in
+        that language (plain `say` is the base language's)."""
+        if isinstance(self.say, tuple):
+            return dict(self.say).get(language)
+        return self.say if language == BASE_LANGUAGE else None
 
     def fits(self, cause: str) -> bool:
         return ANY in self.causes or cause in self.causes
@@ -225,6 +256,12 @@ class Catalog:
     def entry(self, kind: Kind, entry_id: str) -> Entry | None:
         entries = self.alternatives if kind is Kind.ALTERNATIVE else self.incentives
         return next((e for e in entries if e.id == entry_id and e.enabled), None)
+
+    def words(self, entry_id: str | None, language: str) -> str | None:
+        """How a customer message in `language` names the entry `entry_id` (None: the catalog has no words
+        for it in that language, or no such entry any more)."""
+        entry = next((e for e in (*self.alternatives, *self.incentives) if e.id == entry_id), None)
+        return entry.words(language) if entry is not None else None
 
 
 # ---------------------------------------------------------------------- loading
@@ -287,6 +324,13 @@ def load_catalog(config: PlaybooksConfig) -> Catalog:
     if problems:
         raise ConfigError(problems)
     return catalog
+
+
+@functools.cache
+def catalog_for(config: PlaybooksConfig) -> Catalog:
+    """The catalog for a configuration, loaded once (configs are frozen and hashable; amends check runs
+    load_catalog itself at start)."""
+    return load_catalog(config)
 
 
 # ---------------------------------------------------------------------- for a case
