@@ -16,12 +16,29 @@ Guarantees, and how:
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,12 +91,22 @@ def schedule_many(session: Session, wanted: Sequence[Schedule], *, now: datetime
     wanted = list({one.key: one for one in wanted}.values())
     dialect = session.get_bind().dialect.name
     for moves_payload in (False, True):
-        rows = [_values(one.kind, one.due_at, now, one.case_id, one.audience, one.recipient_id, one.key, one.payload)
-                for one in wanted if (one.payload is not None) == moves_payload]
-        if rows:
-            # Without RETURNING, an executemany of one constant statement: the drivers send it as a batch
-            # (a many-VALUES INSERT of varying length was parsed afresh by psycopg every time).
-            session.execute(_upsert(dialect, moves_payload=moves_payload), rows)
+        group = [one for one in wanted if (one.payload is not None) == moves_payload]
+        if not group:
+            continue
+        if dialect == "postgresql":
+            # One statement taking the batch as arrays: an executemany goes through psycopg's pipeline a row
+            # at a time, and a many-VALUES INSERT of varying length is parsed afresh every time.
+            session.execute(_upsert_arrays(moves_payload), {
+                "kinds": [one.kind for one in group], "case_ids": [one.case_id for one in group],
+                "audiences": [str(one.audience) for one in group],
+                "recipients": [one.recipient_id for one in group], "keys": [one.key for one in group],
+                "payloads": [json.dumps(one.payload or {}) for one in group],
+                "dues": [one.due_at for one in group], "now": now})
+        else:  # SQLite's executemany of one statement runs in C
+            session.execute(_upsert(dialect, moves_payload=moves_payload), [
+                _values(one.kind, one.due_at, now, one.case_id, one.audience, one.recipient_id, one.key, one.payload)
+                for one in group])
     for one in wanted:
         changes.note(session, case_id=one.case_id, users=[one.recipient_id])  # a case's next reminder shows on Home
 
@@ -89,6 +116,27 @@ def _values(kind: str, due_at: datetime, now: datetime, case_id: int | None, aud
     return dict(kind=kind, case_id=case_id, audience=audience, recipient_id=recipient_id, dedupe_key=key,
                 payload=payload or {}, state=ReminderState.PENDING, due_at=due_at, attempts=0, uncertain=False,
                 created_at=now)
+
+
+@functools.cache
+def _upsert_arrays(moves_payload: bool) -> Any:
+    """_upsert() on PostgreSQL for a whole batch given as arrays, one per column (unnest)."""
+    table = Reminder.__table__
+    rows = func.unnest(
+        bindparam("kinds", type_=ARRAY(String)), bindparam("case_ids", type_=ARRAY(Integer)),
+        bindparam("audiences", type_=ARRAY(String)), bindparam("recipients", type_=ARRAY(String)),
+        bindparam("keys", type_=ARRAY(String)), bindparam("payloads", type_=ARRAY(Text)),
+        bindparam("dues", type_=ARRAY(DateTime(timezone=True))),
+    ).table_valued("kind", "case_id", "audience", "recipient_id", "dedupe_key", "payload", "due_at").render_derived()
+    upsert = postgresql_insert(table).from_select(
+        ["kind", "case_id", "audience", "recipient_id", "dedupe_key", "payload", "state", "due_at", "attempts",
+         "uncertain", "created_at"],
+        select(rows.c.kind, rows.c.case_id, rows.c.audience, rows.c.recipient_id, rows.c.dedupe_key,
+               cast(rows.c.payload, JSON), literal(ReminderState.PENDING.value), rows.c.due_at, literal(0),
+               literal(False), bindparam("now", type_=DateTime(timezone=True))))
+    moved = {"due_at": upsert.excluded.due_at, **({"payload": upsert.excluded.payload} if moves_payload else {})}
+    return upsert.on_conflict_do_update(index_elements=["dedupe_key"], index_where=LIVE_PREDICATE, set_=moved,
+                                        where=table.c.state == ReminderState.PENDING)
 
 
 @functools.cache
@@ -225,11 +273,16 @@ def mark_sent_many(session: Session, sent: dict[int, tuple[str | None, str | Non
         return []
     settled = {"state": ReminderState.SENT, "sent_at": now, "uncertain": False, "uncertain_since": None,
                "last_error": None}
-    # One executemany of one Core statement; the loaded objects are told the values as committed (the ORM's
-    # unit of work did the same UPDATE at several times the CPU).
-    session.execute(_MARK_SENT.values(**settled), [
-        {"rid": reminder.id, "new_channel": sent[reminder.id][0], "new_ts": sent[reminder.id][1]}
-        for reminder in reminders])
+    # One Core statement (on PostgreSQL taking the batch as arrays, an executemany elsewhere); the loaded
+    # objects are told the values as committed (the ORM's unit of work did the same at several times the CPU).
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_MARK_SENT_ARRAYS.values(**settled), {
+            "ids": [r.id for r in reminders], "channels": [sent[r.id][0] for r in reminders],
+            "tss": [sent[r.id][1] for r in reminders]})
+    else:
+        session.execute(_MARK_SENT.values(**settled), [
+            {"rid": reminder.id, "new_channel": sent[reminder.id][0], "new_ts": sent[reminder.id][1]}
+            for reminder in reminders])
     for reminder in reminders:
         for name, value in {**settled, "channel_id": sent[reminder.id][0], "message_ts": sent[reminder.id][1]}.items():
             set_committed_value(reminder, name, value)
@@ -239,6 +292,10 @@ def mark_sent_many(session: Session, sent: dict[int, tuple[str | None, str | Non
 
 _MARK_SENT = (update(Reminder.__table__).where(Reminder.__table__.c.id == bindparam("rid"))
               .values(channel_id=bindparam("new_channel"), message_ts=bindparam("new_ts")))
+_SENT = func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("channels", type_=ARRAY(String)),
+                    bindparam("tss", type_=ARRAY(String))).table_valued("id", "channel", "ts").render_derived()
+_MARK_SENT_ARRAYS = (update(Reminder.__table__).where(Reminder.__table__.c.id == _SENT.c.id)
+                     .values(channel_id=_SENT.c.channel, message_ts=_SENT.c.ts))
 
 
 def mark_cancelled(session: Session, reminder_id: int, *, token: str | None, reason: str) -> bool:
