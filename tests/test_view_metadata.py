@@ -14,6 +14,7 @@ import pytest
 
 from bot.cases.models import Case, CaseStatus
 from bot.sandbox.fake_slack import ViewRecord
+from bot.slack import people
 from bot.slack.metadata import PRIVATE_METADATA_LIMIT, SLACK_PRIVATE_METADATA_LIMIT, Seal, bind_seal, seal_for_view
 from tests.support import ASSOCIATE, CASES_CHANNEL, COLLEAGUE, Harness, all_text
 
@@ -100,10 +101,49 @@ def test_a_click_in_a_modal_whose_metadata_was_changed_changes_nothing(harness: 
     assert other.ref not in all_text(harness.fake.view(form.id).view["blocks"])
 
 
-def test_someone_not_on_the_team_may_not_resolve_a_case_from_a_modal(harness: Harness) -> None:
+def refused_at_once(harness: Harness, user: str, case: Case) -> bool:
+    """`user` was told, where they clicked, that the case is the team's."""
+    told = f"Only the team working on {case.ref} can change it"
+    return bool(harness.dms_containing(user, told) or [e for e in harness.fake.ephemerals(user) if told in e.text])
+
+
+def test_someone_not_on_the_team_is_told_before_a_cases_form_opens(harness: Harness) -> None:
     harness.fake.add_user(STRANGER, "stan", "Stan Ranger", tz="Europe/London")
     case = resolvable(harness)
-    form = resolve_form(harness, case, user=STRANGER)  # they saw a link to the case message somewhere
+    # They saw the case message somewhere (a link, a shared channel): its buttons open nothing for them.
+    for action in ("close", "offer_alternatives"):
+        reply = harness.driver.click(STRANGER, f"case_action:{action}", message=harness.case_message(harness.case(case.id)))
+        assert reply.status == 200
+    harness.fake.wait_for(lambda: refused_at_once(harness, STRANGER, case))
+    harness.settle()
+    assert harness.fake.views(STRANGER) == []
+
+    # Added to the cases channel, they are on the team at once (a name missing from the remembered list is
+    # asked about again), and the form opens.
+    harness.fake.channels[CASES_CHANNEL].members.add(STRANGER)
+    resolve_form(harness, case, user=STRANGER)
+
+
+def test_the_member_list_is_asked_of_slack_once_a_minute_not_at_every_click(harness: Harness) -> None:
+    harness.fake.channels[CASES_CHANNEL].members.add(COLLEAGUE)
+    case = resolvable(harness)
+    before = len(harness.fake.calls("conversations.members"))
+    for _ in range(3):
+        harness.driver.click(COLLEAGUE, "case_action:offer_alternatives", message=harness.case_message(harness.case(case.id)))
+        harness.modal("offer_alternatives", user=COLLEAGUE)
+        harness.settle()
+    assert len(harness.fake.calls("conversations.members")) - before == 1
+
+
+def test_someone_who_left_the_team_may_not_use_a_form_opened_before(harness: Harness,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    harness.fake.add_user(STRANGER, "stan", "Stan Ranger", tz="Europe/London")
+    harness.fake.channels[CASES_CHANNEL].members.add(STRANGER)
+    case = resolvable(harness)
+    form = resolve_form(harness, case, user=STRANGER)
+    harness.fake.channels[CASES_CHANNEL].members.discard(STRANGER)
+    monkeypatch.setattr(people, "MEMBERSHIP_TTL", 0.0)  # the minute the member list is trusted has passed
+
     reply = harness.driver.submit(form.id, ANSWERS).json()
     assert reply["response_action"] == "errors"
     assert f"Only the team working on {case.ref} can change it" in " ".join(reply["errors"].values())
@@ -113,11 +153,11 @@ def test_someone_not_on_the_team_may_not_resolve_a_case_from_a_modal(harness: Ha
     # Nor can they use the form's buttons (each click in a modal naming a case is checked too).
     reply = harness.driver.click(STRANGER, "resolve_add_item", view=harness.fake.view(form.id))
     assert reply.status == 200
-    harness.fake.wait_for(lambda: harness.dms_containing(STRANGER, f"Only the team working on {case.ref}"))
+    harness.fake.wait_for(lambda: refused_at_once(harness, STRANGER, case))
     harness.settle()
     assert not any(b.get("block_id") == "item_1_text" for b in harness.fake.view(form.id).view["blocks"])
 
-    # Once in the cases channel they are on the team: the same form goes through.
+    # Back in the cases channel, the same form goes through, as typed.
     harness.fake.channels[CASES_CHANNEL].members.add(STRANGER)
     assert harness.driver.submit(form.id, ANSWERS).json()["response_action"] == "update"
     harness.fake.wait_for(lambda: harness.case(case.id).status == CaseStatus.RESOLVED)

@@ -74,6 +74,7 @@ class CaseAction:
 class CaseActions:
     def __init__(self, surface: Surface) -> None:
         self._actions: dict[str, CaseAction] = {}
+        self._surface = surface
         surface.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._dispatch)
 
     def add(self, name: str, *, label: str, on_case_message: bool = False, style: str | None = None,
@@ -123,6 +124,11 @@ class CaseActions:
         action = self._actions.get(name)
         if action is None:
             raise NotAllowed(f"“{name.replace('_', ' ')}” isn't available in this version of Amends.")
+        guard = self._surface.view_guard
+        refusal = guard.case_refusal(value.case_id, body["user"]["id"], client, what=f"click on {name}") \
+            if guard is not None else None
+        if refusal is not None:  # before any form opens, so nobody types one only to be refused
+            raise NotAllowed(refusal)
         action.handler(CaseActionCall(
             name=name, case_id=value.case_id, user_id=body["user"]["id"], trigger_id=body.get("trigger_id"),
             client=client, respond=respond if body.get("response_url") else None, source=value.source,

@@ -2,7 +2,10 @@
 
 Managers are the users listed in `managers.users` plus the members of `managers.usergroup` (asked of
 Slack each time, so someone added to or removed from the group counts at once). Areas that need other
-roles (e.g. offer approvers) follow the same shape: a config list, an optional user group.
+roles (e.g. offer approvers) follow the same shape: a config list, an optional user group. The one
+exception is the check of who may act on a case (`may_act_on_case`), which runs before every case form
+opens and again when it is sent: it remembers who is in the cases channel and the groups for a minute
+(RecentMembers), and asks Slack again before it refuses anyone.
 
 A person's timezone comes from their profile (users.info `user.tz`) and is cached in the database
 (bot/people/service.py): looked up once when someone's first case opens, then again when the cache is
@@ -12,7 +15,9 @@ older than `reminders.timezone_max_age`, by a periodic task, never on the remind
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from urllib.error import URLError
 from zoneinfo import ZoneInfo
@@ -29,11 +34,15 @@ log = logging.getLogger(__name__)
 
 def usergroup_members(client: WebClient, usergroup: str) -> set[str]:
     """Members of a Slack user group; empty (and logged) if Slack can't tell us."""
+    return _usergroup_members(client, usergroup) or set()
+
+
+def _usergroup_members(client: WebClient, usergroup: str) -> set[str] | None:
     try:
         return set(client.usergroups_users_list(usergroup=usergroup).get("users") or [])
     except SlackApiError as exc:
         log.warning("could not list members of user group %s: %s", usergroup, exc.response.get("error"))
-        return set()
+        return None
 
 
 def in_role(client: WebClient, user_id: str, *, users: Iterable[str], usergroup: str | None) -> bool:
@@ -113,14 +122,47 @@ def channel_members(client: WebClient, channel: str) -> set[str] | None:
         return None
 
 
-def may_act_on_case(client: WebClient, config: AmendsConfig, user_id: str, *, owner_id: str,
-                    reporter_id: str) -> bool:
+# How long may_act_on_case() trusts a member list Slack gave it for someone it names. Someone it does not
+# name is always asked about again, so joining counts at once; leaving counts within this.
+MEMBERSHIP_TTL = 60.0  # seconds
+
+
+class RecentMembers:
+    """Who is in a channel or user group, as Slack said within MEMBERSHIP_TTL (one per app; only the cases
+    channel and the configured groups are asked about, so it stays small). A failed lookup is not kept."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._known: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # (when asked, members)
+        self._lock = threading.Lock()
+
+    def in_channel(self, client: WebClient, channel: str, user_id: str) -> bool:
+        return self._has(("channel", channel), user_id, lambda: channel_members(client, channel))
+
+    def in_usergroup(self, client: WebClient, usergroup: str, user_id: str) -> bool:
+        return self._has(("usergroup", usergroup), user_id, lambda: _usergroup_members(client, usergroup))
+
+    def _has(self, key: tuple[str, str], user_id: str, look_up: Callable[[], set[str] | None]) -> bool:
+        with self._lock:
+            kept = self._known.get(key)
+        if kept is not None and self._clock() - kept[0] < MEMBERSHIP_TTL and user_id in kept[1]:
+            return True
+        members = look_up()  # outside the lock: Slack may take its time
+        if members is None:
+            return False
+        with self._lock:
+            self._known[key] = (self._clock(), frozenset(members))
+        return user_id in members
+
+
+def may_act_on_case(client: WebClient, config: AmendsConfig, members: RecentMembers, user_id: str, *,
+                    owner_id: str, reporter_id: str) -> bool:
     """Whether `user_id` may change a case: its owner or reporter, a manager, an approver, or anyone in the
     cases channel (the team that sees the case and its thread). Cheapest answers first."""
     if user_id in (owner_id, reporter_id) or user_id in config.managers.users \
             or user_id in config.offers.approvers.users:
         return True
-    if user_id in (channel_members(client, config.cases.channel) or set()):
+    if members.in_channel(client, config.cases.channel, user_id):
         return True
-    return is_manager(client, config, user_id) or in_role(client, user_id, users=(),
-                                                          usergroup=config.offers.approvers.usergroup)
+    groups = [group for group in (config.managers.usergroup, config.offers.approvers.usergroup) if group]
+    return any(members.in_usergroup(client, group, user_id) for group in groups)

@@ -6,9 +6,10 @@ who may change that case.
   Bolt's middleware, before any handler reads private_metadata, and the seal is taken off. A missing or
   wrong seal (changed metadata, another person's or another modal's) is refused with one log line (what,
   which callback, how long; never the body), the person is told kindly, and nothing is applied.
-* Who may act (bot/slack/people.py may_act_on_case). A submission, or a click in a modal, whose metadata
-  names a case is checked by the surface (bot/slack/surface.py) within the interaction's database budget:
-  its owner or reporter, a manager, an approver or a member of the cases channel.
+* Who may act (bot/slack/people.py may_act_on_case): its owner or reporter, a manager, an approver or a
+  member of the cases channel. A submission, or a click in a modal, whose metadata names a case is checked
+  by the surface (bot/slack/surface.py) within the interaction's database budget; a case action's button
+  (bot/slack/case_actions.py) is checked before its form opens, so nobody types a form only to be refused.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bot.errors import StorageUnavailable
 from bot.slack.blocks import base
 from bot.slack.metadata import Seal, bind_seal
 from bot.slack.notify import tell
-from bot.slack.people import may_act_on_case
+from bot.slack.people import RecentMembers, may_act_on_case
 
 if TYPE_CHECKING:
     from bot.slack.deps import SlackDeps
@@ -50,6 +51,7 @@ class ViewGuard:
         self.surface = surface
         self._key: bytes | None = None
         self._lock = threading.Lock()
+        self.members = RecentMembers()
 
     def key(self) -> bytes:
         """The seal's key, read (or made) once a process; every replica reads the same (bot/app_keys.py)."""
@@ -115,16 +117,22 @@ class ViewGuard:
         case_id = _case_id(view.get("private_metadata"))
         if case_id is None:
             return None
+        return self.case_refusal(case_id, str((body.get("user") or {}).get("id") or ""), client,
+                                 what=str(body.get("type")))
+
+    def case_refusal(self, case_id: int, user_id: str, client: WebClient, *, what: str) -> str | None:
+        """Why `user_id` may not act on the case (`what` they tried, for the log); None: they may, or the case
+        is gone (the handler says so)."""
         with self.deps.db.transaction() as session:
             case = session.get(Case, case_id)
             if case is None:
-                return None  # the handler says it is gone
+                return None
             ref, owner_id, reporter_id = case.ref or f"#{case.id}", case.owner_id, case.reporter_id
-        user_id = str((body.get("user") or {}).get("id") or "")
-        if may_act_on_case(client, self.deps.config, user_id, owner_id=owner_id, reporter_id=reporter_id):
+        if may_act_on_case(client, self.deps.config, self.members, user_id, owner_id=owner_id,
+                           reporter_id=reporter_id):
             return None
         log.warning("refused a %s on %s: %s is not its owner or reporter, a manager, an approver nor in the cases "
-                    "channel", body.get("type"), ref, user_id)
+                    "channel", what, ref, user_id)
         return (f"Only the team working on {ref} can change it: its owner, the managers, the approvers and the "
                 "members of the cases channel. Nothing was changed; ask a manager to add you to the cases channel.")
 
