@@ -42,6 +42,7 @@ class KeepAlive:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self._open = _Open()
+        self._tls: ssl.SSLContext | None = None  # made once: loading the trusted certificates costs milliseconds
         self.connections_made = 0  # for tests and benchmarks: how many connections this client opened
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
@@ -81,8 +82,9 @@ class KeepAlive:
             self._drop(origin)
         scheme, host, port = origin
         if scheme == "https":
-            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                                     context=self.ssl or ssl.create_default_context())
+            if self._tls is None:
+                self._tls = self.ssl or ssl.create_default_context()
+            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls)
         else:
             connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
         self.connections_made += 1
