@@ -1,4 +1,4 @@
-"""Every Web API client keeps its thread's connection to Slack open, and answers exactly as urllib would."""
+"""The reminder posters' client keeps its connection to Slack open, and answers exactly as urllib would."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.slack import keep_alive
-from bot.slack.client import make_web_client, per_request
+from bot.slack.client import make_web_client
 from tests.processes import free_port
 
 
@@ -25,7 +25,8 @@ def fake() -> Any:
 
 
 def client_of(fake: FakeSlack) -> Any:
-    return make_web_client(fake.bot_token, fake.api_url, rate_limit_retries=0, server_error_retries=0)
+    return make_web_client(fake.bot_token, fake.api_url, rate_limit_retries=0, server_error_retries=0,
+                           keep_alive=True)
 
 
 def test_calls_from_one_thread_share_one_connection(fake: FakeSlack) -> None:
@@ -34,15 +35,6 @@ def test_calls_from_one_thread_share_one_connection(fake: FakeSlack) -> None:
         assert client.chat_postMessage(channel="C0KEEP001", text=f"post {i}")["ok"]
     assert client.connections_made == 1
     assert [m.text for m in fake.messages("C0KEEP001")] == [f"post {i}" for i in range(5)]
-
-
-def test_clients_made_per_request_on_one_thread_share_its_connection(fake: FakeSlack) -> None:
-    """Bolt makes a client for each request; the worker thread that answers them keeps one connection."""
-    app_client = client_of(fake)
-    first, second = per_request(app_client), per_request(app_client)
-    first.chat_postMessage(channel="C0KEEP001", text="from the first request")
-    second.chat_postMessage(channel="C0KEEP001", text="from the second request")
-    assert first.connections_made + second.connections_made == 1
 
 
 def test_each_thread_has_its_own_connection(fake: FakeSlack) -> None:
@@ -107,11 +99,11 @@ def test_a_connection_the_server_closed_is_replaced_before_use() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), _ClosesAfterAnswering)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        client = make_web_client("xoxb-test", f"http://127.0.0.1:{server.server_port}/api/",
+        client = make_web_client("xoxb-test", f"http://127.0.0.1:{server.server_port}/api/", keep_alive=True,
                                  connection_retries=0)
         client.chat_postMessage(channel="C1", text="one")
         assert _ClosesAfterAnswering.closed.wait(5)
-        connection, _ = keep_alive._OPEN.connections[("http", "127.0.0.1", server.server_port, 0)]
+        connection, _ = client._open.connections[("http", "127.0.0.1", server.server_port)]
         for _ in range(200):  # the server's FIN reaches this side of the loopback in microseconds
             if keep_alive._closed_by_server(connection):
                 break
@@ -126,7 +118,7 @@ def test_a_connection_the_server_closed_is_replaced_before_use() -> None:
 def test_nothing_listening_is_a_urlerror_as_with_urllib() -> None:
     from urllib.error import URLError
 
-    client = make_web_client("xoxb-test", f"http://127.0.0.1:{free_port()}/api/",
+    client = make_web_client("xoxb-test", f"http://127.0.0.1:{free_port()}/api/", keep_alive=True,
                              connection_retries=0)
     with pytest.raises(URLError):
         client.chat_postMessage(channel="C1", text="nobody home")

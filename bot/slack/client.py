@@ -21,16 +21,20 @@ from bot.slack.observe import since_arrival
 _MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
 
 
-class AmendsWebClient(KeepAlive, WebClient):
+class AmendsWebClient(WebClient):
     """A WebClient that never hands person text to mrkdwn (see bot/text.py): a message's `text` (its
     notification) gets it escaped, and a message of text alone gets a rich_text block that shows it as
-    typed. Every message the bot sends passes here, so no builder can forget it. Its calls reuse their
-    thread's connection to Slack (bot/slack/keep_alive.py)."""
+    typed. Every message the bot sends passes here, so no builder can forget it."""
 
     def api_call(self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         if api_method in _MESSAGE_METHODS and json and isinstance(json.get("text"), str):
             json = {**json, **shown_as_typed(json["text"], json.get("blocks"))}
         return super().api_call(api_method, json=json, **kwargs)
+
+
+class KeepAliveWebClient(KeepAlive, AmendsWebClient):
+    """An AmendsWebClient that keeps its connection to Slack open between calls (bot/slack/keep_alive.py):
+    for the long-lived threads that make many calls, like the reminder posters."""
 
 
 def per_request(client: WebClient) -> AmendsWebClient:
@@ -51,14 +55,14 @@ class TypedRespond(CheckedRespond):
 
 
 def make_web_client(token: str | None, base_url: str, *, timeout: int = 10, rate_limit_retries: int = 2,
-                    server_error_retries: int = 2, connection_retries: int = 1) -> WebClient:
+                    server_error_retries: int = 2, connection_retries: int = 1, keep_alive: bool = False) -> WebClient:
     """A WebClient that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections.
 
     Retries are bounded: an interaction has a person waiting, and reminders have their own retry policy
     (they pass 0 for rate limits and server errors). Every error Slack answers is logged (see
     errors.SlackErrorLog) and every answer counted in the metrics (_Meter).
     """
-    return AmendsWebClient(
+    return (KeepAliveWebClient if keep_alive else AmendsWebClient)(
         token=token,
         base_url=base_url,
         timeout=timeout,

@@ -1,15 +1,13 @@
 """Web API calls that keep their HTTPS connection to Slack open between calls (a WebClient mixin).
 
 slack_sdk's WebClient opens a new connection for every call (urllib sends `Connection: close`): a TCP and
-TLS handshake per reminder, per modal opened, per message posted, which in a Monday burst costs more CPU
-than the post itself. KeepAlive keeps one connection per thread and origin (HTTP/1.1 keep-alive, which
-Slack's API speaks), shared by every client made on that thread: Bolt makes a client per request, and the
-worker and poster threads that make the calls live as long as the bot. It answers slack_sdk exactly as
-urllib would: the same dict for a 2xx, HTTPError for any other status (so Retry-After and the retry
-handlers work unchanged), URLError when the request could not be sent.
+TLS handshake per reminder, which in a Monday burst costs more CPU than the post itself. KeepAlive
+one connection per thread and origin (HTTP/1.1 keep-alive, which Slack's API speaks) and answers slack_sdk
+exactly as urllib would: the same dict for a 2xx, HTTPError for any other status (so Retry-After and the
+retry handlers work unchanged), URLError when the request could not be sent.
 
 A connection idle longer than IDLE, or one the server has closed (readable while idle), is replaced
-before use rather than found dead by a call.
+before use rather than found dead by a post.
 """
 
 from __future__ import annotations
@@ -28,18 +26,10 @@ from urllib.request import Request
 # Well under the idle timeouts of Slack's load balancers and of common proxies.
 IDLE = 4.0
 
-# (scheme, host, port, the TLS context's id or 0 for the default one)
-Origin = tuple[str, str, int, int]
-
 
 class _Open(threading.local):
     def __init__(self) -> None:
-        self.connections: dict[Origin, tuple[http.client.HTTPConnection, float]] = {}
-
-
-_OPEN = _Open()  # this thread's connections, whichever client made them
-_default_tls: ssl.SSLContext | None = None  # made once: loading the trusted certificates costs milliseconds
-_tls_lock = threading.Lock()
+        self.connections: dict[tuple[str, str, int], tuple[http.client.HTTPConnection, float]] = {}
 
 
 class KeepAlive:
@@ -51,31 +41,31 @@ class KeepAlive:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self._open = _Open()
+        self._tls: ssl.SSLContext | None = None  # made once: loading the trusted certificates costs milliseconds
         self.connections_made = 0  # for tests and benchmarks: how many connections this client opened
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         if self.proxy is not None or not url.lower().startswith("http"):
             return super()._perform_urllib_http_request_internal(url, req)  # type: ignore[misc]
         parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        origin = (scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80),
-                  id(self.ssl) if self.ssl is not None else 0)
+        origin = (parts.scheme.lower(), parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
         connection = self._connection(origin)
         try:
             connection.request(req.get_method(), req.selector, body=req.data, headers=dict(req.header_items()))
         except OSError as exc:  # not sent, or not all of it: as urllib says it
-            _drop(origin)
+            self._drop(origin)
             raise URLError(exc) from exc
         try:
             response = connection.getresponse()
             body = response.read()
         except BaseException:
-            _drop(origin)
+            self._drop(origin)
             raise
         if response.will_close:
-            _drop(origin)
+            self._drop(origin)
         else:
-            _OPEN.connections[origin] = (connection, time.monotonic())
+            self._open.connections[origin] = (connection, time.monotonic())
         if not 200 <= response.status < 300:
             raise HTTPError(url, response.status, response.reason, response.headers, io.BytesIO(body))
         if response.headers.get_content_type() == "application/gzip":
@@ -83,36 +73,28 @@ class KeepAlive:
         charset = response.headers.get_content_charset() or "utf-8"
         return {"status": response.status, "headers": response.headers, "body": body.decode(charset)}
 
-    def _connection(self, origin: Origin) -> http.client.HTTPConnection:
-        kept = _OPEN.connections.get(origin)
+    def _connection(self, origin: tuple[str, str, int]) -> http.client.HTTPConnection:
+        kept = self._open.connections.get(origin)
         if kept is not None:
             connection, last_used = kept
             if time.monotonic() - last_used < IDLE and not _closed_by_server(connection):
                 return connection
-            _drop(origin)
-        scheme, host, port, _ = origin
+            self._drop(origin)
+        scheme, host, port = origin
         if scheme == "https":
-            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                                     context=self.ssl or _default_context())
+            if self._tls is None:
+                self._tls = self.ssl or ssl.create_default_context()
+            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls)
         else:
             connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
         self.connections_made += 1
-        _OPEN.connections[origin] = (connection, time.monotonic())
+        self._open.connections[origin] = (connection, time.monotonic())
         return connection
 
-
-def _drop(origin: Origin) -> None:
-    kept = _OPEN.connections.pop(origin, None)
-    if kept is not None:
-        kept[0].close()
-
-
-def _default_context() -> ssl.SSLContext:
-    global _default_tls
-    with _tls_lock:
-        if _default_tls is None:
-            _default_tls = ssl.create_default_context()
-        return _default_tls
+    def _drop(self, origin: tuple[str, str, int]) -> None:
+        kept = self._open.connections.pop(origin, None)
+        if kept is not None:
+            kept[0].close()
 
 
 def _closed_by_server(connection: http.client.HTTPConnection) -> bool:

@@ -661,10 +661,12 @@ def register(wiring: Wiring) -> None:
     _register_builtin_kinds(wiring, policy)
 
     # Reminders get their own client without retry handlers: the sweep retries on its own terms, so a
-    # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again.
+    # 429 never stalls a sender thread and an ambiguous failure is looked up before posting again. Each
+    # poster keeps its connection to Slack open: no handshake per reminder.
     app_client = surface.app.client
     quiet_client = make_web_client(app_client.token, app_client.base_url, timeout=app_client.timeout,
-                                   rate_limit_retries=0, server_error_retries=0, connection_retries=1)
+                                   rate_limit_retries=0, server_error_retries=0, connection_retries=1,
+                                   keep_alive=True)
     sender = ReminderSender(wiring, quiet_client)
     deps.on_close.append(sender.stop)
     if deps.ticker is not None:
