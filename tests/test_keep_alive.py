@@ -122,3 +122,44 @@ def test_nothing_listening_is_a_urlerror_as_with_urllib() -> None:
                              connection_retries=0)
     with pytest.raises(URLError):
         client.chat_postMessage(channel="C1", text="nobody home")
+
+
+def test_a_fake_slack_that_stops_hangs_up_so_nobody_talks_to_it_afterwards() -> None:
+    """A test's fake stops; the next test's fake may get its port. A kept-alive connection must then reach
+    the new one, not the old one's connection thread, which would go on serving it."""
+    old = FakeSlack().start()
+    old.add_channel("C0KEEP001", "cases")
+    client = client_of(old)
+    client.chat_postMessage(channel="C0KEEP001", text="to the old one")
+    port = old._server.server_address[1]  # type: ignore[union-attr]
+    old.stop()
+    new = FakeSlack().start(port=port)
+    try:
+        new.add_channel("C0KEEP001", "cases")
+        connection, _ = client._open.connections[("http", "127.0.0.1", port)]
+        for _ in range(200):  # the hang-up reaches this side of the loopback in microseconds
+            if keep_alive._closed_by_server(connection):
+                break
+            threading.Event().wait(0.01)
+        client.chat_postMessage(channel="C0KEEP001", text="to the new one")
+        assert [m.text for m in new.messages("C0KEEP001")] == ["to the new one"]
+        assert [m.text for m in old.messages("C0KEEP001")] == ["to the old one"]
+    finally:
+        new.stop()
+
+
+def test_a_thread_keeps_no_connection_idle_longer_than_idle_once_it_opens_another(
+        fake: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = FakeSlack().start()
+    try:
+        other.add_channel("C0KEEP001", "cases")
+        client = client_of(fake)
+        client.chat_postMessage(channel="C0KEEP001", text="first")
+        later = keep_alive.time.monotonic() + keep_alive.IDLE + 1
+        monkeypatch.setattr(keep_alive.time, "monotonic", lambda: later)
+        elsewhere = make_web_client(other.bot_token, other.api_url, keep_alive=True)
+        elsewhere._open = client._open  # the same thread's connections, as if one client called both
+        elsewhere.chat_postMessage(channel="C0KEEP001", text="second")
+        assert list(client._open.connections) == [("http", "127.0.0.1", other._server.server_address[1])]  # type: ignore[union-attr]
+    finally:
+        other.stop()

@@ -26,6 +26,7 @@ import logging
 import math
 import mimetypes
 import secrets
+import socket
 import threading
 import time
 import urllib.parse
@@ -316,6 +317,7 @@ class FakeSlack:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
             self._server = None
 
     def __enter__(self) -> FakeSlack:
@@ -1165,6 +1167,33 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 refuses connections under a burst; Slack doesn't.
     request_queue_size = 256
     daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hang up on every client still connected. Stopping the server alone leaves kept-alive connections
+        served by their threads: a client would go on talking to a fake that is gone (in a later test, to the
+        one that reused its port)."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class _Handler(BaseHTTPRequestHandler):

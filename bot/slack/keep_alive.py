@@ -79,7 +79,11 @@ class KeepAlive:
             connection, last_used = kept
             if time.monotonic() - last_used < IDLE and not _closed_by_server(connection):
                 return connection
-            self._drop(origin)
+        # A new connection: this thread's idle ones (this one included) are closed first, so a thread keeps
+        # no more connections than the servers it called within IDLE.
+        now = time.monotonic()
+        for idle in [o for o, (_, used) in self._open.connections.items() if o == origin or now - used >= IDLE]:
+            self._drop(idle)
         scheme, host, port = origin
         if scheme == "https":
             if self._tls is None:
