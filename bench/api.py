@@ -11,9 +11,9 @@ floor of HTTP alone. Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -75,11 +75,8 @@ def main() -> int:
     env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SECRET, "AMENDS_SLACK_API_URL": fake.api_url,
            "AMENDS_DATABASE_URL": db_url, "AMENDS_CONFIG": str(workdir / "amends.yaml"),
            "AMENDS_LOG_LEVEL": "WARNING"}
-    process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir)
-    # Drain its log: a full pipe would block the server mid-request (waitress warns of its queue depth).
-    log_lines: list[str] = []
-    threading.Thread(target=lambda: log_lines.extend(line.decode(errors="replace") for line in process.stderr),
-                     daemon=True).start()
+    log_file = workdir / "amends.log"
+    process = start(["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)], env, workdir, output=log_file)
     base = f"http://127.0.0.1:{port}"
     wait_http(f"{base}/healthz", process=process, timeout=60)
     api = ApiClient(base, key=key.key, timeout=60)
@@ -122,7 +119,8 @@ def main() -> int:
     to_posted = [shown[ref] - sent for ref, sent in sent_at.items() if ref in shown]
 
     print(f"{args.events} events, {args.in_flight} in flight, {'PostgreSQL' if args.postgres else 'SQLite'}; {cpus}")
-    print("The machine is shared with other work: read these as figures of this run, not limits.")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.2f}" for load in os.getloadavg()) +
+          f" on {os.cpu_count()} CPUs: read the figures as this run's, not limits")
     print(line("GET /healthz, same server (before)", floor_before))
     print(line("POST /api/v1/promises-at-risk -> 201", to_201))
     print(line("event sent -> case posted in #cases", to_posted))
@@ -130,8 +128,10 @@ def main() -> int:
     print(f"bot CPU per event, its Slack follow-ups included (post, manager alert, DMs, checklist): "
           f"{cpu_per_event * 1000:.1f} ms")
     print(f"answers: {dict(sorted(statuses.items()))}; cases posted: {len(to_posted)} of {len(sent_at)}")
+    log_lines = log_file.read_text(errors="replace").splitlines()
     problems = [line for line in log_lines if " ERROR " in line or "Traceback" in line]
-    print(f"bot log: {len(log_lines)} lines, {len(problems)} errors" + (f"; first: {problems[0].strip()}" if problems else ""))
+    print(f"bot log ({log_file}): {len(log_lines)} lines, {len(problems)} errors"
+          + (f"; first: {problems[0].strip()}" if problems else ""))
     fake.stop()
     return 0
 
