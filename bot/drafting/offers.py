@@ -36,13 +36,12 @@ def offers_for(session: Session, case: Case, *, language: str = BASE_LANGUAGE, c
     if chosen is not None and chosen.item_id is not None:
         items.sort(key=lambda item: item.id != chosen.item_id)
     incentive = offer.incentive if offer else None
-    worded = {item.id: catalog.words(item.catalog_id, language) if catalog is not None else None
-              for item in [*items, *([incentive] if incentive else [])]}
+    offered = [*items, *([incentive] if incentive else [])]
+    worded = {item.id: catalog.words(item.catalog_id, language) if catalog is not None else None for item in offered}
     return OfferFacts(
         alternatives=tuple(Alternative(title=worded[item.id] or item.say) for item in items),
         incentive=(worded[incentive.id] or incentive.say) if incentive else None,
         gift=chosen.gesture if chosen is not None and chosen.choice == Choice.CANCEL else None,
         choice=Choice(chosen.choice) if chosen is not None else None,
-        unworded=tuple(item.title for item in [*items, *([incentive] if incentive else [])]
-                       if language != BASE_LANGUAGE and not worded[item.id]),
+        unworded=tuple(item.title for item in offered if language != BASE_LANGUAGE and not worded[item.id]),
     )
